@@ -1,0 +1,77 @@
+/**
+ * A log source: a ring buffer of the latest entries plus a live feed of new ones.
+ * `LogFilter.level` is a minimum severity (`warn` matches `warn` and `error`).
+ */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface LogEntry {
+  timestamp: string;
+  level: LogLevel;
+  service: string;
+  message: string;
+}
+
+export interface LogFilter {
+  level?: LogLevel;
+  service?: string;
+}
+
+export type LogListener = (entry: LogEntry) => void;
+
+export function matches(entry: LogEntry, filter: LogFilter): boolean {
+  if (filter.service !== undefined && entry.service !== filter.service) return false;
+  return filter.level === undefined || LOG_LEVELS.indexOf(entry.level) >= LOG_LEVELS.indexOf(filter.level);
+}
+
+export class LogSource {
+  private readonly entries: LogEntry[] = [];
+  private readonly listeners = new Set<LogListener>();
+
+  constructor(private readonly capacity = 1000) {}
+
+  write(level: LogLevel, service: string, message: string): LogEntry {
+    const entry: LogEntry = { timestamp: new Date().toISOString(), level, service, message };
+    this.entries.push(entry);
+    if (this.entries.length > this.capacity) this.entries.shift();
+    for (const listener of this.listeners) listener(entry);
+    return entry;
+  }
+
+  /** The last `limit` entries matching `filter`, oldest first. */
+  recent(filter: LogFilter, limit: number): LogEntry[] {
+    const found: LogEntry[] = [];
+    for (let i = this.entries.length - 1; i >= 0 && found.length < limit; i--) {
+      const entry = this.entries[i]!;
+      if (matches(entry, filter)) found.push(entry);
+    }
+    return found.reverse();
+  }
+
+  /** Calls `listener` with every entry written from now on; returns the unsubscribe function. */
+  follow(listener: LogListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+const SAMPLE_LINES: ReadonlyArray<[LogLevel, string, string]> = [
+  ['info', 'billing', 'Invoice issued'],
+  ['debug', 'billing', 'Exchange rates refreshed from cache'],
+  ['warn', 'billing', 'Payment provider answered slowly'],
+  ['info', 'search', 'Index segment merged'],
+  ['debug', 'search', 'Query plan cached'],
+  ['error', 'search', 'Shard timed out, serving partial results'],
+  ['info', 'auth', 'Session refreshed'],
+  ['warn', 'auth', 'Repeated failed sign-in attempts'],
+];
+
+/** Writes a plausible background entry to `source` every `intervalMs`; returns the stop function. */
+export function simulateBackgroundLogs(source: LogSource, intervalMs = 1000, random = Math.random): () => void {
+  const timer = setInterval(() => {
+    const [level, service, message] = SAMPLE_LINES[Math.floor(random() * SAMPLE_LINES.length)]!;
+    source.write(level, service, message);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,77 @@
+/**
+ * A simulated market: each symbol's price follows a geometric random walk in continuous time,
+ * so every reader sees the same price for a symbol at a given moment, whatever its polling interval.
+ */
+export interface Quote {
+  symbol: string;
+  price: number;
+  /** Price minus the symbol's opening price. */
+  change: number;
+  timestamp: number;
+}
+
+export interface PriceSimulatorOptions {
+  /** Volatility per second (standard deviation of the log-return over one second). */
+  volatility?: number;
+  random?: () => number;
+  now?: () => number;
+}
+
+interface SymbolState {
+  open: number;
+  price: number;
+  at: number;
+}
+
+export const DEFAULT_SYMBOLS = ['AAPL', 'MSFT', 'GOOG', 'AMZN', 'NVDA'] as const;
+
+export class PriceSimulator {
+  private readonly states = new Map<string, SymbolState>();
+  private readonly volatility: number;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(options: PriceSimulatorOptions = {}) {
+    this.volatility = options.volatility ?? 0.002;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The current quote of `symbol`; a symbol seen for the first time opens at a price derived from its name. */
+  quote(symbol: string): Quote {
+    const now = this.now();
+    const state = this.states.get(symbol) ?? this.open(symbol, now);
+    const elapsedSeconds = Math.max(0, now - state.at) / 1000;
+    if (elapsedSeconds > 0) {
+      state.price *= Math.exp(this.volatility * Math.sqrt(elapsedSeconds) * this.gaussian());
+      state.at = now;
+    }
+    const price = round2(state.price);
+    return { symbol, price, change: round2(price - state.open), timestamp: now };
+  }
+
+  private open(symbol: string, now: number): SymbolState {
+    const open = openingPrice(symbol);
+    const state = { open, price: open, at: now };
+    this.states.set(symbol, state);
+    return state;
+  }
+
+  /** Box–Muller transform: a standard normal draw from two uniform ones. */
+  private gaussian(): number {
+    const u = 1 - this.random();
+    const v = this.random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+}
+
+/** A stable opening price between 20 and 520 derived from the symbol's characters. */
+function openingPrice(symbol: string): number {
+  let hash = 0;
+  for (const char of symbol) hash = (hash * 31 + char.charCodeAt(0)) % 50_000;
+  return 20 + hash / 100;
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,100 @@
+/**
+ * Demo tasks: each one advances in equal steps over a fixed duration, then ends completed
+ * or (with a configurable probability) failed. Finished tasks are forgotten after a while.
+ */
+import { randomUUID } from 'node:crypto';
+
+export type TaskStatus = 'running' | 'completed' | 'failed';
+
+export interface TaskState {
+  taskId: string;
+  status: TaskStatus;
+  /** 0..1 */
+  progress: number;
+  message: string;
+}
+
+export type TaskListener = (state: TaskState) => void;
+
+export interface TaskRunnerOptions {
+  /** How long a task takes from start to its last step. */
+  durationMs?: number;
+  steps?: number;
+  /** Chance that a task fails at a random step instead of completing. */
+  failureRate?: number;
+  /** How long a finished task stays readable. */
+  keepFinishedMs?: number;
+  random?: () => number;
+}
+
+interface Task {
+  state: TaskState;
+  listeners: Set<TaskListener>;
+  timer: NodeJS.Timeout;
+}
+
+export class TaskRunner {
+  private readonly tasks = new Map<string, Task>();
+  private readonly durationMs: number;
+  private readonly steps: number;
+  private readonly failureRate: number;
+  private readonly keepFinishedMs: number;
+  private readonly random: () => number;
+
+  constructor(options: TaskRunnerOptions = {}) {
+    this.durationMs = options.durationMs ?? 5000;
+    this.steps = options.steps ?? 10;
+    this.failureRate = options.failureRate ?? 0;
+    this.keepFinishedMs = options.keepFinishedMs ?? 10 * 60_000;
+    this.random = options.random ?? Math.random;
+  }
+
+  start(): TaskState {
+    const taskId = randomUUID();
+    const failAtStep = this.random() < this.failureRate ? 1 + Math.floor(this.random() * this.steps) : null;
+    let step = 0;
+    const task: Task = {
+      state: { taskId, status: 'running', progress: 0, message: 'Started' },
+      listeners: new Set(),
+      timer: setInterval(() => {
+        step += 1;
+        if (step === failAtStep) this.update(task, { status: 'failed', message: `Step ${step} of ${this.steps} failed` });
+        else if (step >= this.steps) this.update(task, { status: 'completed', progress: 1, message: 'Done' });
+        else this.update(task, { progress: step / this.steps, message: `Step ${step} of ${this.steps}` });
+      }, this.durationMs / this.steps).unref(),
+    };
+    this.tasks.set(taskId, task);
+    return { ...task.state };
+  }
+
+  get(taskId: string): TaskState | undefined {
+    const task = this.tasks.get(taskId);
+    return task && { ...task.state };
+  }
+
+  /** Calls `listener` on every later change of the task; returns the unsubscribe function. */
+  watch(taskId: string, listener: TaskListener): () => void {
+    const task = this.tasks.get(taskId);
+    if (!task) throw new Error(`unknown task ${taskId}`);
+    task.listeners.add(listener);
+    return () => task.listeners.delete(listener);
+  }
+
+  /** Stops every running task and forgets all of them. */
+  close(): void {
+    for (const task of this.tasks.values()) clearTimeout(task.timer);
+    this.tasks.clear();
+  }
+
+  private update(task: Task, change: Partial<TaskState>): void {
+    task.state = { ...task.state, ...change };
+    if (task.state.status !== 'running') this.finish(task);
+    for (const listener of task.listeners) listener({ ...task.state });
+  }
+
+  private finish(task: Task): void {
+    clearInterval(task.timer);
+    task.timer = setTimeout(() => this.tasks.delete(task.state.taskId), this.keepFinishedMs);
+    task.timer.unref();
+  }
+}
