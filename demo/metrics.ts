@@ -24,27 +24,26 @@ export interface MetricsSample {
 
 export class MetricsSampler {
   private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
-  private previous: { at: number; events: number; bytes: number };
+  private previous: { at: number; events: number; bytes: number } | null = null;
 
   constructor(
-    private readonly readTotals: () => TrafficTotals,
+    private readonly readTotals: () => Promise<TrafficTotals>,
     private readonly now: () => number = Date.now,
   ) {
-    const totals = readTotals();
-    this.previous = { at: now(), events: totals.events, bytes: totals.bytes };
     this.histogram.enable();
   }
 
-  /** Figures since the previous sample (or since construction). */
-  sample(): MetricsSample {
+  /** Figures since the previous sample; the first sample reports zero rates. */
+  async sample(): Promise<MetricsSample> {
+    const totals = await this.readTotals();
     const at = this.now();
-    const totals = this.readTotals();
-    const seconds = Math.max(at - this.previous.at, 1) / 1000;
+    const previous = this.previous ?? { at, events: totals.events, bytes: totals.bytes };
+    const seconds = Math.max(at - previous.at, 1) / 1000;
     const sample: MetricsSample = {
       timestamp: new Date(at).toISOString(),
       connections: totals.connections,
-      eventsPerSecond: round1((totals.events - this.previous.events) / seconds),
-      bytesPerSecond: round1((totals.bytes - this.previous.bytes) / seconds),
+      eventsPerSecond: round1((totals.events - previous.events) / seconds),
+      bytesPerSecond: round1((totals.bytes - previous.bytes) / seconds),
       rssBytes: process.memoryUsage.rss(),
       eventLoopDelayMs: {
         mean: nsToMs(this.histogram.mean),
