@@ -11,8 +11,11 @@ export interface Validator {
 
 export type EventMap = Record<string, unknown>;
 
-/** One received event as a discriminated union member. */
-export type ReceivedEvent<E extends EventMap> = {
+/**
+ * One received event as a discriminated union member.
+ * `E` may be an interface (interfaces have no index signature, so the bound is `object`).
+ */
+export type ReceivedEvent<E extends object> = {
   [K in keyof E & string]: { event: K; data: E[K]; id: string | null };
 }[keyof E & string];
 
@@ -53,6 +56,11 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Validators by operationId then event key; when given, received payloads are checked. */
   validators?: Record<string, Record<string, Validator>>;
+  /**
+   * Reconnect delays. The server's `retry:` field replaces `initialDelayMs` once received.
+   * Defaults: 1000 ms initial, 30000 ms cap.
+   */
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
 }
 
 export interface StreamRequest<P, Q, B> {
@@ -62,4 +70,79 @@ export interface StreamRequest<P, Q, B> {
   /** Resume after this id (sent as Last-Event-ID). */
   lastEventId?: string;
   signal?: AbortSignal;
+}
+
+export interface PostRequest<P, Q, B> {
+  params?: P;
+  query?: Q;
+  body?: B;
+  signal?: AbortSignal;
+}
+
+/** RFC 9457 problem details, as the server sends them with `application/problem+json`. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  [member: string]: unknown;
+}
+
+/**
+ * Connection lifecycle of a subscription.
+ * `error` reports a failure (HTTP status and problem body when the server answered); it is
+ * followed by `reconnecting` when the client tries again, or by `closed` when it gives up.
+ */
+export type ConnectionStatus =
+  | { type: 'open' }
+  | { type: 'reconnecting'; attempt: number; delayMs: number }
+  | { type: 'error'; status?: number; problem?: Problem; error?: unknown }
+  /** `client`: close() or abort; `server`: HTTP 204; `error`: a failure not worth retrying. */
+  | { type: 'closed'; reason: 'client' | 'server' | 'error' };
+
+export interface EventMeta {
+  /** The event's `id:` field, when it had one. */
+  id: string | null;
+}
+
+/** The server cannot replay from the id the client sent: refetch state, the stream goes on. */
+export interface ResetInfo {
+  reason: string;
+  lastEventId: string | null;
+}
+
+/** Sequential decimal ids jumped: `missed` events never arrived. */
+export interface GapInfo {
+  lastEventId: string;
+  id: string;
+  missed: number;
+}
+
+/** An event that failed to parse or to validate; it is not delivered to typed handlers. */
+export interface InvalidEvent {
+  event: string;
+  id: string | null;
+  /** The parsed payload, or the raw text when it was not valid JSON. */
+  data: unknown;
+  errors: Array<{ instancePath: string; message?: string }>;
+}
+
+export type SubscriptionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/**
+ * A live, self-reconnecting event stream of one operation.
+ * Every `on…` method returns a function that removes the handler.
+ * Iterating (`for await`) yields every event received after the iterator was created; leaving
+ * the loop closes the subscription; a failure that stops it is thrown as `HttpError`.
+ */
+export interface Subscription<E extends object> extends AsyncIterable<ReceivedEvent<E>> {
+  on<K extends keyof E & string>(event: K, handler: (data: E[K], meta: EventMeta) => void): () => void;
+  onStatus(handler: (status: ConnectionStatus) => void): () => void;
+  onReset(handler: (reset: ResetInfo) => void): () => void;
+  onGap(handler: (gap: GapInfo) => void): () => void;
+  onInvalid(handler: (invalid: InvalidEvent) => void): () => void;
+  readonly state: SubscriptionState;
+  /** Id of the last event received with one; sent as `Last-Event-ID` when reconnecting. */
+  readonly lastEventId: string | null;
+  close(): void;
 }

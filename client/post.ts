@@ -1,0 +1,25 @@
+import { buildUrl, HttpError, readBody, readProblem, resolveHeaders } from './http.js';
+import type { ClientOptions, PostOperationSpec, PostRequest } from './types.js';
+
+/**
+ * Sends one message to a receive operation. Resolves with the parsed response body
+ * (`undefined` for an empty 202); rejects with `HttpError` on a non-2xx answer.
+ */
+export async function post(
+  operation: PostOperationSpec,
+  options: ClientOptions,
+  request: PostRequest<unknown, unknown, unknown> = {},
+): Promise<unknown> {
+  const { body } = request;
+  const response = await (options.fetch ?? globalThis.fetch)(
+    buildUrl(options.baseUrl, operation.path, request.params, request.query),
+    {
+      method: operation.method,
+      headers: { accept: 'application/json', 'content-type': operation.contentType, ...(await resolveHeaders(options)) },
+      body: body === undefined ? undefined : operation.contentType === 'text/plain' ? String(body) : JSON.stringify(body),
+      signal: request.signal,
+    },
+  );
+  if (!response.ok) throw new HttpError(response.status, await readProblem(response));
+  return readBody(response);
+}

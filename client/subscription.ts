@@ -1,0 +1,303 @@
+import type { AttemptHandlers, AttemptOutcome, WireMessage } from './attempt.js';
+import { EventQueue } from './event-queue.js';
+import { fetchAttempt } from './fetch-transport.js';
+import { buildUrl, HttpError, resolveHeaders } from './http.js';
+import { Listeners } from './listeners.js';
+import { nativeAttempt } from './native-transport.js';
+import type {
+  ClientEventSpec,
+  ClientOptions,
+  ConnectionStatus,
+  EventMeta,
+  GapInfo,
+  InvalidEvent,
+  Problem,
+  ReceivedEvent,
+  ResetInfo,
+  StreamOperationSpec,
+  StreamRequest,
+  Subscription,
+  SubscriptionState,
+} from './types.js';
+
+const DEFAULT_INITIAL_DELAY_MS = 1000;
+const DEFAULT_MAX_DELAY_MS = 30_000;
+/** Sent by the server when it cannot replay from the client's Last-Event-ID. */
+const RESET_EVENT = 'sse-reset';
+const DECIMAL = /^\d+$/;
+
+/** Opens a typed, self-reconnecting subscription to one stream operation. */
+export function subscribe<E extends object>(
+  operation: StreamOperationSpec,
+  options: ClientOptions,
+  request: StreamRequest<unknown, unknown, unknown> = {},
+): Subscription<E> {
+  return new StreamSubscription<E>(operation, options, request);
+}
+
+/** Client errors other than these mean the request itself is wrong: retrying cannot help. */
+function isRetryable(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function parseProblem(data: string): Problem {
+  try {
+    const parsed: unknown = JSON.parse(data);
+    if (typeof parsed === 'object' && parsed !== null) return parsed as Problem;
+  } catch {
+    // not JSON: the text itself is the best description
+  }
+  return { title: data };
+}
+
+class StreamSubscription<E extends object> implements Subscription<E> {
+  private currentState: SubscriptionState = 'connecting';
+  private lastId: string | null;
+  private failure: unknown = undefined;
+  private readonly url: string;
+  private readonly body: string | undefined;
+  private readonly controller = new AbortController();
+  private baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private useNative: boolean;
+  /** Off for the first id after a reset: the server said continuity is already lost. */
+  private checkGaps = true;
+  private readonly eventListeners = new Map<string, Listeners<[unknown, EventMeta]>>();
+  private readonly statusListeners = new Listeners<[ConnectionStatus]>();
+  private readonly resetListeners = new Listeners<[ResetInfo]>();
+  private readonly gapListeners = new Listeners<[GapInfo]>();
+  private readonly invalidListeners = new Listeners<[InvalidEvent]>();
+  private readonly iterators = new Set<EventQueue<ReceivedEvent<E>>>();
+  private readonly handlers: AttemptHandlers = {
+    open: () => {
+      this.currentState = 'open';
+      this.statusListeners.emit({ type: 'open' });
+    },
+    message: (message) => this.dispatch(message),
+    retry: (ms) => {
+      this.baseDelayMs = ms;
+    },
+  };
+  private readonly onAbort = () => this.close();
+
+  constructor(
+    private readonly operation: StreamOperationSpec,
+    private readonly options: ClientOptions,
+    private readonly request: StreamRequest<unknown, unknown, unknown>,
+  ) {
+    this.url = buildUrl(options.baseUrl, operation.path, request.params, request.query);
+    this.body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    this.lastId = request.lastEventId ?? null;
+    this.baseDelayMs = options.reconnect?.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS;
+    this.maxDelayMs = options.reconnect?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+    this.useNative = operation.method === 'GET' && !options.headers && !options.fetch;
+    if (request.signal?.aborted) {
+      this.finish('client');
+      return;
+    }
+    request.signal?.addEventListener('abort', this.onAbort, { once: true });
+    void this.run();
+  }
+
+  get state(): SubscriptionState {
+    return this.currentState;
+  }
+
+  get lastEventId(): string | null {
+    return this.lastId;
+  }
+
+  on<K extends keyof E & string>(event: K, handler: (data: E[K], meta: EventMeta) => void): () => void {
+    let listeners = this.eventListeners.get(event);
+    if (!listeners) {
+      listeners = new Listeners();
+      this.eventListeners.set(event, listeners);
+    }
+    return listeners.add(handler as (data: unknown, meta: EventMeta) => void);
+  }
+
+  onStatus(handler: (status: ConnectionStatus) => void): () => void {
+    return this.statusListeners.add(handler);
+  }
+
+  onReset(handler: (reset: ResetInfo) => void): () => void {
+    return this.resetListeners.add(handler);
+  }
+
+  onGap(handler: (gap: GapInfo) => void): () => void {
+    return this.gapListeners.add(handler);
+  }
+
+  onInvalid(handler: (invalid: InvalidEvent) => void): () => void {
+    return this.invalidListeners.add(handler);
+  }
+
+  close(): void {
+    this.finish('client');
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ReceivedEvent<E>> {
+    const queue: EventQueue<ReceivedEvent<E>> = new EventQueue(() => {
+      this.iterators.delete(queue);
+      this.close();
+    });
+    if (this.currentState === 'closed') queue.end(this.failure);
+    else this.iterators.add(queue);
+    return queue;
+  }
+
+  private async run(): Promise<void> {
+    const { signal } = this.controller;
+    let attempt = 0;
+    while (!signal.aborted) {
+      const outcome = await this.connect(signal);
+      if (signal.aborted) return;
+      if (this.currentState === 'open') attempt = 0;
+      attempt += 1;
+      const delayMs = this.nextDelay(outcome, attempt);
+      if (delayMs === null) return;
+      this.currentState = 'reconnecting';
+      this.statusListeners.emit({ type: 'reconnecting', attempt, delayMs });
+      await sleep(delayMs, signal);
+    }
+  }
+
+  /** Reports the outcome; returns how long to wait before the next attempt, or null when finished. */
+  private nextDelay(outcome: AttemptOutcome, attempt: number): number | null {
+    const backoff = () => Math.random() * Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+    switch (outcome.type) {
+      case 'ended':
+        return this.baseDelayMs;
+      case 'refused':
+        // The platform EventSource hides the status: ask again over fetch, which can read it.
+        this.useNative = false;
+        return 0;
+      case 'network-error':
+        this.statusListeners.emit({ type: 'error', error: outcome.error });
+        return backoff();
+      case 'no-content':
+        this.finish('server');
+        return null;
+      case 'not-event-stream': {
+        const error = new TypeError(`Expected text/event-stream, got ${outcome.contentType ?? 'no content type'}`);
+        this.statusListeners.emit({ type: 'error', status: outcome.status, error });
+        this.finish('error', error);
+        return null;
+      }
+      case 'http-error': {
+        const { status, problem } = outcome;
+        this.statusListeners.emit({ type: 'error', status, problem });
+        if (isRetryable(status)) return outcome.retryAfterMs ?? backoff();
+        this.finish('error', new HttpError(status, problem));
+        return null;
+      }
+    }
+  }
+
+  private async connect(signal: AbortSignal): Promise<AttemptOutcome> {
+    const NativeEventSource = globalThis.EventSource;
+    if (this.useNative && NativeEventSource) {
+      const url =
+        this.lastId === null
+          ? this.url
+          : `${this.url}${this.url.includes('?') ? '&' : '?'}lastEventId=${encodeURIComponent(this.lastId)}`;
+      const names = Object.keys(this.operation.events).filter((name) => name !== 'error');
+      return nativeAttempt(NativeEventSource, url, [...names, RESET_EVENT], this.handlers, signal);
+    }
+    let headers: Record<string, string>;
+    try {
+      headers = await resolveHeaders(this.options);
+    } catch (error) {
+      return { type: 'network-error', error };
+    }
+    if (signal.aborted) return { type: 'ended' };
+    return fetchAttempt(
+      this.options.fetch ?? globalThis.fetch,
+      {
+        url: this.url,
+        method: this.operation.method,
+        headers: {
+          accept: 'text/event-stream',
+          ...(this.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.lastId === null ? {} : { 'last-event-id': this.lastId }),
+          ...headers,
+        },
+        body: this.body,
+        signal,
+      },
+      this.handlers,
+    );
+  }
+
+  private dispatch({ event = 'message', data, id }: WireMessage): void {
+    if (this.currentState === 'closed') return;
+    if (id !== undefined) this.trackId(id);
+    if (event === RESET_EVENT) {
+      const { reason, lastEventId } = parseProblem(data);
+      this.checkGaps = false;
+      this.resetListeners.emit({
+        reason: typeof reason === 'string' ? reason : 'replay-unavailable',
+        lastEventId: typeof lastEventId === 'string' ? lastEventId : null,
+      });
+      return;
+    }
+    const spec = this.operation.events[event];
+    if (spec) this.deliver(spec, data, id || null);
+    else if (event === 'error') this.statusListeners.emit({ type: 'error', problem: parseProblem(data) });
+  }
+
+  private trackId(id: string): void {
+    const previous = this.lastId;
+    // An empty id resets the last event id (WHATWG), so nothing is sent on reconnect.
+    this.lastId = id === '' ? null : id;
+    if (this.checkGaps && previous !== null && DECIMAL.test(previous) && DECIMAL.test(id)) {
+      const missed = BigInt(id) - BigInt(previous) - 1n;
+      if (missed > 0n) this.gapListeners.emit({ lastEventId: previous, id, missed: Number(missed) });
+    }
+    this.checkGaps = true;
+  }
+
+  private deliver(spec: ClientEventSpec, text: string, id: string | null): void {
+    let data: unknown = text;
+    if (spec.contentType === 'application/json') {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        this.invalidListeners.emit({ event: spec.key, id, data: text, errors: [{ instancePath: '', message: 'is not valid JSON' }] });
+        return;
+      }
+    }
+    const validate = this.options.validators?.[this.operation.operationId]?.[spec.key];
+    if (validate && !validate(data)) {
+      const errors = (validate.errors ?? []).map(({ instancePath, message }) => ({ instancePath, message }));
+      this.invalidListeners.emit({ event: spec.key, id, data, errors });
+      return;
+    }
+    this.eventListeners.get(spec.key)?.emit(data, { id });
+    const received = { event: spec.key, data, id } as ReceivedEvent<E>;
+    for (const queue of this.iterators) queue.push(received);
+  }
+
+  private finish(reason: 'client' | 'server' | 'error', failure?: unknown): void {
+    if (this.currentState === 'closed') return;
+    this.currentState = 'closed';
+    this.failure = failure;
+    this.controller.abort();
+    this.request.signal?.removeEventListener('abort', this.onAbort);
+    this.statusListeners.emit({ type: 'closed', reason });
+    for (const queue of this.iterators) queue.end(failure);
+    this.iterators.clear();
+  }
+}
