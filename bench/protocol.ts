@@ -1,0 +1,80 @@
+/**
+ * Messages exchanged over IPC between the orchestrator (`run.ts`), a server process
+ * (`servers/*.ts`) and the load client (`client.ts`). Nothing of this travels on the
+ * measured port.
+ */
+
+/** How a server process publishes: `intervalMs` 0 means back-to-back. */
+export interface PublishPlan {
+  /** Wait until the server holds this many streams before the first event. */
+  expectConnections: number;
+  count: number;
+  /** Bytes of JSON in each event's `data:` field. */
+  size: number;
+  intervalMs: number;
+  /** Back-to-back only: broadcasts issued in one event-loop turn before yielding. */
+  burst: number;
+}
+
+export type ServerCommand =
+  | { type: 'memory' }
+  | ({ type: 'publish' } & PublishPlan)
+  | { type: 'usage' };
+
+export interface MemorySample {
+  heapUsed: number;
+  rss: number;
+  connections: number;
+}
+
+export interface CpuSample {
+  /** Microseconds. */
+  user: number;
+  system: number;
+}
+
+export type ServerReport =
+  | { type: 'ready'; port: number }
+  | ({ type: 'memory' } & MemorySample)
+  | { type: 'published'; startedAt: number; finishedAt: number }
+  | { type: 'usage'; cpu: CpuSample; heapUsed: number; rss: number }
+  | { type: 'error'; message: string };
+
+export interface ConnectPlan {
+  port: number;
+  connections: number;
+  /** The last `paused` connections stop reading once their headers arrive. */
+  paused: number;
+  /** Events each reading connection must receive before the client reports done. */
+  expectEvents: number;
+  /** Latency is sampled on every `sampleStride`-th connection (1: all of them). */
+  sampleStride: number;
+}
+
+/** `arm` starts the CPU clock before publishing; `finish` asks for what arrived so far. */
+export type ClientCommand = ({ type: 'connect' } & ConnectPlan) | { type: 'arm' } | { type: 'finish' };
+
+export interface LatencySummary {
+  samples: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface ClientResult {
+  /** Events counted on reading connections. */
+  deliveries: number;
+  /** Reading connections that closed before receiving every event. */
+  dropped: number;
+  complete: boolean;
+  firstAt: number;
+  lastAt: number;
+  cpu: CpuSample;
+  /** Milliseconds, publish to receive. */
+  latency: LatencySummary;
+}
+
+export type ClientReport =
+  | { type: 'connected'; connections: number; failed: number; connectMs: number; failure?: string }
+  | ({ type: 'done' } & ClientResult)
+  | { type: 'error'; message: string };

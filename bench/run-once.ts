@@ -1,0 +1,174 @@
+/** One measured run: a fresh server process and a fresh load client, bounded in time, both killed at the end. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BenchProcess } from './process.js';
+import type { ClientCommand, ClientReport, ServerCommand, ServerReport } from './protocol.js';
+
+export const SERVERS = ['asyncapi-sse', 'better-sse', 'naive'] as const;
+export type ServerName = (typeof SERVERS)[number];
+
+export interface RunSpec {
+  scenario: string;
+  server: ServerName;
+  connections: number;
+  /** Connections that stop reading after their headers (slow consumers). */
+  paused: number;
+  /** Bytes of JSON per event. */
+  size: number;
+  events: number;
+  /** 0: back-to-back. */
+  intervalMs: number;
+  burst: number;
+  sampleStride: number;
+  /** The publish phase gives up after this long; connecting has its own bound. */
+  timeoutMs: number;
+}
+
+export interface CpuFigures {
+  userUs: number;
+  systemUs: number;
+  /** (user + system) / delivered events. */
+  perEventUs: number;
+  perEventUserUs: number;
+  perEventSystemUs: number;
+}
+
+export interface RunResult extends RunSpec {
+  ok: boolean;
+  error?: string;
+  expected: number;
+  deliveries: number;
+  dropped: number;
+  eventsPerSec: number;
+  serverCpu: CpuFigures;
+  clientCpu: CpuFigures;
+  latencyMs: { p50: number; p99: number; max: number; samples: number };
+  memory: {
+    heapBefore: number;
+    heapAfter: number;
+    rssBefore: number;
+    rssAfter: number;
+    heapPerConnection: number;
+    rssPerConnection: number;
+  };
+  connectMs: number;
+  /** First publish to last delivery. */
+  durationMs: number;
+}
+
+type Server = BenchProcess<ServerCommand, ServerReport>;
+type Client = BenchProcess<ClientCommand, ClientReport>;
+
+const START_MS = 20_000;
+const REPORT_MS = 10_000;
+/** Lets the last accepted streams finish their setup before memory is read. */
+const SETTLE_MS = 200;
+/** Spare descriptors per process beyond one per connection. */
+const SPARE_FILES = 256;
+
+export async function runOnce(spec: RunSpec): Promise<RunResult> {
+  const fileLimit = spec.connections + SPARE_FILES;
+  const server: Server = new BenchProcess(spec.server, `./servers/${spec.server}.ts`, { fileLimit });
+  let client: Client | null = null;
+  try {
+    const { port } = await server.next('ready', START_MS);
+    const before = await server.request({ type: 'memory' }, 'memory', REPORT_MS);
+    client = new BenchProcess('client', './client.ts', { fileLimit });
+    client.send({
+      type: 'connect',
+      port,
+      connections: spec.connections,
+      paused: spec.paused,
+      expectEvents: spec.events,
+      sampleStride: spec.sampleStride,
+    });
+    const connected = await client.next('connected', START_MS + spec.connections * 5);
+    if (connected.failed > 0) {
+      throw new Error(`${connected.failed} of ${spec.connections} connections failed: ${connected.failure ?? 'closed'}`);
+    }
+    await sleep(SETTLE_MS);
+    const after = await server.request({ type: 'memory' }, 'memory', REPORT_MS);
+    client.send({ type: 'arm' });
+    server.send({
+      type: 'publish',
+      expectConnections: spec.connections,
+      count: spec.events,
+      size: spec.size,
+      intervalMs: spec.intervalMs,
+      burst: spec.burst,
+    });
+    const done = await client.next('done', spec.timeoutMs).catch(() => {
+      client!.send({ type: 'finish' });
+      return client!.next('done', REPORT_MS);
+    });
+    const published = await server.next('published', REPORT_MS);
+    const usage = await server.request({ type: 'usage' }, 'usage', REPORT_MS);
+
+    const readers = spec.connections - spec.paused;
+    const expected = readers * spec.events;
+    const durationMs = done.lastAt - published.startedAt;
+    const incomplete = done.complete ? undefined : `${done.deliveries} of ${expected} events delivered (${done.dropped} streams dropped)`;
+    return {
+      ...spec,
+      ok: done.complete,
+      ...(incomplete ? { error: incomplete } : {}),
+      expected,
+      deliveries: done.deliveries,
+      dropped: done.dropped,
+      eventsPerSec: done.deliveries / (durationMs / 1000),
+      serverCpu: cpuFigures(usage.cpu, done.deliveries),
+      clientCpu: cpuFigures(done.cpu, done.deliveries),
+      latencyMs: done.latency,
+      memory: {
+        heapBefore: before.heapUsed,
+        heapAfter: after.heapUsed,
+        rssBefore: before.rss,
+        rssAfter: after.rss,
+        heapPerConnection: (after.heapUsed - before.heapUsed) / spec.connections,
+        rssPerConnection: (after.rss - before.rss) / spec.connections,
+      },
+      connectMs: connected.connectMs,
+      durationMs,
+    };
+  } catch (error) {
+    return failedRun(spec, error instanceof Error ? error.message : String(error));
+  } finally {
+    server.kill();
+    client?.kill();
+  }
+}
+
+function cpuFigures(cpu: { user: number; system: number }, deliveries: number): CpuFigures {
+  return {
+    userUs: cpu.user,
+    systemUs: cpu.system,
+    perEventUs: (cpu.user + cpu.system) / deliveries,
+    perEventUserUs: cpu.user / deliveries,
+    perEventSystemUs: cpu.system / deliveries,
+  };
+}
+
+function failedRun(spec: RunSpec, error: string): RunResult {
+  const none = cpuFigures({ user: Number.NaN, system: Number.NaN }, 0);
+  return {
+    ...spec,
+    ok: false,
+    error,
+    expected: (spec.connections - spec.paused) * spec.events,
+    deliveries: 0,
+    dropped: 0,
+    eventsPerSec: Number.NaN,
+    serverCpu: none,
+    clientCpu: none,
+    latencyMs: { p50: Number.NaN, p99: Number.NaN, max: Number.NaN, samples: 0 },
+    memory: {
+      heapBefore: Number.NaN,
+      heapAfter: Number.NaN,
+      rssBefore: Number.NaN,
+      rssAfter: Number.NaN,
+      heapPerConnection: Number.NaN,
+      rssPerConnection: Number.NaN,
+    },
+    connectMs: Number.NaN,
+    durationMs: Number.NaN,
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * The part every benchmarked server shares: it listens on 127.0.0.1 (port 0), takes
+ * commands from the orchestrator over IPC, publishes events through the server under test
+ * and reports its own CPU and memory. Only `broadcast` differs between servers.
+ */
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { now } from '../clock.js';
+import { makeEvent, type BenchEvent } from '../payload.js';
+import type { PublishPlan, ServerCommand, ServerReport } from '../protocol.js';
+
+export interface BenchTarget {
+  /** The server under test; the harness makes it listen when it is not yet listening. */
+  server: Server;
+  /** Sends one event to every open `GET /events` stream. */
+  broadcast(event: BenchEvent): void;
+  /** Streams the server currently holds open. */
+  connections(): number;
+}
+
+/**
+ * Back-to-back publishing paces itself on the first connections accepted (the load client
+ * opens its reading connections first): while one of them holds more than HIGH_WATER bytes
+ * not yet handed to the kernel, the publisher waits, so memory reflects the server and not
+ * an unbounded backlog.
+ */
+const PACED_SOCKETS = 16;
+const HIGH_WATER = 32 * 1024;
+const CONNECTION_WAIT_MS = 30_000;
+
+export async function serveBench(target: BenchTarget): Promise<void> {
+  const paced = pacedSockets(target.server);
+  const port = await listen(target.server);
+  let cpuStart = process.cpuUsage();
+
+  const send = (report: ServerReport) => process.send?.(report);
+  const handle = async (command: ServerCommand) => {
+    switch (command.type) {
+      case 'memory':
+        collectGarbage();
+        send({ type: 'memory', ...memory(), connections: target.connections() });
+        return;
+      case 'publish': {
+        await waitForConnections(target, command.expectConnections);
+        cpuStart = process.cpuUsage();
+        const startedAt = now();
+        await publish(target, command, paced);
+        send({ type: 'published', startedAt, finishedAt: now() });
+        return;
+      }
+      case 'usage': {
+        const cpu = process.cpuUsage(cpuStart);
+        send({ type: 'usage', cpu: { user: cpu.user, system: cpu.system }, ...memory() });
+        return;
+      }
+    }
+  };
+
+  let queue = Promise.resolve();
+  process.on('message', (command: ServerCommand) => {
+    queue = queue.then(() => handle(command)).catch((error: unknown) => {
+      send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    });
+  });
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', port });
+}
+
+async function publish(target: BenchTarget, plan: PublishPlan, paced: Socket[]): Promise<void> {
+  if (plan.intervalMs > 0) {
+    const start = now();
+    for (let seq = 0; seq < plan.count; seq++) {
+      await sleep(Math.max(0, start + seq * plan.intervalMs - now()));
+      target.broadcast(makeEvent(seq, plan.size));
+    }
+    return;
+  }
+  for (let seq = 0; seq < plan.count; ) {
+    for (let i = 0; i < plan.burst && seq < plan.count; i++, seq++) {
+      target.broadcast(makeEvent(seq, plan.size));
+    }
+    await nextTurn();
+    for (let full = findFull(paced); full; full = findFull(paced)) await drained(full);
+  }
+}
+
+function pacedSockets(server: Server): Socket[] {
+  const paced: Socket[] = [];
+  server.on('connection', (socket: Socket) => {
+    if (paced.length >= PACED_SOCKETS) return;
+    paced.push(socket);
+    socket.once('close', () => paced.splice(paced.indexOf(socket), 1));
+  });
+  return paced;
+}
+
+function findFull(sockets: Socket[]): Socket | undefined {
+  return sockets.find((socket) => socket.writableLength > HIGH_WATER);
+}
+
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done).off('close', done);
+      resolve();
+    };
+    socket.on('drain', done).on('close', done);
+  });
+}
+
+async function waitForConnections(target: BenchTarget, expected: number): Promise<void> {
+  const deadline = now() + CONNECTION_WAIT_MS;
+  while (target.connections() < expected) {
+    if (now() > deadline) {
+      throw new Error(`server holds ${target.connections()} of ${expected} expected streams`);
+    }
+    await sleep(5);
+  }
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const resolvePort = () => {
+      const address = server.address();
+      if (address && typeof address === 'object') resolve(address.port);
+      else reject(new Error('server is not listening on a TCP port'));
+    };
+    if (server.listening) return resolvePort();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolvePort);
+  });
+}
+
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('start the server with --expose-gc to measure memory');
+  gc();
+  gc();
+}
+
+function memory(): { heapUsed: number; rss: number } {
+  const { heapUsed, rss } = process.memoryUsage();
+  return { heapUsed, rss };
+}
