@@ -1,0 +1,54 @@
+/**
+ * The demo's pages: the dashboard at `/` (its script bundled in memory by esbuild at start-up),
+ * the API documentation at `/docs` (the AsyncAPI react-component's standalone bundle) and the
+ * OpenAPI view at `/openapi.json`.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { Router, type Response } from 'express';
+import { toOpenApi } from './openapi.js';
+
+const require = createRequire(import.meta.url);
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+async function bundlePage(): Promise<string> {
+  const result = await build({
+    entryPoints: [here('./page/app.ts')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    minify: true,
+    sourcemap: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+function sendText(res: Response, type: string, body: string): void {
+  res.type(type).setHeader('Cache-Control', 'no-cache');
+  res.send(body);
+}
+
+/** Routes for the pages; `document` is the bundled AsyncAPI document the runtime serves at `/asyncapi.json`. */
+export async function createPagesRouter(document: Record<string, unknown>): Promise<Router> {
+  const [indexHtml, styleCss, appJs, docsHtml] = await Promise.all([
+    readFile(here('./page/index.html'), 'utf8'),
+    readFile(here('./page/style.css'), 'utf8'),
+    bundlePage(),
+    readFile(here('./docs/index.html'), 'utf8'),
+  ]);
+  const openapi = JSON.stringify(toOpenApi(document));
+  const router = Router();
+  router.get('/', (_req, res) => sendText(res, 'html', indexHtml));
+  router.get('/style.css', (_req, res) => sendText(res, 'css', styleCss));
+  router.get('/app.js', (_req, res) => sendText(res, 'js', appJs));
+  router.get('/docs', (_req, res) => sendText(res, 'html', docsHtml));
+  router.get('/docs/standalone.js', (_req, res) => res.sendFile(require.resolve('@asyncapi/react-component/browser/standalone/index.js')));
+  router.get('/docs/default.min.css', (_req, res) => res.sendFile(require.resolve('@asyncapi/react-component/styles/default.min.css')));
+  router.get('/openapi.json', (_req, res) => sendText(res, 'json', openapi));
+  return router;
+}
