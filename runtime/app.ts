@@ -1,0 +1,112 @@
+/**
+ * Builds an Express router (or a whole app) from a ServiceSpec and the user's handlers.
+ */
+import cors from 'cors';
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import { Registry } from 'prom-client';
+import type { Authenticate } from './auth.js';
+import { RuntimeMetrics } from './metrics.js';
+import type { AppOptions, CorsSettings, Logger } from './options.js';
+import { methodNotAllowed, notFound, problemErrorHandler } from './problem.js';
+import { receiveRoute } from './receive-route.js';
+import { authStep } from './request.js';
+import { Runtime } from './runtime.js';
+import { streamRoute } from './stream-route.js';
+import type { EndpointSpec, ServiceSpec, SseRuntime } from './types.js';
+
+export type SseApp<C> = Express & { sse: SseRuntime<C> };
+export type SseRouter<C> = Router & { sse: SseRuntime<C> };
+
+const DEFAULT_BODY_LIMIT = '100kb';
+
+function handlerFor(handlers: object, operationId: string): (...args: never[]) => unknown {
+  const handler: unknown = (handlers as Record<string, unknown>)[operationId];
+  if (typeof handler !== 'function') throw new TypeError(`No handler for operation "${operationId}"`);
+  return handler as (...args: never[]) => unknown;
+}
+
+function corsMiddleware(setting: true | CorsSettings): RequestHandler {
+  const settings = setting === true ? {} : setting;
+  return cors({ origin: settings.origin ?? true, credentials: settings.credentials ?? false });
+}
+
+function metricsSettings(options: AppOptions): { registry: Registry; path: string } | null {
+  if (!options.metrics) return null;
+  const settings = options.metrics === true ? {} : options.metrics;
+  return { registry: settings.registry ?? new Registry(), path: settings.path ?? '/metrics' };
+}
+
+function byPath(endpoints: EndpointSpec[]): Map<string, EndpointSpec[]> {
+  const groups = new Map<string, EndpointSpec[]>();
+  for (const endpoint of endpoints) groups.set(endpoint.path, [...(groups.get(endpoint.path) ?? []), endpoint]);
+  return groups;
+}
+
+function allowedMethods(endpoints: EndpointSpec[]): string[] {
+  const methods = new Set<string>(endpoints.map((endpoint) => endpoint.method));
+  if (methods.has('GET')) methods.add('HEAD');
+  methods.add('OPTIONS');
+  return [...methods];
+}
+
+const denyAll: Authenticate = () => null;
+
+/**
+ * A router serving every endpoint of `service`, with its own body parsing and problem+json
+ * errors; mount it in an existing app. `router.sse` holds the connection managers and `close()`.
+ */
+export function createSseRouter<C>(service: ServiceSpec, handlers: object, options: AppOptions = {}): SseRouter<C> {
+  const logger: Logger = options.logger ?? console;
+  const metricsSetup = metricsSettings(options);
+  const metrics = metricsSetup ? new RuntimeMetrics(metricsSetup.registry) : null;
+  const runtime = new Runtime<C>(service, options, metrics);
+  const router = express.Router() as SseRouter<C>;
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const parseJson = express.json({ limit: bodyLimit });
+  const parseText = express.text({ limit: bodyLimit, type: 'text/plain' });
+  const allowCors = options.cors ? corsMiddleware(options.cors) : null;
+
+  if (metricsSetup) {
+    router.get(metricsSetup.path, async (_req, res) => {
+      res.type(metricsSetup.registry.contentType).send(await metricsSetup.registry.metrics());
+    });
+  }
+  if (service.document !== undefined) router.get('/asyncapi.json', (_req, res) => void res.json(service.document));
+
+  for (const spec of service.endpoints) {
+    if (spec.security.length > 0 && !options.authenticate) {
+      throw new TypeError(`Operation "${spec.operationId}" declares security but no authenticate option was given`);
+    }
+  }
+  for (const [path, endpoints] of byPath(service.endpoints)) {
+    const route = router.route(path);
+    if (allowCors) route.all(allowCors);
+    for (const spec of endpoints) {
+      const steps: RequestHandler[] = [authStep(spec, options.authenticate ?? denyAll, service.title, metrics)];
+      if (spec.method === 'POST') steps.push(spec.kind === 'receive' && spec.contentType === 'text/plain' ? parseText : parseJson);
+      const handler = handlerFor(handlers, spec.operationId);
+      if (spec.kind === 'stream') steps.push(streamRoute(runtime, runtime.hubs.get(spec.operationId)!, handler as never, logger));
+      else steps.push(receiveRoute(runtime, spec, handler as never));
+      route[spec.method === 'GET' ? 'get' : 'post'](...steps);
+    }
+    route.all(methodNotAllowed(allowedMethods(endpoints)));
+  }
+  router.use(problemErrorHandler(logger));
+  router.sse = runtime;
+  return router;
+}
+
+/**
+ * A complete app: the service's router, 404 problem+json for unknown paths and a last error
+ * handler. `createSseApp(service, handlers).listen(port)` serves the API.
+ */
+export function createSseApp<C>(service: ServiceSpec, handlers: object, options: AppOptions = {}): SseApp<C> {
+  const router = createSseRouter<C>(service, handlers, options);
+  const app = express() as SseApp<C>;
+  app.disable('x-powered-by');
+  app.use(router);
+  app.use(notFound);
+  app.use(problemErrorHandler(options.logger ?? console));
+  app.sse = router.sse;
+  return app;
+}

@@ -1,0 +1,47 @@
+/**
+ * Endpoint security: who is calling (`authenticate`) and whether they may (scopes, roles).
+ */
+import type { Request } from 'express';
+import { HttpProblem } from './problem.js';
+import type { EndpointSpec, Identity, SecurityScheme } from './types.js';
+
+export type Authenticate = (req: Request) => Identity | null | Promise<Identity | null>;
+
+/** The `WWW-Authenticate` challenge a scheme answers with. */
+function challenge(scheme: SecurityScheme, realm: string): string {
+  if (scheme.type === 'http' && scheme.scheme === 'basic') return `Basic realm="${realm}", charset="UTF-8"`;
+  if ((scheme.type === 'httpApiKey' || scheme.type === 'apiKey') && scheme.paramName) {
+    return `ApiKey realm="${realm}", ${scheme.in ?? 'header'}="${scheme.paramName}"`;
+  }
+  return `Bearer realm="${realm}"`;
+}
+
+export function challenges(endpoint: EndpointSpec, realm: string): string {
+  const quoted = realm.replace(/["\\]/g, '\\$&');
+  const all = endpoint.security.flatMap((requirement) => requirement.schemes.map((scheme) => challenge(scheme, quoted)));
+  return [...new Set(all)].join(', ');
+}
+
+function hasAll(granted: string[] | undefined, required: string[]): boolean {
+  return required.every((item) => granted?.includes(item) ?? false);
+}
+
+/**
+ * Resolves the caller of a secured endpoint: throws 401 (no identity) or 403 (scopes or roles
+ * missing). Public endpoints resolve to `null` without calling `authenticate`.
+ */
+export async function authorize(endpoint: EndpointSpec, req: Request, authenticate: Authenticate, realm: string): Promise<Identity | null> {
+  if (endpoint.security.length === 0) return null;
+  const identity = await authenticate(req);
+  if (!identity) {
+    throw new HttpProblem(401, 'Authentication required', { 'WWW-Authenticate': challenges(endpoint, realm) });
+  }
+  if (!endpoint.security.some((requirement) => hasAll(identity.scopes, requirement.scopes))) {
+    throw new HttpProblem(403, 'Missing a required scope');
+  }
+  const roles = endpoint.roles ?? [];
+  if (roles.length > 0 && !roles.some((role) => identity.roles?.includes(role))) {
+    throw new HttpProblem(403, 'Missing a required role');
+  }
+  return identity;
+}

@@ -1,0 +1,232 @@
+/**
+ * The connection manager of one stream operation: a registry of its open connections,
+ * indexed by topic (path parameter values), and the delivery of broadcasts to them.
+ */
+import type { BroadcastMessage, Broadcaster } from './broadcaster.js';
+import type { CloseReason, EndpointRuntime, Params, SseConnection } from './connection.js';
+import { channels, publish } from './diagnostics.js';
+import type { HeartbeatScheduler } from './heartbeat.js';
+import type { OperationMetrics } from './metrics.js';
+import type { SlowClientPolicy } from './options.js';
+import { HttpProblem } from './problem.js';
+import type { Replayer } from './replay.js';
+import type {
+  BroadcastOptions,
+  ConnectionFilter,
+  ConnectionInfo,
+  ConnectionManager,
+  EventMap,
+  Identity,
+  StreamEndpointSpec,
+} from './types.js';
+import { serializePayload } from './validation.js';
+import { assertEventId, frameEvent } from './wire.js';
+
+export interface HubSettings {
+  maxBufferedBytes: number;
+  slowClientPolicy: SlowClientPolicy;
+  validateOutgoing: boolean;
+  heartbeatMs: number;
+  metrics: OperationMetrics;
+}
+
+/** What all hubs of a runtime share. */
+export interface HubServices {
+  replayer: Replayer;
+  broadcaster: Broadcaster;
+  heartbeat: HeartbeatScheduler;
+  /** Told when any connection closes (the runtime keeps the global count). */
+  released(connection: SseConnection): void;
+}
+
+/** The topic of a connection: its path parameter values, URI-encoded, joined by `/`. */
+export function topicKey(paramNames: string[], params: Record<string, unknown>): string {
+  return paramNames.map((name) => encodeURIComponent(String(params[name]))).join('/');
+}
+
+const REPLAY_RESET = 'sse-reset';
+
+export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointRuntime {
+  private readonly all = new Map<string, SseConnection>();
+  private readonly byTopic = new Map<string, Set<SseConnection>>();
+  private readonly perIdentity = new Map<string, number>();
+  readonly maxBufferedBytes: number;
+  readonly slowClientPolicy: SlowClientPolicy;
+  readonly validateOutgoing: boolean;
+  readonly heartbeatMs: number;
+  readonly metrics: OperationMetrics;
+
+  constructor(
+    readonly spec: StreamEndpointSpec,
+    settings: HubSettings,
+    private readonly services: HubServices,
+  ) {
+    this.maxBufferedBytes = settings.maxBufferedBytes;
+    this.slowClientPolicy = settings.slowClientPolicy;
+    this.validateOutgoing = settings.validateOutgoing;
+    this.heartbeatMs = settings.heartbeatMs;
+    this.metrics = settings.metrics;
+  }
+
+  get operationId(): string {
+    return this.spec.operationId;
+  }
+
+  /** Throws 429 when the identity already holds its share of this endpoint's streams. */
+  admit(identity: Identity | null): void {
+    const cap = this.spec.maxConnectionsPerIdentity;
+    if (!identity || cap === undefined || (this.perIdentity.get(identity.id) ?? 0) < cap) return;
+    throw new HttpProblem(429, `At most ${cap} open streams per identity on this endpoint`, { 'Retry-After': String(retryAfterSeconds(this.spec)) });
+  }
+
+  register(connection: SseConnection): void {
+    this.all.set(connection.id, connection);
+    let topic = this.byTopic.get(connection.topic);
+    if (!topic) this.byTopic.set(connection.topic, (topic = new Set()));
+    topic.add(connection);
+    if (connection.identity) this.perIdentity.set(connection.identity.id, (this.perIdentity.get(connection.identity.id) ?? 0) + 1);
+    this.services.heartbeat.add(this.heartbeatMs, connection);
+    this.metrics.open.inc();
+  }
+
+  release(connection: SseConnection, reason: CloseReason): void {
+    if (!this.all.delete(connection.id)) return;
+    const topic = this.byTopic.get(connection.topic);
+    topic?.delete(connection);
+    if (topic?.size === 0) this.byTopic.delete(connection.topic);
+    const identity = connection.identity?.id;
+    if (identity !== undefined) {
+      const remaining = (this.perIdentity.get(identity) ?? 1) - 1;
+      if (remaining > 0) this.perIdentity.set(identity, remaining);
+      else this.perIdentity.delete(identity);
+    }
+    this.services.heartbeat.remove(this.heartbeatMs, connection);
+    this.metrics.open.dec();
+    this.services.released(connection);
+    const signal = { operationId: this.operationId, connectionId: connection.id };
+    if (reason === 'client-disconnected') publish(channels.clientDisconnected, signal);
+    publish(channels.ended, { ...signal, reason });
+  }
+
+  slowClient(connection: SseConnection, droppedEvents: number): void {
+    if (droppedEvents > 0) this.metrics.eventsDropped.inc(droppedEvents);
+    else this.metrics.clientsDropped.inc();
+    publish(channels.slowClientDropped, {
+      operationId: this.operationId,
+      connectionId: connection.id,
+      policy: this.slowClientPolicy,
+      droppedEvents,
+    });
+  }
+
+  list(filter?: ConnectionFilter<Params, Record<string, unknown>>): ConnectionInfo<Params>[] {
+    const connections: ConnectionInfo<Params>[] = [...this.all.values()];
+    return filter ? connections.filter(filter) : connections;
+  }
+
+  count(filter?: ConnectionFilter<Params, Record<string, unknown>>): number {
+    return filter ? this.list(filter).length : this.all.size;
+  }
+
+  get(connectionId: string): ConnectionInfo<Params> | undefined {
+    return this.all.get(connectionId);
+  }
+
+  disconnect(filter?: ConnectionFilter<Params, Record<string, unknown>>): number {
+    let closed = 0;
+    for (const connection of [...this.all.values()]) {
+      if (filter && !filter(connection)) continue;
+      connection.close();
+      closed++;
+    }
+    return closed;
+  }
+
+  /**
+   * Validates and serializes once, then publishes. Events addressed to one topic (or on an
+   * endpoint without path parameters) get the next replay id on replayable endpoints.
+   */
+  broadcast(event: string, data: unknown, options: BroadcastOptions<Params, Record<string, unknown>> = {}): number {
+    const spec = this.spec.events[event];
+    if (!spec) throw new TypeError(`Operation "${this.operationId}" has no event "${event}"`);
+    const text = serializePayload(event, spec, data, this.validateOutgoing);
+    if (options.id !== undefined) assertEventId(options.id);
+    const topic = options.topic ? stringValues(options.topic) : null;
+    if (options.filter) {
+      const frame = frameEvent({ event: spec.sseEvent, data: text, id: options.id });
+      return this.deliverTo(frame, NaN, topic, options.filter);
+    }
+    let id = options.id;
+    const key = this.completeTopicKey(topic);
+    if (id === undefined && this.spec.replay && key !== null) {
+      id = this.services.replayer.append({ operationId: this.operationId, topic: key }, { event: spec.sseEvent, data: text }, this.spec.replay);
+    }
+    return this.services.broadcaster.publish({ operationId: this.operationId, topic, event: spec.sseEvent, data: text, id });
+  }
+
+  /** Writes a published message to the matching connections of this process. */
+  deliver(message: BroadcastMessage): number {
+    const frame = frameEvent(message);
+    return this.deliverTo(frame, message.id ? Number(message.id) : NaN, message.topic);
+  }
+
+  /** Sends the events a reconnecting client missed, or the `sse-reset` signal, before any live event. */
+  async replayTo(connection: SseConnection): Promise<void> {
+    const lastEventId = connection.lastEventId;
+    if (!this.spec.replay || lastEventId === null) return;
+    connection.beginReplay();
+    let lastReplayed = NaN;
+    try {
+      const events = await this.services.replayer.since({ operationId: this.operationId, topic: connection.topic }, lastEventId);
+      if (connection.isClosed) return;
+      if (events === null) {
+        connection.write(frameEvent({ event: REPLAY_RESET, data: JSON.stringify({ reason: 'replay-unavailable', lastEventId }) }));
+        this.metrics.replayResets.inc();
+        return;
+      }
+      for (const event of events) connection.write(frameEvent(event));
+      this.metrics.replayed.inc(events.length);
+      lastReplayed = Number(events.at(-1)?.id ?? lastEventId);
+    } finally {
+      connection.endReplay(lastReplayed);
+    }
+  }
+
+  private completeTopicKey(topic: Record<string, string> | null): string | null {
+    const names = this.spec.paramNames;
+    if (names.length === 0) return '';
+    if (!topic || !names.every((name) => name in topic)) return null;
+    return topicKey(names, topic);
+  }
+
+  private deliverTo(frame: Buffer, seq: number, topic: Record<string, string> | null, filter?: ConnectionFilter<Params, Record<string, unknown>>): number {
+    const key = this.completeTopicKey(topic);
+    const candidates = key !== null ? this.byTopic.get(key) : this.all.values();
+    if (!candidates) return 0;
+    let delivered = 0;
+    for (const connection of candidates) {
+      if (key === null && topic && !matchesTopic(connection.params, topic)) continue;
+      if (filter && !filter(connection)) continue;
+      connection.deliver(frame, seq);
+      delivered++;
+    }
+    this.metrics.eventsSent.inc(delivered);
+    this.metrics.bytesSent.inc(delivered * frame.length);
+    return delivered;
+  }
+}
+
+function stringValues(topic: Record<string, unknown>): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(topic)) if (value !== undefined) values[name] = String(value);
+  return values;
+}
+
+function matchesTopic(params: Params, topic: Record<string, string>): boolean {
+  for (const name in topic) if (String(params[name]) !== topic[name]) return false;
+  return true;
+}
+
+export function retryAfterSeconds(spec: StreamEndpointSpec): number {
+  return Math.max(1, Math.ceil((spec.retryMs ?? 5000) / 1000));
+}

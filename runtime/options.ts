@@ -1,0 +1,53 @@
+import type { Request } from 'express';
+import type { Registry } from 'prom-client';
+import type { Broadcaster } from './broadcaster.js';
+import type { Replayer } from './replay.js';
+import type { Identity } from './types.js';
+
+export interface Logger {
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
+export type SlowClientPolicy = 'disconnect' | 'drop-oldest';
+
+export interface CorsSettings {
+  /** Allowed origins; `true` reflects the request's origin. Default `true`. */
+  origin?: boolean | string | RegExp | Array<string | RegExp>;
+  /** Sends `Access-Control-Allow-Credentials: true` (cookies with `withCredentials`). Default `false`. */
+  credentials?: boolean;
+}
+
+export interface MetricsSettings {
+  /** Registry to add the metrics to. Default: a new registry owned by this app. */
+  registry?: Registry;
+  /** Route serving the registry in Prometheus text format. Default `/metrics`. */
+  path?: string;
+}
+
+export interface AppOptions {
+  /** Resolves the caller; `null` means anonymous (401 on secured endpoints). */
+  authenticate?: (req: Request) => Identity | null | Promise<Identity | null>;
+  /** Validate outgoing payloads against their schema. Default `true`. */
+  validateOutgoing?: boolean;
+  /** Open streams allowed in this app; beyond it new streams get 503. Default unlimited. */
+  maxConnections?: number;
+  /** Bytes queued per connection while its socket is full, before `slowClientPolicy` applies. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** What happens to a client past `maxBufferedBytes`. Default `disconnect`. */
+  slowClientPolicy?: SlowClientPolicy;
+  /** Largest accepted request body (bytes or a size such as `'100kb'`); beyond it 413. Default `'100kb'`. */
+  bodyLimit?: number | string;
+  /** Cross-origin access for browsers (`EventSource` with `withCredentials` needs `credentials: true`). */
+  cors?: boolean | CorsSettings;
+  /** Prometheus metrics (prom-client) and the route that serves them. */
+  metrics?: boolean | MetricsSettings;
+  /** Stores events of replayable endpoints. Default: an in-memory replayer sized by each endpoint's `replay`. */
+  replayer?: Replayer;
+  /** Carries broadcasts to every instance. Default: in-process. */
+  broadcaster?: Broadcaster;
+  /** Heartbeat interval in ms for every endpoint, overriding the spec. */
+  heartbeatMs?: number;
+  /** Where runtime warnings and unexpected errors go. Default `console`. */
+  logger?: Logger;
+}

@@ -1,0 +1,105 @@
+/**
+ * RFC 9457 problem details: every rejected request gets `application/problem+json`.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Logger } from './options.js';
+
+export interface ProblemPointer {
+  /** JSON pointer into the request, prefixed by its part: `/params`, `/query`, `/headers`, `/body`. */
+  pointer: string;
+  message: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: ProblemPointer[];
+}
+
+/** An error that becomes a problem+json response with the given status and headers. */
+export class HttpProblem extends Error {
+  override name = 'HttpProblem';
+  constructor(
+    readonly status: number,
+    detail?: string,
+    readonly headers: Record<string, string> = {},
+    readonly errors?: ProblemPointer[],
+  ) {
+    super(detail ?? STATUS_CODES[status] ?? 'Error');
+  }
+
+  toProblem(): Problem {
+    const problem: Problem = { type: 'about:blank', title: STATUS_CODES[this.status] ?? 'Error', status: this.status };
+    if (this.message !== problem.title) problem.detail = this.message;
+    if (this.errors) problem.errors = this.errors;
+    return problem;
+  }
+}
+
+export function sendProblem(res: Response, problem: HttpProblem): void {
+  for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+  res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.toProblem()));
+}
+
+/** Errors raised by body-parser carry a status and a `type` such as `entity.too.large`. */
+interface BodyParserError {
+  status: number;
+  type: string;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return typeof error === 'object' && error !== null && typeof (error as BodyParserError).status === 'number'
+    && typeof (error as BodyParserError).type === 'string';
+}
+
+function toHttpProblem(error: unknown): HttpProblem | null {
+  if (error instanceof HttpProblem) return error;
+  if (!isBodyParserError(error)) return null;
+  switch (error.type) {
+    case 'entity.too.large':
+      return new HttpProblem(413, 'Request body exceeds the size limit');
+    case 'entity.parse.failed':
+      return new HttpProblem(400, 'Request body is not valid JSON', {}, [{ pointer: '/body', message: 'must be valid JSON' }]);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpProblem(415, 'Unsupported request body encoding');
+    default:
+      return error.status >= 400 && error.status < 500 ? new HttpProblem(error.status) : null;
+  }
+}
+
+/** Turns any error into problem+json; unexpected ones are logged and answered 500 without internals. */
+export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const problem = toHttpProblem(error);
+    if (problem) {
+      sendProblem(res, problem);
+      return;
+    }
+    logger.error(`unhandled error on ${req.method} ${req.originalUrl}`, { error });
+    sendProblem(res, new HttpProblem(500));
+  };
+}
+
+export const notFound: RequestHandler = (req, res) => {
+  sendProblem(res, new HttpProblem(404, `No endpoint at ${req.path}`));
+};
+
+export function methodNotAllowed(allowed: string[]): RequestHandler {
+  const allow = allowed.join(', ');
+  return (req, res) => {
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Allow', allow);
+      res.status(204).end();
+      return;
+    }
+    sendProblem(res, new HttpProblem(405, `${req.method} is not allowed here`, { Allow: allow }));
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The state behind one app or router: a hub per stream operation, the shared heartbeat
+ * timers, replay and broadcast services, global limits and shutdown.
+ */
+import { MemoryBroadcaster } from './broadcaster.js';
+import type { SseConnection } from './connection.js';
+import { HeartbeatScheduler } from './heartbeat.js';
+import { retryAfterSeconds, StreamHub } from './hub.js';
+import { NO_METRICS, type RuntimeMetrics } from './metrics.js';
+import type { AppOptions } from './options.js';
+import { HttpProblem } from './problem.js';
+import { MemoryReplayer } from './replay.js';
+import type { CloseOptions, Identity, ServiceSpec, SseRuntime } from './types.js';
+import { frameEvent } from './wire.js';
+
+const DEFAULT_HEARTBEAT_MS = 15_000;
+const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+const DEFAULT_CLOSE_DEADLINE_MS = 5_000;
+/** Reconnection delay suggested to clients at shutdown, unless the endpoint sets its own retry. */
+const SHUTDOWN_RETRY_MS = 1_000;
+
+export class Runtime<C> implements SseRuntime<C> {
+  readonly hubs = new Map<string, StreamHub>();
+  readonly connections: C;
+  private readonly heartbeat = new HeartbeatScheduler();
+  private readonly unsubscribe: () => void;
+  private openStreams = 0;
+  private closing = false;
+
+  constructor(
+    service: ServiceSpec,
+    private readonly options: AppOptions,
+    readonly metrics: RuntimeMetrics | null,
+  ) {
+    const services = {
+      replayer: options.replayer ?? new MemoryReplayer(),
+      broadcaster: options.broadcaster ?? new MemoryBroadcaster(),
+      heartbeat: this.heartbeat,
+      released: () => this.openStreams--,
+    };
+    const connections: Record<string, StreamHub> = {};
+    for (const spec of service.endpoints) {
+      if (spec.kind !== 'stream') continue;
+      const hub = new StreamHub(
+        spec,
+        {
+          maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+          slowClientPolicy: options.slowClientPolicy ?? 'disconnect',
+          validateOutgoing: options.validateOutgoing ?? true,
+          heartbeatMs: options.heartbeatMs ?? spec.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+          metrics: metrics?.forOperation(spec.operationId) ?? NO_METRICS,
+        },
+        services,
+      );
+      this.hubs.set(spec.operationId, hub);
+      connections[spec.operationId] = hub;
+    }
+    this.connections = connections as C;
+    this.unsubscribe = services.broadcaster.subscribe((message) => this.hubs.get(message.operationId)?.deliver(message) ?? 0);
+  }
+
+  /** Open streams across every operation. */
+  get size(): number {
+    return this.openStreams;
+  }
+
+  /** Running heartbeat timers (one per interval in use). */
+  get timers(): number {
+    return this.heartbeat.timers;
+  }
+
+  /** Throws 503 (shutting down, or the global cap reached) or 429 (per-identity cap). */
+  admit(hub: StreamHub, identity: Identity | null): void {
+    const retryAfter = { 'Retry-After': String(retryAfterSeconds(hub.spec)) };
+    if (this.closing) throw new HttpProblem(503, 'Server is shutting down', retryAfter);
+    const cap = this.options.maxConnections;
+    if (cap !== undefined && this.openStreams >= cap) throw new HttpProblem(503, 'Too many open streams', retryAfter);
+    hub.admit(identity);
+  }
+
+  register(hub: StreamHub, connection: SseConnection): void {
+    this.openStreams++;
+    hub.register(connection);
+  }
+
+  async close(options: CloseOptions = {}): Promise<void> {
+    this.closing = true;
+    this.unsubscribe();
+    const open = [...this.hubs.values()].flatMap((hub) => hub.list() as SseConnection[]);
+    const unfinished = new Set(open);
+    const finished = open.map((connection) => connection.shutdown(shutdownFrame(connection)).then(() => unfinished.delete(connection)));
+    let deadline: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => (deadline = setTimeout(resolve, options.deadlineMs ?? DEFAULT_CLOSE_DEADLINE_MS)));
+    await Promise.race([Promise.all(finished), expired]);
+    clearTimeout(deadline);
+    for (const connection of unfinished) connection.destroy('shutdown');
+  }
+}
+
+const shutdownFrames = new Map<number, Buffer>();
+
+/** `retry:` hint plus `event: sse-shutdown`, framed once per retry value. */
+function shutdownFrame(connection: SseConnection): Buffer {
+  const retryMs = connection.endpoint.spec.retryMs ?? SHUTDOWN_RETRY_MS;
+  let frame = shutdownFrames.get(retryMs);
+  if (!frame) {
+    frame = frameEvent({ retryMs, event: 'sse-shutdown', data: '{}' });
+    shutdownFrames.set(retryMs, frame);
+  }
+  return frame;
+}

@@ -1,0 +1,56 @@
+/**
+ * Runs the generated validators: request parts before a stream opens, payloads before they are framed.
+ */
+import { HttpProblem, type ProblemPointer } from './problem.js';
+import type { EventSpec, ValidationIssue, Validator } from './types.js';
+
+export type RequestPart = 'params' | 'query' | 'headers' | 'body';
+
+/** Thrown by `send` and `broadcast` for a payload its schema rejects; nothing was written. */
+export class PayloadValidationError extends Error {
+  override name = 'PayloadValidationError';
+  constructor(
+    readonly event: string,
+    readonly issues: ValidationIssue[],
+  ) {
+    super(`Payload of event "${event}" is invalid: ${issues.map(describeIssue).join('; ')}`);
+  }
+}
+
+function describeIssue(issue: ValidationIssue): string {
+  return `${issue.instancePath || '/'} ${issue.message ?? issue.keyword}`;
+}
+
+/** Where an issue points: missing and extra properties name the property itself. */
+function issuePointer(part: RequestPart, issue: ValidationIssue): string {
+  const property = issue.params.missingProperty ?? issue.params.additionalProperty;
+  const tail = typeof property === 'string' ? `/${escapePointer(property)}` : '';
+  return `/${part}${issue.instancePath}${tail}`;
+}
+
+function escapePointer(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Validates (and, with coercing validators, converts) one request part; collects issues into `errors`. */
+export function checkPart(part: RequestPart, validate: Validator | undefined, value: unknown, errors: ProblemPointer[]): void {
+  if (!validate || validate(value)) return;
+  for (const issue of validate.errors ?? []) {
+    errors.push({ pointer: issuePointer(part, issue), message: issue.message ?? issue.keyword });
+  }
+}
+
+export function assertNoErrors(errors: ProblemPointer[]): void {
+  if (errors.length > 0) throw new HttpProblem(400, 'Request does not match the API description', {}, errors);
+}
+
+/** Validates (when asked) and serializes an outgoing payload to the text of its `data:` lines. */
+export function serializePayload(key: string, spec: EventSpec, data: unknown, validate: boolean): string {
+  if (validate && spec.validate && !spec.validate(data)) {
+    throw new PayloadValidationError(key, [...(spec.validate.errors ?? [])]);
+  }
+  if (spec.contentType === 'text/plain') return String(data);
+  const text = JSON.stringify(data);
+  if (text === undefined) throw new PayloadValidationError(key, [{ instancePath: '', keyword: 'type', message: 'must be JSON-serializable', params: {} }]);
+  return text;
+}
