@@ -12,7 +12,7 @@ export interface RecordedRequest {
   at: number;
 }
 
-export type Responder = (res: ServerResponse, request: RecordedRequest) => void | Promise<void>;
+export type Responder = (res: ServerResponse, request: RecordedRequest) => unknown;
 
 export interface TestServer {
   url: string;

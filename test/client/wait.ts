@@ -1,8 +1,8 @@
 import type { ConnectionStatus, Subscription } from '../../client/index.js';
 
 /** Resolves with the next status of that type the subscription reports. */
-export function nextStatus<T extends ConnectionStatus['type']>(
-  subscription: Subscription<object>,
+export function nextStatus<E extends object, T extends ConnectionStatus['type']>(
+  subscription: Subscription<E>,
   type: T,
 ): Promise<Extract<ConnectionStatus, { type: T }>> {
   return new Promise((resolve) => {
@@ -15,7 +15,7 @@ export function nextStatus<T extends ConnectionStatus['type']>(
 }
 
 /** Every status the subscription reports, in order. */
-export function recordStatuses(subscription: Subscription<object>): ConnectionStatus[] {
+export function recordStatuses<E extends object>(subscription: Subscription<E>): ConnectionStatus[] {
   const statuses: ConnectionStatus[] = [];
   subscription.onStatus((status) => statuses.push(status));
   return statuses;

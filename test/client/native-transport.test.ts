@@ -1,0 +1,100 @@
+import { EventSource } from 'eventsource';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { subscribe, type StreamOperationSpec } from '../../client/index.js';
+import { answerProblem, openStream, startServer, type TestServer } from './sse-server.js';
+import { nextStatus, recordStatuses } from './wait.js';
+
+const operation: StreamOperationSpec = {
+  operationId: 'ticks',
+  method: 'GET',
+  path: '/ticks',
+  events: { message: { key: 'tick', contentType: 'application/json' } },
+  secured: false,
+};
+
+interface Events {
+  tick: { n: number };
+}
+
+/** A WHATWG EventSource (the `eventsource` package) standing in for the browser's, recording each one opened. */
+const opened: string[] = [];
+class RecordingEventSource extends EventSource {
+  constructor(url: string | URL) {
+    super(url);
+    opened.push(String(url));
+  }
+}
+
+let server: TestServer | undefined;
+beforeEach(() => {
+  opened.length = 0;
+  vi.stubGlobal('EventSource', RecordingEventSource);
+});
+afterEach(async () => {
+  vi.unstubAllGlobals();
+  await server?.close();
+});
+
+describe('native EventSource transport (GET without headers)', () => {
+  it('receives data-only events and resumes with lastEventId in the query after the stream ends', async () => {
+    server = await startServer([
+      (res) => {
+        openStream(res);
+        res.end('id: 1\ndata: {"n":1}\n\nid: 2\ndata: {"n":2}\n\n');
+      },
+      (res) => {
+        openStream(res);
+        res.write('id: 3\ndata: {"n":3}\n\n');
+      },
+    ]);
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url, reconnect: { initialDelayMs: 10 } });
+    const seen: Array<[number, string | null]> = [];
+    subscription.on('tick', (data, { id }) => seen.push([data.n, id]));
+    await vi.waitFor(() => expect(seen).toHaveLength(3));
+    subscription.close();
+    expect(seen).toEqual([
+      [1, '1'],
+      [2, '2'],
+      [3, '3'],
+    ]);
+    expect(opened).toEqual([`${server.url}/ticks`, `${server.url}/ticks?lastEventId=2`]);
+  });
+
+  it('tells a server `event: error` apart from a connection error', async () => {
+    server = await startServer([
+      (res) => {
+        openStream(res);
+        res.write('event: error\ndata: {"title":"Handler failed"}\n\ndata: {"n":1}\n\n');
+      },
+    ]);
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url });
+    const statuses = recordStatuses(subscription);
+    const first = new Promise((resolve) => subscription.on('tick', resolve));
+    expect(await first).toEqual({ n: 1 });
+    subscription.close();
+    expect(statuses).toEqual([
+      { type: 'open' },
+      { type: 'error', problem: { title: 'Handler failed' } },
+      { type: 'closed', reason: 'client' },
+    ]);
+  });
+
+  it('asks again over fetch when the EventSource is refused, to learn the status and stop on 401', async () => {
+    server = await startServer([(res) => answerProblem(res, 401)]);
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url, reconnect: { initialDelayMs: 10 } });
+    const [error, closed] = await Promise.all([nextStatus(subscription, 'error'), nextStatus(subscription, 'closed')]);
+    expect(error.status).toBe(401);
+    expect(closed.reason).toBe('error');
+    expect(opened).toHaveLength(1);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('is not used when headers are configured', async () => {
+    server = await startServer([(res) => openStream(res)]);
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url, headers: { authorization: 'Bearer t' } });
+    await nextStatus(subscription, 'open');
+    subscription.close();
+    expect(opened).toEqual([]);
+    expect(server.requests[0]?.headers['authorization']).toBe('Bearer t');
+  });
+});
