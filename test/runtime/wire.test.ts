@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSseApp, WireFormatError, type SseStream } from '../../runtime/index.js';
+import { listen, RawClient, service, streamEndpoint, type Running } from './helpers.js';
+
+type Events = { tick: unknown; note: string; plain: unknown; badName: unknown };
+type Scenario = (stream: SseStream<Events>) => void;
+
+const errors: unknown[] = [];
+const scenarios: Record<string, Scenario> = {
+  json: (s) => s.send('tick', { n: 1, text: 'a\nb' }, { id: '7' }),
+  dataOnly: (s) => s.send('plain', { ok: true }),
+  lineBreaks: (s) => s.send('note', 'lf\ncr\rcrlf\r\nend'),
+  emptyLines: (s) => s.send('note', '\n leading space\n'),
+  comment: (s) => s.comment('hello\nworld'),
+  injection: (s) => {
+    for (const id of ['1\nevent: x', '2\revent: x', '3\r\nevent: x', '4\0']) {
+      try {
+        s.send('tick', 1, { id });
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    try {
+      s.send('badName', 1);
+    } catch (error) {
+      errors.push(error);
+    }
+    s.send('note', 'x\n\nevent: x\ndata: y');
+    s.send('tick', 'x\n\nevent: x\ndata: y');
+  },
+};
+
+const spec = service(
+  streamEndpoint({
+    retryMs: 2500,
+    events: {
+      tick: { sseEvent: 'tick', contentType: 'application/json' },
+      note: { sseEvent: 'note', contentType: 'text/plain' },
+      plain: { sseEvent: null, contentType: 'application/json' },
+      badName: { sseEvent: 'bad\nevent: injected', contentType: 'application/json' },
+    },
+  }),
+);
+
+let running: Running;
+beforeAll(async () => {
+  const app = createSseApp(spec, {
+    stream: (stream: SseStream<Events>, context: { query: { case: string } }) => scenarios[context.query.case]!(stream),
+  });
+  running = await listen(app);
+});
+afterAll(() => running.close());
+
+async function body(scenario: string): Promise<string> {
+  const client = await RawClient.get(running.port, `/stream?case=${scenario}`);
+  await client.waitForEnd();
+  expect(client.status).toBe(200);
+  return client.body;
+}
+
+const OPENING = ': ok\nretry: 2500\n\n';
+
+describe('event-stream framing on the wire', () => {
+  it('opens with a comment and the retry field, then writes id, event and data lines', async () => {
+    expect(await body('json')).toBe(`${OPENING}id: 7\nevent: tick\ndata: {"n":1,"text":"a\\nb"}\n\n`);
+  });
+
+  it('writes data-only events without an event field', async () => {
+    expect(await body('dataOnly')).toBe(`${OPENING}data: {"ok":true}\n\n`);
+  });
+
+  it('splits text on LF, CR and CRLF into one data line each', async () => {
+    const text = await body('lineBreaks');
+    expect(text).toBe(`${OPENING}event: note\ndata: lf\ndata: cr\ndata: crlf\ndata: end\n\n`);
+  });
+
+  it('keeps empty lines and a leading space of the payload', async () => {
+    const client = await RawClient.get(running.port, '/stream?case=emptyLines');
+    await client.waitForEnd();
+    expect(client.body).toBe(`${OPENING}event: note\ndata: \ndata:  leading space\ndata: \n\n`);
+    expect(client.events()).toEqual([{ event: 'note', id: undefined, data: '\n leading space\n' }]);
+  });
+
+  it('writes comments as ": text", one line per line', async () => {
+    expect(await body('comment')).toBe(`${OPENING}: hello\n: world\n\n`);
+  });
+
+  it('never lets an id, an event name or a payload inject a second event', async () => {
+    errors.length = 0;
+    const client = await RawClient.get(running.port, '/stream?case=injection');
+    await client.waitForEnd();
+    expect(errors).toHaveLength(5);
+    for (const error of errors) expect(error).toBeInstanceOf(WireFormatError);
+    expect(client.body).not.toContain('injected');
+    expect(client.events()).toEqual([
+      { event: 'note', id: undefined, data: 'x\n\nevent: x\ndata: y' },
+      { event: 'tick', id: undefined, data: '"x\\n\\nevent: x\\ndata: y"' },
+    ]);
+  });
+});
