@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSseApp, type ConnectionManager, type Identity, type SseApp, type SecurityRequirement, type SseStream } from '../../runtime/index.js';
+import { compile, listen, RawClient, receiveEndpoint, service, streamEndpoint, waitUntil, type Running } from './helpers.js';
+
+const bearer: SecurityRequirement = { schemes: [{ name: 'token', type: 'http', scheme: 'bearer' }], scopes: ['read'] };
+const identities: Record<string, Identity> = {
+  alice: { id: 'alice', scopes: ['read'], roles: ['member'] },
+  noscope: { id: 'bob', scopes: [], roles: ['member'] },
+  norole: { id: 'carol', scopes: ['read'], roles: ['guest'] },
+};
+
+const spec = service(
+  streamEndpoint({
+    operationId: 'channelStream',
+    path: '/channels/:channel/stream',
+    specPath: '/channels/{channel}/stream',
+    paramNames: ['channel'],
+    params: compile({ type: 'object', properties: { channel: { enum: ['general', 'random'] } }, required: ['channel'] }),
+    query: compile({ type: 'object', properties: { interval: { type: 'integer', minimum: 1 } } }),
+    security: [bearer],
+    roles: ['member', 'admin'],
+    maxConnectionsPerIdentity: 1,
+    retryMs: 3000,
+  }),
+  receiveEndpoint({
+    operationId: 'postMessage',
+    path: '/channels/:channel/messages',
+    specPath: '/channels/{channel}/messages',
+    paramNames: ['channel'],
+    body: compile({ type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false }),
+  }),
+  streamEndpoint({ operationId: 'public', path: '/public' }),
+);
+
+const handlers = {
+  channelStream: (stream: SseStream<{ tick: unknown }>, context: { query: unknown }) => {
+    stream.send('tick', context.query);
+    return stream.closed;
+  },
+  postMessage: () => undefined,
+  public: (stream: SseStream<{ tick: unknown }>) => stream.closed,
+};
+
+type Connections = Record<'channelStream' | 'public', ConnectionManager<{ tick: unknown }>>;
+let app: SseApp<Connections>;
+let running: Running;
+beforeAll(async () => {
+  app = createSseApp<Connections>(spec, handlers, {
+    authenticate: (req) => identities[req.get('authorization')?.replace(/^Bearer /, '') ?? ''] ?? null,
+    bodyLimit: 1024,
+    maxConnections: 3,
+    logger: { warn() {}, error() {} },
+  });
+  running = await listen(app);
+});
+afterAll(() => running.close());
+
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+async function expectProblem(response: Response, status: number): Promise<Record<string, unknown>> {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+  const problem = (await response.json()) as Record<string, unknown>;
+  expect(problem).toMatchObject({ type: 'about:blank', status });
+  expect(JSON.stringify(problem)).not.toMatch(/at .*\.ts/);
+  return problem;
+}
+
+describe('requests refused before a stream opens', () => {
+  it('400 lists every failing JSON pointer of params and query', async () => {
+    const response = await fetch(`${running.url}/channels/nope/stream?interval=abc`, { headers: auth('alice') });
+    const problem = await expectProblem(response, 400);
+    expect(problem.errors).toEqual([
+      { pointer: '/params/channel', message: 'must be equal to one of the allowed values' },
+      { pointer: '/query/interval', message: 'must be integer' },
+    ]);
+  });
+
+  it('hands the coerced query to the handler', async () => {
+    const client = await RawClient.get(running.port, '/channels/general/stream?interval=5', auth('alice'));
+    await client.waitFor((c) => c.events().length === 1);
+    expect(client.events()[0]!.data).toBe('{"interval":5}');
+    client.close();
+  });
+
+  it('400 for a body that breaks its schema, 413 for one over the limit', async () => {
+    const post = (body: string) =>
+      fetch(`${running.url}/channels/general/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    const invalid = await expectProblem(await post('{"txt":"hi"}'), 400);
+    expect(invalid.errors).toEqual([
+      { pointer: '/body/text', message: "must have required property 'text'" },
+      { pointer: '/body/txt', message: 'must NOT have additional properties' },
+    ]);
+    const malformed = await expectProblem(await post('{"text":'), 400);
+    expect(malformed.errors).toEqual([{ pointer: '/body', message: 'must be valid JSON' }]);
+    await expectProblem(await post(JSON.stringify({ text: 'x'.repeat(2000) })), 413);
+    expect((await post('{"text":"hi"}')).status).toBe(202);
+  });
+
+  it('401 with a WWW-Authenticate challenge when authenticate returns null', async () => {
+    const response = await fetch(`${running.url}/channels/general/stream`);
+    await expectProblem(response, 401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="Test service"');
+  });
+
+  it('403 when a required scope or role is missing', async () => {
+    const scope = await expectProblem(await fetch(`${running.url}/channels/general/stream`, { headers: auth('noscope') }), 403);
+    expect(scope.detail).toBe('Missing a required scope');
+    const role = await expectProblem(await fetch(`${running.url}/channels/general/stream`, { headers: auth('norole') }), 403);
+    expect(role.detail).toBe('Missing a required role');
+  });
+
+  it('404 for an unknown path, 405 with Allow for a wrong method', async () => {
+    await expectProblem(await fetch(`${running.url}/nowhere`), 404);
+    const response = await fetch(`${running.url}/channels/general/stream`, { method: 'DELETE' });
+    await expectProblem(response, 405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+  });
+
+  it('429 with Retry-After past the per-identity cap', async () => {
+    const first = await RawClient.get(running.port, '/channels/random/stream', auth('alice'));
+    await first.waitFor((c) => c.status === 200);
+    const response = await fetch(`${running.url}/channels/general/stream`, { headers: auth('alice') });
+    await expectProblem(response, 429);
+    expect(response.headers.get('retry-after')).toBe('3');
+    first.close();
+  });
+
+  it('503 past the global cap', async () => {
+    const { channelStream, public: open } = app.sse.connections;
+    await waitUntil(() => channelStream.count() + open.count() === 0, 2000, 'earlier streams to close');
+    const clients = await Promise.all([1, 2, 3].map(() => RawClient.get(running.port, '/public')));
+    await Promise.all(clients.map((client) => client.waitFor((c) => c.status === 200)));
+    const response = await fetch(`${running.url}/public`);
+    await expectProblem(response, 503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    for (const client of clients) client.close();
+  });
+});
