@@ -1,5 +1,5 @@
 /** A benchmark process (server or load client) started fresh, driven over IPC, always killed. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -7,8 +7,15 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NODE_ARGS = ['--import', 'tsx', '--expose-gc'];
 
 export interface ChildOptions {
-  /** Open file descriptors the process needs; the soft limit is raised in a shell when set. */
+  /** Open file descriptors the process needs; a shell raises the soft limit when it is lower. */
   fileLimit?: number;
+}
+
+let softFileLimit: number | undefined;
+
+function currentFileLimit(): number {
+  softFileLimit ??= Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim()) || Infinity;
+  return softFileLimit;
 }
 
 export class BenchProcess<Command, Report extends { type: string }> {
@@ -24,8 +31,9 @@ export class BenchProcess<Command, Report extends { type: string }> {
   ) {
     const scriptPath = fileURLToPath(new URL(script, import.meta.url));
     const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
-    this.child = options.fileLimit
-      ? spawn('sh', ['-c', `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, process.execPath, ...NODE_ARGS, scriptPath], {
+    this.child =
+      options.fileLimit && options.fileLimit > currentFileLimit()
+        ? spawn('sh', ['-c', `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, process.execPath, ...NODE_ARGS, scriptPath], {
           cwd: ROOT,
           stdio,
         })

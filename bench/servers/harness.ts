@@ -21,12 +21,11 @@ export interface BenchTarget {
 
 /**
  * Back-to-back publishing paces itself on the first connections accepted (the load client
- * opens its reading connections first): while one of them holds more than HIGH_WATER bytes
- * not yet handed to the kernel, the publisher waits, so memory reflects the server and not
- * an unbounded backlog.
+ * opens its reading connections first): while one of their sockets is past its high-water
+ * mark, the publisher waits for it to drain, so memory reflects the server and not an
+ * unbounded backlog, and a server that queues bytes itself is not pushed past its limits.
  */
 const PACED_SOCKETS = 16;
-const HIGH_WATER = 32 * 1024;
 const CONNECTION_WAIT_MS = 30_000;
 
 export async function serveBench(target: BenchTarget): Promise<void> {
@@ -96,7 +95,7 @@ function pacedSockets(server: Server): Socket[] {
 }
 
 function findFull(sockets: Socket[]): Socket | undefined {
-  return sockets.find((socket) => socket.writableLength > HIGH_WATER);
+  return sockets.find((socket) => socket.writableNeedDrain);
 }
 
 function drained(socket: Socket): Promise<void> {

@@ -1,0 +1,104 @@
+/**
+ * `npm run bench [-- --quick] [-- --servers naive,better-sse] [-- --burst N]`: fan-out benchmark
+ * of asyncapi-sse against better-sse and a naive node:http server. Every run uses fresh
+ * processes; servers alternate within each case; results go to stdout, bench/results/ and
+ * (full runs) the README's Performance section.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { prepareAsyncapiSse } from './prepare.js';
+import { chart } from './report/svg.js';
+import { updateReadme } from './report/readme.js';
+import { goalsTable, mediansTable } from './report/table.js';
+import { runOnce, SERVERS, type RunResult, type ServerName } from './run-once.js';
+import { makePlan } from './scenarios.js';
+import { evaluateGoals, medianRows } from './summary.js';
+
+const RESULTS = new URL('./results/', import.meta.url);
+const README = fileURLToPath(new URL('../README.md', import.meta.url));
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    servers: { type: 'string', default: SERVERS.join(',') },
+    burst: { type: 'string', default: '1' },
+  },
+});
+
+const mode = values.quick ? 'quick' : 'full';
+const burst = Number(values.burst);
+if (!Number.isInteger(burst) || burst < 1) throw new Error(`--burst must be a positive integer, got "${values.burst}"`);
+const requested = values.servers.split(',').map((name) => name.trim());
+const unknown = requested.filter((name) => !(SERVERS as readonly string[]).includes(name));
+if (unknown.length > 0) throw new Error(`unknown server(s) ${unknown.join(', ')}; choose from ${SERVERS.join(', ')}`);
+
+const notes: string[] = [];
+const servers: ServerName[] = [];
+for (const server of SERVERS.filter((name) => requested.includes(name))) {
+  if (server === 'asyncapi-sse') {
+    const problem = await prepareAsyncapiSse();
+    if (problem) {
+      notes.push(`asyncapi-sse not measured: ${problem}`);
+      console.warn(`asyncapi-sse skipped: ${problem}`);
+      continue;
+    }
+  }
+  servers.push(server);
+}
+
+const plan = makePlan(mode, burst);
+const total = plan.cases.length * plan.repetitions * servers.length;
+const started = Date.now();
+const runs: RunResult[] = [];
+for (const item of plan.cases) {
+  for (let repetition = 1; repetition <= plan.repetitions; repetition++) {
+    for (const server of servers) {
+      const result = await runOnce({ ...item, server });
+      runs.push(result);
+      console.log(progressLine(runs.length, total, result));
+    }
+  }
+}
+
+const medians = medianRows(plan.cases, runs);
+const goals = evaluateGoals(plan.cases, medians);
+const elapsedSec = Math.round((Date.now() - started) / 1000);
+const cpus = os.cpus();
+const caption = `${mode} run, Node ${process.version}, ${cpus.length} CPUs, ${new Date().toISOString().slice(0, 10)}`;
+const report = {
+  generatedAt: new Date().toISOString(),
+  mode,
+  command: `npm run bench${mode === 'quick' ? ' -- --quick' : ''}`,
+  elapsedSec,
+  node: process.version,
+  cpus: cpus.length,
+  cpuModel: cpus[0]?.model ?? 'unknown',
+  platform: `${os.platform()} ${os.release()}`,
+  settings: { repetitions: plan.repetitions, burst, servers },
+  notes,
+  runs,
+  medians,
+  goals,
+};
+
+const tables = `${mediansTable(medians)}\n\n${goalsTable(goals)}`;
+console.log(`\n${tables}\n`);
+for (const note of notes) console.log(note);
+
+await mkdir(RESULTS, { recursive: true });
+await writeFile(new URL('latest.json', RESULTS), `${JSON.stringify(report, null, 2)}\n`);
+await writeFile(new URL('latest.svg', RESULTS), chart(medians, caption));
+console.log(`wrote bench/results/latest.json and latest.svg (${elapsedSec} s)`);
+if (mode === 'full') {
+  const section = `Results of \`npm run bench\` (${caption}):\n\n${tables}`;
+  if (await updateReadme(README, section)) console.log('updated the Performance section of README.md');
+}
+
+function progressLine(done: number, of: number, run: RunResult): string {
+  const figures = run.ok
+    ? `${Math.round(run.eventsPerSec)} events/s, ${run.serverCpu.perEventUs.toFixed(2)} µs/event server, ${run.clientCpu.perEventUs.toFixed(2)} client, p99 ${run.latencyMs.p99.toFixed(1)} ms`
+    : `FAILED: ${run.error}`;
+  return `[${done}/${of}] ${run.scenario} N=${run.connections} ${run.size} B ${run.server}: ${figures}`;
+}

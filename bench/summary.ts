@@ -1,0 +1,135 @@
+/** Medians over repetitions, ratios between servers, and the issue's goals checked against them. */
+import { burstKey, type Case, type ScenarioId } from './scenarios.js';
+import type { RunResult, ServerName } from './run-once.js';
+import { median } from './stats.js';
+
+export interface MedianRow {
+  key: string;
+  scenario: ScenarioId;
+  server: ServerName;
+  connections: number;
+  size: number;
+  runs: number;
+  okRuns: number;
+  eventsPerSec: number;
+  /** Events/s per reading connection. */
+  perConnectionEventsPerSec: number;
+  serverCpuPerEventUs: number;
+  serverUserPerEventUs: number;
+  serverSystemPerEventUs: number;
+  clientCpuPerEventUs: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  heapPerConnection: number;
+  rssPerConnection: number;
+  vsNaive: Ratios;
+  vsBetterSse: Ratios;
+}
+
+/** This server's figure divided by the other server's, for the same case. */
+export interface Ratios {
+  eventsPerSec: number;
+  serverCpuPerEventUs: number;
+  latencyP99Ms: number;
+  heapPerConnection: number;
+}
+
+export interface Goal {
+  goal: string;
+  key: string;
+  /** What `measured` is: a ratio to another server or an absolute figure. */
+  metric: string;
+  measured: number;
+  limit: number;
+  comparison: '<=' | '>=';
+  /** null: not measured (the server did not complete a run of this case). */
+  pass: boolean | null;
+}
+
+const SUBJECT: ServerName = 'asyncapi-sse';
+
+export function medianRows(cases: Case[], runs: RunResult[]): MedianRow[] {
+  const rows: MedianRow[] = [];
+  for (const item of cases) {
+    const byServer = new Map<ServerName, RunResult[]>();
+    for (const run of runs) {
+      if (run.scenario !== item.scenario || run.connections !== item.connections || run.size !== item.size) continue;
+      byServer.set(run.server, [...(byServer.get(run.server) ?? []), run]);
+    }
+    const partial = [...byServer].map(([server, serverRuns]) => medianOf(item, server, serverRuns));
+    const find = (server: ServerName) => partial.find((row) => row.server === server);
+    for (const row of partial) rows.push({ ...row, vsNaive: ratios(row, find('naive')), vsBetterSse: ratios(row, find('better-sse')) });
+  }
+  return rows;
+}
+
+function medianOf(item: Case, server: ServerName, runs: RunResult[]): Omit<MedianRow, 'vsNaive' | 'vsBetterSse'> {
+  const ok = runs.filter((run) => run.ok);
+  const of = (pick: (run: RunResult) => number) => median(ok.map(pick));
+  return {
+    key: item.key,
+    scenario: item.scenario,
+    server,
+    connections: item.connections,
+    size: item.size,
+    runs: runs.length,
+    okRuns: ok.length,
+    eventsPerSec: of((run) => run.eventsPerSec),
+    perConnectionEventsPerSec: of((run) => run.eventsPerSec / (run.connections - run.paused)),
+    serverCpuPerEventUs: of((run) => run.serverCpu.perEventUs),
+    serverUserPerEventUs: of((run) => run.serverCpu.perEventUserUs),
+    serverSystemPerEventUs: of((run) => run.serverCpu.perEventSystemUs),
+    clientCpuPerEventUs: of((run) => run.clientCpu.perEventUs),
+    latencyP50Ms: of((run) => run.latencyMs.p50),
+    latencyP99Ms: of((run) => run.latencyMs.p99),
+    latencyMaxMs: of((run) => run.latencyMs.max),
+    heapPerConnection: of((run) => run.memory.heapPerConnection),
+    rssPerConnection: of((run) => run.memory.rssPerConnection),
+  };
+}
+
+function ratios(row: Omit<MedianRow, 'vsNaive' | 'vsBetterSse'>, other: typeof row | undefined): Ratios {
+  const ratio = (pick: (r: typeof row) => number) => (other ? pick(row) / pick(other) : Number.NaN);
+  return {
+    eventsPerSec: ratio((r) => r.eventsPerSec),
+    serverCpuPerEventUs: ratio((r) => r.serverCpuPerEventUs),
+    latencyP99Ms: ratio((r) => r.latencyP99Ms),
+    heapPerConnection: ratio((r) => r.heapPerConnection),
+  };
+}
+
+export function evaluateGoals(cases: Case[], rows: MedianRow[]): Goal[] {
+  const goals: Goal[] = [];
+  const subject = (key: string) => rows.find((row) => row.key === key && row.server === SUBJECT);
+  const add = (goal: string, key: string, metric: string, measured: number | undefined, comparison: Goal['comparison'], limit: number) => {
+    const value = measured ?? Number.NaN;
+    const pass = Number.isFinite(value) ? (comparison === '<=' ? value <= limit : value >= limit) : null;
+    goals.push({ goal, key, metric, measured: value, limit, comparison, pass });
+  };
+  for (const item of cases) {
+    const row = subject(item.key);
+    switch (item.scenario) {
+      case 'burst':
+        add('back-to-back CPU per event vs naive', item.key, 'CPU µs/event ratio', row?.vsNaive.serverCpuPerEventUs, '<=', 0.8);
+        add('back-to-back CPU per event vs better-sse', item.key, 'CPU µs/event ratio', row?.vsBetterSse.serverCpuPerEventUs, '<=', 0.5);
+        add('back-to-back events/s vs naive', item.key, 'events/s ratio', row?.vsNaive.eventsPerSec, '>=', 1);
+        break;
+      case 'interval':
+        add('100 ms interval CPU per event vs naive', item.key, 'CPU µs/event ratio', row?.vsNaive.serverCpuPerEventUs, '<=', 1.1);
+        add('100 ms interval p99 latency vs naive', item.key, 'p99 ratio', row?.vsNaive.latencyP99Ms, '<=', 1);
+        break;
+      case 'fanout-10k':
+        add('idle heap per connection', item.key, 'bytes', row?.heapPerConnection, '<=', 6 * 1024);
+        add('every connection receives a broadcast within 1 s', item.key, 'slowest delivery ms', row?.okRuns ? row.latencyMaxMs : undefined, '<=', 1000);
+        break;
+      case 'slow-consumer': {
+        const baseline = subject(burstKey(item.connections, item.size));
+        const ratio = row && baseline ? row.perConnectionEventsPerSec / baseline.perConnectionEventsPerSec : undefined;
+        add('5% paused clients: others keep their throughput', item.key, 'events/s per connection ratio', ratio, '>=', 0.9);
+        break;
+      }
+    }
+  }
+  return goals;
+}
