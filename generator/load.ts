@@ -1,0 +1,52 @@
+/** Stage 1: read and validate the spec with @asyncapi/parser; turn its diagnostics into ours. */
+import { Parser, fromFile, DiagnosticSeverity, type AsyncAPIDocumentInterface, type Diagnostic as ParserDiagnostic } from '@asyncapi/parser';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { SpecError, sortDiagnostics, hasErrors, type Diagnostic } from './diagnostics.js';
+import { SourceSet } from './sources.js';
+
+export interface LoadedSpec {
+  document: AsyncAPIDocumentInterface;
+  sources: SourceSet;
+  /** Warnings worth printing (errors throw). */
+  diagnostics: Diagnostic[];
+}
+
+let parser: Parser | undefined;
+
+/** Parses the spec; throws SpecError listing every problem when it has errors. */
+export async function loadSpec(specPath: string): Promise<LoadedSpec> {
+  if (!existsSync(specPath)) {
+    throw new SpecError([{ file: specPath, line: 1, col: 1, severity: 'error', message: 'spec file not found', code: 'spec-not-found' }]);
+  }
+  const sources = new SourceSet(specPath);
+  parser ??= new Parser();
+  const { document, diagnostics } = await fromFile(parser, path.resolve(specPath)).parse();
+  const mapped = sortDiagnostics(
+    diagnostics
+      .filter((d) => d.severity <= DiagnosticSeverity.Information)
+      .map((d) => toDiagnostic(d, sources)),
+  );
+  if (!document || hasErrors(mapped)) throw new SpecError(mapped);
+  return { document, sources, diagnostics: mapped };
+}
+
+function toDiagnostic(d: ParserDiagnostic, sources: SourceSet): Diagnostic {
+  const file = sources.fileFor(d.source);
+  const severity = d.severity === DiagnosticSeverity.Error ? 'error' : 'warning';
+  const code = String(d.code ?? 'parser');
+  const fromRange = { file: file.displayPath, line: d.range.start.line + 1, col: d.range.start.character + 1 };
+  return { ...(preciseLocation(d, sources) ?? fromRange), severity, message: d.message, code };
+}
+
+/**
+ * The parser reports a dangling `$ref` at the place it was followed from (often line 1 of the
+ * root file when the `$ref` sits in another file); point at the `$ref` as written instead.
+ */
+function preciseLocation(d: ParserDiagnostic, sources: SourceSet) {
+  if (d.code !== 'invalid-ref') return undefined;
+  const quoted = /^'(.+)' does not exist$/.exec(d.message)?.[1];
+  if (quoted) return sources.locateRef(quoted);
+  const atRangeStart = d.range.start.line === 0 && d.range.start.character === 0;
+  return atRangeStart ? sources.locate(d.path as Array<string | number>, d.source) : undefined;
+}

@@ -1,0 +1,409 @@
+/**
+ * Stage 2: the parser's document → a plain SSE model (the SSE profile of AsyncAPI 3.0).
+ * Nothing from the parser's API leaves this module.
+ */
+import type {
+  AsyncAPIDocumentInterface,
+  ChannelInterface,
+  MessageInterface,
+  OperationInterface,
+  SecurityRequirementsInterface,
+} from '@asyncapi/parser';
+import { SpecError, hasErrors, type Diagnostic } from './diagnostics.js';
+import { STREAM_ONLY, checkExtensionPlacement, extensionValueProblem, isKnownExtension, type SseExtension } from './extensions.js';
+import { identifier, pascalCase } from './names.js';
+import { SchemaRegistry, definitionRef, isObject, type JsonSchema, type NamedSchema } from './schemas.js';
+import type { Position, SourceSet } from './sources.js';
+import { bundleDocument } from './bundle.js';
+
+export type ContentType = 'application/json' | 'text/plain';
+
+export interface SecuritySchemeModel {
+  name: string;
+  type: string;
+  scheme?: string;
+  in?: string;
+  paramName?: string;
+}
+
+export interface SecurityRequirementModel {
+  schemes: SecuritySchemeModel[];
+  scopes: string[];
+}
+
+export interface EventModel {
+  /** Key used in `send(key, ...)`: the message name, else its key. */
+  key: string;
+  /** SSE `event:` field; null for data-only events (a message named `message`). */
+  sseEvent: string | null;
+  contentType: ContentType;
+  /** Name of the payload type. */
+  typeName: string;
+  /** Examples from the spec (the message's `examples[].payload`). */
+  examples: unknown[];
+  summary?: string;
+}
+
+interface OperationBase {
+  operationId: string;
+  /** `operationId` as a JS identifier (handler file and export name). */
+  name: string;
+  /** Prefix of the operation's own types, e.g. `StreamPrices`. */
+  typePrefix: string;
+  specPath: string;
+  expressPath: string;
+  paramNames: string[];
+  paramsType?: string;
+  queryType?: string;
+  bodyType?: string;
+  security: SecurityRequirementModel[];
+  roles?: string[];
+  summary?: string;
+}
+
+export interface StreamOperation extends OperationBase {
+  kind: 'stream';
+  method: 'GET' | 'POST';
+  events: EventModel[];
+  eventsType: string;
+  metadataType?: string;
+  heartbeatMs?: number;
+  retryMs?: number;
+  replay?: { maxEvents: number; ttlMs: number };
+  maxDurationMs?: number;
+  maxConnectionsPerIdentity?: number;
+}
+
+export interface ReceiveOperation extends OperationBase {
+  kind: 'receive';
+  method: 'POST';
+  contentType: ContentType;
+  /** Type of the reply body, when the operation declares a `reply`. */
+  replyType?: string;
+}
+
+export type OperationModel = StreamOperation | ReceiveOperation;
+
+export interface SseModel {
+  title: string;
+  version: string;
+  description?: string;
+  schemas: NamedSchema[];
+  operations: OperationModel[];
+  /** The bundled document (all `$ref`s resolved), served at `/asyncapi.json`. */
+  document: unknown;
+}
+
+export interface ModelResult {
+  model: SseModel;
+  /** Warnings (skipped operations, rewritten addresses, ...). */
+  diagnostics: Diagnostic[];
+}
+
+/** Default replay window when `x-sse-replay` gives no `ttl`. */
+const DEFAULT_REPLAY_TTL_MS = 300_000;
+const HTTP_PROTOCOLS = new Set(['http', 'https']);
+
+export function buildModel(document: AsyncAPIDocumentInterface, sources: SourceSet): ModelResult {
+  return new ModelBuilder(document, sources).build();
+}
+
+class ModelBuilder {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly registry = new SchemaRegistry();
+  private readonly routes = new Map<string, string>();
+
+  constructor(
+    private readonly document: AsyncAPIDocumentInterface,
+    private readonly sources: SourceSet,
+  ) {}
+
+  build(): ModelResult {
+    this.diagnostics.push(...checkExtensionPlacement(this.sources));
+    const components = (this.document.json() as { components?: { schemas?: Record<string, unknown> } }).components;
+    this.registry.registerComponents(components?.schemas ?? {});
+
+    const operations: OperationModel[] = [];
+    for (const operation of this.document.operations()) {
+      const mapped = this.operation(operation);
+      if (mapped) operations.push(mapped);
+    }
+    if (operations.length === 0 && !hasErrors(this.diagnostics)) {
+      this.report(['operations'], 'nothing to generate: no operation maps to an HTTP endpoint', 'nothing-to-generate');
+    }
+    if (hasErrors(this.diagnostics)) throw new SpecError(this.diagnostics);
+
+    const info = this.document.info();
+    return {
+      model: {
+        title: info.title(),
+        version: info.version(),
+        description: info.description(),
+        schemas: this.registry.schemas,
+        operations,
+        document: bundleDocument(this.document.json()),
+      },
+      diagnostics: this.diagnostics,
+    };
+  }
+
+  private report(path: Array<string | number>, message: string, code: string, severity: 'error' | 'warning' = 'error'): void {
+    const at: Position = this.sources.locate(path) ?? { file: this.sources.root.displayPath, line: 1, col: 1 };
+    this.diagnostics.push({ ...at, severity, message, code });
+  }
+
+  private operation(operation: OperationInterface): OperationModel | undefined {
+    const id = operation.id();
+    const at = ['operations', id];
+    const channel = operation.channels().all()[0];
+    if (!channel) {
+      this.report(at, `operation "${id}" skipped: it has no channel`, 'not-sse-mappable', 'warning');
+      return undefined;
+    }
+    const skipReason = this.unmappableReason(channel);
+    if (skipReason) {
+      this.report(at, `operation "${id}" skipped: ${skipReason}`, 'not-sse-mappable', 'warning');
+      return undefined;
+    }
+    const specPath = this.httpPath(channel);
+    const extensions = this.extensions(operation);
+    const binding = (operation.bindings().get('http')?.value() ?? {}) as { method?: unknown; query?: unknown };
+    const method = this.method(operation, binding.method, extensions);
+    if (!specPath || !method) return undefined;
+
+    const name = identifier(id);
+    const typePrefix = pascalCase(id);
+    const paramNames = [...specPath.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+    this.claimRoute(id, method, specPath);
+
+    const base: OperationBase = {
+      operationId: id,
+      name,
+      typePrefix,
+      specPath,
+      expressPath: expressPath(specPath),
+      paramNames,
+      paramsType: paramNames.length > 0 ? this.registry.define(`${typePrefix}Params`, paramsSchema(channel, paramNames)) : undefined,
+      queryType: isObject(binding.query) ? this.registry.define(`${typePrefix}Query`, binding.query) : undefined,
+      security: this.security(operation, channel),
+      roles: extensions['x-sse-roles'] as string[] | undefined,
+      summary: operation.summary() ?? operation.description(),
+    };
+
+    if (operation.isSend()) return this.stream(operation, base, method, extensions);
+    return this.receive(operation, base);
+  }
+
+  /** Why an operation cannot be served over HTTP, if it cannot. */
+  private unmappableReason(channel: ChannelInterface): string | undefined {
+    const documentServers = this.document.servers().all();
+    if (documentServers.length === 0) return undefined;
+    const servers = channel.servers().all();
+    const candidates = servers.length > 0 ? servers : documentServers;
+    if (candidates.some((s) => HTTP_PROTOCOLS.has(s.protocol().toLowerCase()))) return undefined;
+    const protocols = [...new Set(candidates.map((s) => s.protocol()))].join(', ');
+    return `channel "${channel.id()}" is only served over ${protocols}, not http/https`;
+  }
+
+  /** The channel address as an HTTP path (see docs/spec-conventions.md, "Addresses"). */
+  private httpPath(channel: ChannelInterface): string | undefined {
+    const address = channel.address();
+    const at = ['channels', channel.id(), 'address'];
+    if (!address) {
+      this.report(['channels', channel.id()], `channel "${channel.id()}" has no address, so it has no HTTP path`, 'no-address');
+      return undefined;
+    }
+    const url = /^([a-z][a-z0-9+.-]*):\/\/[^/]*(\/[^?#]*)?/i.exec(address);
+    if (url) {
+      if (!HTTP_PROTOCOLS.has(url[1]!.toLowerCase())) {
+        this.report(at, `address "${address}" is not an HTTP URL`, 'not-sse-mappable');
+        return undefined;
+      }
+      const path = url[2] ?? '/';
+      this.report(at, `address "${address}" is a full URL; serving its path ${path}`, 'address-url', 'warning');
+      return path;
+    }
+    if (!address.startsWith('/')) {
+      this.report(at, `address "${address}" is not a path; serving it at /${address}`, 'address-not-path', 'warning');
+      return `/${address}`;
+    }
+    return address;
+  }
+
+  private extensions(operation: OperationInterface): Partial<Record<SseExtension, unknown>> {
+    const found: Partial<Record<SseExtension, unknown>> = {};
+    for (const extension of operation.extensions().all()) {
+      const key = extension.id();
+      if (!isKnownExtension(key)) continue;
+      const problem = extensionValueProblem(key, extension.value());
+      if (problem) this.report(['operations', operation.id(), key], problem, 'invalid-sse-extension');
+      else if (operation.isReceive() && STREAM_ONLY.includes(key)) {
+        this.report(['operations', operation.id(), key], `"${key}" applies to streams (action: send) only`, 'misplaced-sse-extension');
+      } else found[key] = extension.value();
+    }
+    return found;
+  }
+
+  private method(operation: OperationInterface, declared: unknown, extensions: Partial<Record<SseExtension, unknown>>) {
+    const at = ['operations', operation.id(), 'bindings', 'http', 'method'];
+    const method = typeof declared === 'string' ? declared.toUpperCase() : undefined;
+    if (operation.isReceive()) {
+      if (method && method !== 'POST') {
+        this.report(at, `a receive operation maps to POST, not ${method}`, 'unsupported-method');
+        return undefined;
+      }
+      return 'POST' as const;
+    }
+    const wanted = method ?? (extensions['x-sse-body'] ? 'POST' : 'GET');
+    if (wanted !== 'GET' && wanted !== 'POST') {
+      this.report(at, `a stream maps to GET or POST, not ${wanted}`, 'unsupported-method');
+      return undefined;
+    }
+    if (wanted === 'GET' && extensions['x-sse-body']) {
+      this.report(['operations', operation.id(), 'x-sse-body'], 'a GET stream cannot take a request body; use method POST', 'misplaced-sse-extension');
+      return undefined;
+    }
+    return wanted;
+  }
+
+  private claimRoute(operationId: string, method: string, specPath: string): void {
+    const route = `${method} ${specPath.replace(/\{[^}]+\}/g, '{}')}`;
+    const holder = this.routes.get(route);
+    if (holder) {
+      this.report(['operations', operationId], `operation "${operationId}" maps to ${method} ${specPath}, already used by operation "${holder}"`, 'duplicate-route');
+    } else {
+      this.routes.set(route, operationId);
+    }
+  }
+
+  private security(operation: OperationInterface, channel: ChannelInterface): SecurityRequirementModel[] {
+    const own = operation.security();
+    if (own.length > 0) return requirements(own);
+    const servers = channel.servers().all().length > 0 ? channel.servers().all() : this.document.servers().all();
+    return servers.filter((s) => HTTP_PROTOCOLS.has(s.protocol().toLowerCase())).flatMap((s) => requirements(s.security()));
+  }
+
+  private stream(
+    operation: OperationInterface,
+    base: OperationBase,
+    method: 'GET' | 'POST',
+    extensions: Partial<Record<SseExtension, unknown>>,
+  ): StreamOperation {
+    const events = operation.messages().all().map((message) => this.event(message));
+    const keys = new Set<string>();
+    for (const event of events) {
+      if (keys.has(event.key)) {
+        this.report(['operations', operation.id(), 'messages'], `two messages of "${operation.id()}" share the event name "${event.key}"`, 'duplicate-event');
+      }
+      keys.add(event.key);
+    }
+    const replay = extensions['x-sse-replay'] as { maxEvents: number; ttl?: number } | undefined;
+    const body = extensions['x-sse-body'];
+    const metadata = extensions['x-sse-metadata'];
+    return {
+      ...base,
+      kind: 'stream',
+      method,
+      events,
+      eventsType: this.registry.reserve(`${base.typePrefix}Events`),
+      bodyType: body ? this.registry.nameFor(body, `${base.typePrefix}Body`) : undefined,
+      metadataType: metadata ? this.registry.nameFor(metadata, `${base.typePrefix}Metadata`) : undefined,
+      heartbeatMs: extensions['x-sse-heartbeat'] as number | undefined,
+      retryMs: extensions['x-sse-retry'] as number | undefined,
+      replay: replay ? { maxEvents: replay.maxEvents, ttlMs: replay.ttl ?? DEFAULT_REPLAY_TTL_MS } : undefined,
+      maxDurationMs: extensions['x-sse-max-duration'] as number | undefined,
+      maxConnectionsPerIdentity: extensions['x-sse-max-connections-per-identity'] as number | undefined,
+    };
+  }
+
+  private receive(operation: OperationInterface, base: OperationBase): ReceiveOperation {
+    const messages = operation.messages().all();
+    const types = messages.map((m) => this.payloadType(m));
+    const contentTypes = new Set(messages.map((m) => contentTypeOf(m)));
+    if (contentTypes.size > 1) {
+      this.report(['operations', operation.id(), 'messages'], 'the messages of a receive operation must share one content type', 'mixed-content-types');
+    }
+    const bodySchema = types.length === 1 ? definitionRef(types[0]!) : { oneOf: types.map(definitionRef) };
+    const replyMessages = operation.reply()?.messages().all() ?? [];
+    const replyTypes = replyMessages.map((m) => this.payloadType(m));
+    return {
+      ...base,
+      kind: 'receive',
+      method: 'POST',
+      contentType: [...contentTypes][0] ?? 'application/json',
+      bodyType: types.length > 0 ? this.registry.define(`${base.typePrefix}Body`, bodySchema) : undefined,
+      replyType:
+        replyTypes.length > 0
+          ? this.registry.define(`${base.typePrefix}Reply`, replyTypes.length === 1 ? definitionRef(replyTypes[0]!) : { oneOf: replyTypes.map(definitionRef) })
+          : undefined,
+    };
+  }
+
+  private event(message: MessageInterface): EventModel {
+    const key = message.name() ?? message.id();
+    return {
+      key,
+      sseEvent: key === 'message' ? null : key,
+      contentType: contentTypeOf(message),
+      typeName: this.payloadType(message),
+      examples: message.examples().all().filter((e) => e.hasPayload()).map((e) => e.payload()),
+      summary: message.summary() ?? message.description(),
+    };
+  }
+
+  /** The payload's type name: its own name when it is a named schema, else the message's key. */
+  private payloadType(message: MessageInterface): string {
+    const payload = message.payload()?.json();
+    return this.registry.nameFor(payload ?? {}, pascalCase(message.id()));
+  }
+}
+
+function contentTypeOf(message: MessageInterface): ContentType {
+  const declared = (message.contentType() ?? 'application/json').toLowerCase();
+  return declared.startsWith('text/') ? 'text/plain' : 'application/json';
+}
+
+/** Channel parameters as a JSON Schema object (every path parameter is a required string). */
+function paramsSchema(channel: ChannelInterface, names: string[]): JsonSchema {
+  const declared = new Map(channel.parameters().all().map((p) => [p.id(), p.json() as Record<string, unknown>]));
+  const properties = Object.fromEntries(
+    names.map((name) => {
+      const p = declared.get(name) ?? {};
+      const schema: Record<string, unknown> = { type: 'string' };
+      for (const key of ['enum', 'default', 'description', 'examples'] as const) if (p[key] !== undefined) schema[key] = p[key];
+      return [name, schema];
+    }),
+  );
+  return { type: 'object', properties, required: names, additionalProperties: false };
+}
+
+function requirements(list: SecurityRequirementsInterface[]): SecurityRequirementModel[] {
+  return list.map((requirement) => {
+    const items = requirement.all();
+    return {
+      schemes: items.map((item) => {
+        const scheme = item.scheme();
+        return {
+          name: scheme.id() ?? scheme.type(),
+          type: scheme.type(),
+          scheme: scheme.scheme()?.toLowerCase(),
+          in: scheme.in(),
+          paramName: scheme.name(),
+        };
+      }),
+      scopes: [...new Set(items.flatMap((item) => item.scopes()))],
+    };
+  });
+}
+
+/** `/channels/{channel}/stream` → `/channels/:channel/stream`, escaping Express's reserved characters. */
+function expressPath(specPath: string): string {
+  return specPath
+    .split(/(\{[^}]+\})/)
+    .map((part) => {
+      const param = /^\{([^}]+)\}$/.exec(part)?.[1];
+      if (param) return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(param) ? `:${param}` : `:${JSON.stringify(param)}`;
+      return part.replace(/[()[\]?+*!{}:\\]/g, (c) => `\\${c}`);
+    })
+    .join('');
+}

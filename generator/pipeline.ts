@@ -1,0 +1,38 @@
+/** The whole pipeline, top to bottom: load → model → render → write (or compare). */
+import type { Diagnostic } from './diagnostics.js';
+import { loadSpec } from './load.js';
+import { buildModel } from './model.js';
+import { renderAll } from './render.js';
+import { compareOutput, writeOutput, type WriteReport } from './write.js';
+
+export interface GenerateOptions {
+  spec: string;
+  out: string;
+  handlers: string;
+  /** Compare instead of writing. */
+  check?: boolean;
+}
+
+export interface GenerateResult {
+  /** Warnings; errors are thrown as SpecError. */
+  diagnostics: Diagnostic[];
+  /** Problems with examples, in plain words. */
+  notes: string[];
+  report: WriteReport;
+  /** Every file the spec consists of (for --watch). */
+  sourceFiles: string[];
+}
+
+export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  const loaded = await loadSpec(options.spec);
+  const { model, diagnostics } = buildModel(loaded.document, loaded.sources);
+  const { files, warnings } = await renderAll(model, { specFile: options.spec, outDir: options.out, handlersDir: options.handlers });
+  const targets = { outDir: options.out, handlersDir: options.handlers };
+  const report = options.check ? compareOutput(files, targets) : writeOutput(files, targets);
+  return {
+    diagnostics: [...loaded.diagnostics, ...diagnostics],
+    notes: warnings,
+    report,
+    sourceFiles: loaded.sources.files.map((f) => f.absolutePath),
+  };
+}

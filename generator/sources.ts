@@ -1,0 +1,156 @@
+/**
+ * Position map of the spec's YAML/JSON source files (the root file and every file it `$ref`s),
+ * so diagnostics can point at `file:line:col` for any JSON path.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseWithPointers, Kind, type YAMLNode } from '@stoplight/yaml';
+
+export type JsonPath = Array<string | number>;
+
+export interface Position {
+  /** Path as shown to the user (relative to the working directory). */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  col: number;
+}
+
+/** A key found in a source file, with where its key starts. */
+export interface KeyOccurrence {
+  path: JsonPath;
+  key: string;
+  value: YAMLNode | null;
+  position: Position;
+}
+
+class SourceFile {
+  readonly ast: YAMLNode | undefined;
+  private readonly lineStarts: number[];
+
+  constructor(
+    readonly absolutePath: string,
+    readonly displayPath: string,
+    readonly text: string,
+  ) {
+    this.ast = parseWithPointers(text).ast;
+    this.lineStarts = [0];
+    for (let i = 0; i < text.length; i++) if (text[i] === '\n') this.lineStarts.push(i + 1);
+  }
+
+  positionOf(offset: number): Position {
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (this.lineStarts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { file: this.displayPath, line: low + 1, col: offset - this.lineStarts[low]! + 1 };
+  }
+
+  /** Node at a JSON path; for a mapping value, the position reported is its key's. */
+  locate(jsonPath: JsonPath): Position | undefined {
+    let node = this.ast;
+    let keyStart = node?.startPosition ?? 0;
+    for (const segment of jsonPath) {
+      if (!node) return undefined;
+      if (node.kind === Kind.MAP) {
+        const mapping = node.mappings.find((m) => m.key.value === String(segment));
+        if (!mapping) return undefined;
+        keyStart = mapping.key.startPosition;
+        node = mapping.value ?? undefined;
+      } else if (node.kind === Kind.SEQ) {
+        const item = node.items[Number(segment)];
+        if (!item) return undefined;
+        keyStart = item.startPosition;
+        node = item;
+      } else {
+        return undefined;
+      }
+    }
+    return this.positionOf(keyStart);
+  }
+
+  /** Every mapping key in the file, depth first, in source order. */
+  keys(): KeyOccurrence[] {
+    const found: KeyOccurrence[] = [];
+    const walk = (node: YAMLNode | null | undefined, at: JsonPath): void => {
+      if (!node) return;
+      if (node.kind === Kind.MAP) {
+        for (const mapping of node.mappings) {
+          const key = String(mapping.key.value);
+          found.push({ path: [...at, key], key, value: mapping.value, position: this.positionOf(mapping.key.startPosition) });
+          walk(mapping.value, [...at, key]);
+        }
+      } else if (node.kind === Kind.SEQ) {
+        node.items.forEach((item, i) => walk(item, [...at, i]));
+      }
+    };
+    walk(this.ast, []);
+    return found;
+  }
+}
+
+/** The root spec file plus every local file reachable through relative `$ref`s. */
+export class SourceSet {
+  readonly files: SourceFile[] = [];
+
+  constructor(rootPath: string) {
+    this.add(path.resolve(rootPath));
+  }
+
+  get root(): SourceFile {
+    return this.files[0]!;
+  }
+
+  private add(absolutePath: string): void {
+    if (this.files.some((f) => f.absolutePath === absolutePath)) return;
+    let text: string;
+    try {
+      text = readFileSync(absolutePath, 'utf8');
+    } catch {
+      return;
+    }
+    const file = new SourceFile(absolutePath, displayPath(absolutePath), text);
+    this.files.push(file);
+    for (const ref of file.keys()) {
+      if (ref.key !== '$ref' || ref.value?.kind !== Kind.SCALAR) continue;
+      const target = String(ref.value.value).split('#')[0];
+      if (target && !/^[a-z][a-z0-9+.-]*:/i.test(target)) this.add(path.resolve(path.dirname(absolutePath), target));
+    }
+  }
+
+  fileFor(source: string | undefined): SourceFile {
+    if (!source) return this.root;
+    const absolute = path.resolve(source);
+    return this.files.find((f) => f.absolutePath === absolute) ?? this.root;
+  }
+
+  /** Where a JSON path sits, looking first in the given file, then in every other source file. */
+  locate(jsonPath: JsonPath, preferred?: string): Position | undefined {
+    const first = this.fileFor(preferred);
+    return first.locate(jsonPath) ?? this.files.find((f) => f !== first && f.locate(jsonPath))?.locate(jsonPath);
+  }
+
+  /** Where a `$ref` with exactly this value is written (first occurrence across the files). */
+  locateRef(value: string): Position | undefined {
+    for (const file of this.files) {
+      const hit = file.keys().find((k) => k.key === '$ref' && k.value?.kind === Kind.SCALAR && k.value.value === value);
+      if (hit) return hit.position;
+    }
+    return undefined;
+  }
+
+  /** Every key starting with the prefix, in every source file. */
+  keysWithPrefix(prefix: string): Array<KeyOccurrence & { file: SourceFile }> {
+    return this.files.flatMap((file) => file.keys().filter((k) => k.key.startsWith(prefix)).map((k) => ({ ...k, file })));
+  }
+}
+
+export type { SourceFile };
+
+function displayPath(absolutePath: string): string {
+  return path.relative(process.cwd(), absolutePath) || absolutePath;
+}

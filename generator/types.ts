@@ -1,0 +1,40 @@
+/** Stage 3a: one exported TypeScript declaration per named schema, via json-schema-to-typescript. */
+import { compile, type JSONSchema } from 'json-schema-to-typescript';
+import { format } from 'prettier';
+import type { NamedSchema } from './schemas.js';
+
+const REF_PREFIX = '#/definitions/';
+
+/** TypeScript source declaring every named schema (no header; the template adds it). */
+export async function renderTypeDeclarations(schemas: NamedSchema[]): Promise<string> {
+  const declarations: string[] = [];
+  for (const { name, schema } of schemas) {
+    const root = { ...asObject(withTypeReferences(schema)), title: name } as JSONSchema;
+    declarations.push(
+      await compile(root, name, {
+        bannerComment: '',
+        format: false,
+        declareExternallyReferenced: false,
+        additionalProperties: true,
+        strictIndexSignatures: false,
+        unknownAny: true,
+      }),
+    );
+  }
+  return format(declarations.join('\n'), { parser: 'typescript', singleQuote: true, printWidth: 100 });
+}
+
+/** `{ $ref: '#/definitions/X' }` → `{ tsType: 'X' }`, so each named type is referenced, not repeated. */
+function withTypeReferences(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withTypeReferences);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const ref = (schema as { $ref?: unknown }).$ref;
+  if (typeof ref === 'string' && ref.startsWith(REF_PREFIX)) return { tsType: ref.slice(REF_PREFIX.length) };
+  return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, withTypeReferences(value)]));
+}
+
+function asObject(schema: unknown): Record<string, unknown> {
+  if (schema === true) return { tsType: 'unknown' };
+  if (schema === false) return { tsType: 'never' };
+  return schema as Record<string, unknown>;
+}

@@ -1,0 +1,105 @@
+/**
+ * Stage 3b: ajv validators compiled now, emitted as standalone ES modules, so the server
+ * compiles nothing when it starts.
+ */
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import type { SseModel } from './model.js';
+import type { NamedSchema } from './schemas.js';
+
+const DEFINITIONS_ID = 'definitions.json';
+
+/** One exported validator: `exportName` in the emitted module validates the named type. */
+export interface ValidatorExport {
+  exportName: string;
+  typeName: string;
+}
+
+/** Source of one emitted validator module and the names it exports. */
+export interface ValidatorModule {
+  code: string;
+  exportNames: string[];
+}
+
+export interface ValidatorModules {
+  /** Event payloads and request bodies (no coercion). */
+  payloads: ValidatorModule;
+  /** Path parameters and query strings (strings coerced to the declared types, defaults applied). */
+  requests: ValidatorModule;
+  /** Event payloads only, for the client bundle. */
+  client: ValidatorModule;
+  /** exportName for each operation's parts, for the server template. */
+  names: ValidatorNames;
+  /** Checks a value against a named type (used to vet examples). */
+  check(typeName: string, value: unknown): boolean;
+}
+
+export interface ValidatorNames {
+  params: Map<string, string>;
+  query: Map<string, string>;
+  body: Map<string, string>;
+  /** Keyed by `${operationId}\u0000${eventKey}`. */
+  events: Map<string, string>;
+}
+
+export function eventKeyOf(operationId: string, eventKey: string): string {
+  return `${operationId}\u0000${eventKey}`;
+}
+
+export function compileValidators(model: SseModel): ValidatorModules {
+  const names: ValidatorNames = { params: new Map(), query: new Map(), body: new Map(), events: new Map() };
+  const payloadExports = new Map<string, string>();
+  const requestExports = new Map<string, string>();
+  const clientExports = new Map<string, string>();
+  const exportFor = (exports: Map<string, string>, typeName: string) => {
+    const exportName = `validate${typeName}`;
+    exports.set(exportName, `${DEFINITIONS_ID}#/definitions/${typeName}`);
+    return exportName;
+  };
+
+  for (const op of model.operations) {
+    if (op.paramsType) names.params.set(op.operationId, exportFor(requestExports, op.paramsType));
+    if (op.queryType) names.query.set(op.operationId, exportFor(requestExports, op.queryType));
+    if (op.bodyType) names.body.set(op.operationId, exportFor(payloadExports, op.bodyType));
+    if (op.kind !== 'stream') continue;
+    for (const event of op.events) {
+      names.events.set(eventKeyOf(op.operationId, event.key), exportFor(payloadExports, event.typeName));
+      exportFor(clientExports, event.typeName);
+    }
+  }
+
+  const payloadAjv = createAjv(model.schemas, {});
+  return {
+    payloads: moduleCode(payloadAjv, payloadExports),
+    requests: moduleCode(createAjv(model.schemas, { coerceTypes: 'array', useDefaults: true }), requestExports),
+    client: moduleCode(createAjv(model.schemas, {}), clientExports),
+    names,
+    check: (typeName, value) => (payloadAjv.getSchema(`${DEFINITIONS_ID}#/definitions/${typeName}`) as ValidateFunction)(value),
+  };
+}
+
+function createAjv(schemas: NamedSchema[], options: Options): Ajv {
+  const ajv = new Ajv({ ...options, code: { source: true, esm: true }, strict: false, allErrors: false });
+  addFormats.default(ajv);
+  ajv.addSchema({ $id: DEFINITIONS_ID, definitions: Object.fromEntries(schemas.map((s) => [s.name, s.schema])) });
+  return ajv;
+}
+
+/**
+ * ajv's standalone output still `require`s its runtime helpers (formats, ucs2length) even in
+ * ESM mode; hoist those into `import` statements so the module loads as plain ESM.
+ */
+function moduleCode(ajv: Ajv, exports: Map<string, string>): ValidatorModule {
+  const exportNames = [...exports.keys()].sort();
+  if (exportNames.length === 0) return { code: 'export {};\n', exportNames };
+  const code = standaloneCode.default(ajv, Object.fromEntries(exportNames.map((n) => [n, exports.get(n)!]))).replace(/^"use strict";/, '');
+  const imports = new Map<string, string>();
+  const body = code.replace(/require\("([^"]+)"\)/g, (_, specifier: string) => {
+    const local = imports.get(specifier) ?? `runtime${imports.size}`;
+    imports.set(specifier, local);
+    return local;
+  });
+  const header = [...imports].map(([specifier, local]) => `import ${local} from "${specifier}.js";`).join('\n');
+  return { code: `${header}\n${body}\n`, exportNames };
+}
