@@ -1,0 +1,171 @@
+/**
+ * `npm run build:client`: turns the generated client (`generated/client/`) into a publishable
+ * npm package in `dist/client/`: minified ESM for browsers and Node, `.d.ts` declarations, its
+ * own package.json, optional validators as a separate entry. Fails when anything pulls in a Node
+ * built-in or server code, and prints the min+gzip size of each entry.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { parse as parseYaml } from '@stoplight/yaml';
+import { build, type Metafile, type Plugin } from 'esbuild';
+import ts from 'typescript';
+
+const repo = path.resolve(import.meta.dirname, '..');
+
+class BuildError extends Error {}
+
+interface BuildOptions {
+  /** Folder holding the generated `index.ts` and, optionally, `validators.js` (+ `.d.ts`). */
+  entry: string;
+  out: string;
+  /** AsyncAPI document the package name and version come from. */
+  spec: string;
+}
+
+const forbidNodeBuiltins: Plugin = {
+  name: 'forbid-node-builtins',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /.*/ }, ({ path: request, importer }) => {
+      if (!request.startsWith('node:') && !builtinModules.includes(request)) return undefined;
+      const from = path.relative(repo, importer);
+      return { errors: [{ text: `${from} imports the Node built-in "${request}"; the client must run in browsers too` }] };
+    });
+  },
+};
+
+/** Bundles one entry; returns its size minified and min+gzip. */
+async function bundle(entryPoint: string, outfile: string): Promise<{ bytes: number; gzipBytes: number; metafile: Metafile }> {
+  const result = await build({
+    entryPoints: [entryPoint],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2020',
+    minify: true,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [forbidNodeBuiltins],
+  }).catch((error: { errors?: Array<{ text: string }> }) => {
+    throw new BuildError(error.errors?.map((e) => e.text).join('\n') ?? String(error));
+  });
+  const code = await readFile(outfile);
+  return { bytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length, metafile: result.metafile };
+}
+
+function assertNoServerCode(metafile: Metafile): void {
+  const serverOnly = [`${path.relative(process.cwd(), path.join(repo, 'runtime'))}/`, 'node_modules/express/'];
+  const offending = Object.keys(metafile.inputs).filter((input) => serverOnly.some((prefix) => input.includes(prefix)));
+  if (offending.length > 0) throw new BuildError(`the client bundle includes server code: ${offending.join(', ')}`);
+}
+
+/** Emits `.d.ts` files for the entry and everything it imports, type-checked against DOM only (no Node types). */
+function emitDeclarations(entryFile: string, typesDir: string): void {
+  const program = ts.createProgram([entryFile], {
+    declaration: true,
+    emitDeclarationOnly: true,
+    outDir: typesDir,
+    rootDir: repo,
+    strict: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ['lib.es2023.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+    types: [],
+  });
+  const { diagnostics } = program.emit();
+  const all = [...ts.getPreEmitDiagnostics(program), ...diagnostics];
+  if (all.length > 0) {
+    const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => repo, getNewLine: () => '\n' };
+    throw new BuildError(ts.formatDiagnostics(all, host).trim());
+  }
+}
+
+/** npm package name from the document title: `Real-time Cookbook` → `real-time-cookbook-client`. */
+function packageName(title: string): string {
+  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return `${slug || 'asyncapi'}-client`;
+}
+
+async function readInfo(specFile: string): Promise<{ title: string; version: string }> {
+  const document = parseYaml(await readFile(specFile, 'utf8')) as { info?: { title?: unknown; version?: unknown } } | null;
+  const { title, version } = document?.info ?? {};
+  if (typeof title !== 'string') throw new BuildError(`${specFile}: info.title is missing`);
+  return { title, version: typeof version === 'string' ? version : '0.0.0' };
+}
+
+const kilobytes = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+async function buildClient({ entry, out, spec }: BuildOptions): Promise<string[]> {
+  const entryFile = path.join(entry, 'index.ts');
+  if (!existsSync(entryFile)) throw new BuildError(`${path.relative(process.cwd(), entryFile)} not found: run \`npm run generate\` first`);
+  const validatorsFile = path.join(entry, 'validators.js');
+  const hasValidators = existsSync(validatorsFile);
+  const { title, version } = await readInfo(spec);
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+
+  const client = await bundle(entryFile, path.join(out, 'index.js'));
+  assertNoServerCode(client.metafile);
+  const runtimeOnly = await bundle(path.join(repo, 'client/index.ts'), path.join(out, '.runtime-size.js'));
+  await rm(path.join(out, '.runtime-size.js'));
+  const typesDir = path.join(out, 'types');
+  emitDeclarations(entryFile, typesDir);
+  const typesOf = (file: string) => `./${path.relative(out, path.join(typesDir, path.relative(repo, file))).replace(/\.(ts|js)$/, '.d.ts')}`;
+
+  const exports: Record<string, { types?: string; default: string }> = {
+    '.': { types: typesOf(entryFile), default: './index.js' },
+  };
+  const report = [
+    `${packageName(title)}@${version} in ${path.relative(process.cwd(), out) || '.'}`,
+    `  index.js       ${kilobytes(client.bytes)} min, ${kilobytes(client.gzipBytes)} min+gzip (client runtime alone: ${kilobytes(runtimeOnly.gzipBytes)})`,
+  ];
+  if (hasValidators) {
+    const validators = await bundle(validatorsFile, path.join(out, 'validators.js'));
+    assertNoServerCode(validators.metafile);
+    const declarations = validatorsFile.replace(/\.js$/, '.d.ts');
+    const typed = existsSync(declarations);
+    if (typed) await copyFile(declarations, path.join(typesDir, path.relative(repo, declarations)));
+    exports['./validators'] = typed ? { types: typesOf(validatorsFile), default: './validators.js' } : { default: './validators.js' };
+    report.push(`  validators.js  ${kilobytes(validators.bytes)} min, ${kilobytes(validators.gzipBytes)} min+gzip`);
+  }
+  const manifest = {
+    name: packageName(title),
+    version,
+    description: `Typed Server-Sent Events client for ${title}`,
+    type: 'module',
+    sideEffects: false,
+    exports,
+    types: exports['.']?.types,
+    engines: { node: '>=20' },
+  };
+  await writeFile(path.join(out, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return report;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      entry: { type: 'string', default: 'generated/client' },
+      out: { type: 'string', default: 'dist/client' },
+      spec: { type: 'string', default: 'asyncapi.yaml' },
+    },
+  });
+  const report = await buildClient({
+    entry: path.resolve(values.entry),
+    out: path.resolve(values.out),
+    spec: path.resolve(values.spec),
+  });
+  console.log(report.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof BuildError || (error instanceof Error && 'code' in error);
+  console.error(`build:client: ${known ? (error as Error).message : String(error)}`);
+  process.exitCode = 1;
+});
