@@ -5,16 +5,15 @@
  * (full runs) the README's Performance section.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { prepareAsyncapiSse } from './prepare.js';
+import { buildResults, caption } from './report/results.js';
 import { chart } from './report/svg.js';
 import { updateReadme } from './report/readme.js';
 import { goalsTable, mediansTable } from './report/table.js';
 import { runOnce, SERVERS, type RunResult, type ServerName } from './run-once.js';
 import { makePlan } from './scenarios.js';
-import { evaluateGoals, medianRows } from './summary.js';
 
 const RESULTS = new URL('./results/', import.meta.url);
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -62,37 +61,17 @@ for (const item of plan.cases) {
   }
 }
 
-const medians = medianRows(plan.cases, runs);
-const goals = evaluateGoals(plan.cases, medians);
-const elapsedSec = Math.round((Date.now() - started) / 1000);
-const cpus = os.cpus();
-const caption = `${mode} run, Node ${process.version}, ${cpus.length} CPUs, ${new Date().toISOString().slice(0, 10)}`;
-const report = {
-  generatedAt: new Date().toISOString(),
-  mode,
-  command: `npm run bench${mode === 'quick' ? ' -- --quick' : ''}`,
-  elapsedSec,
-  node: process.version,
-  cpus: cpus.length,
-  cpuModel: cpus[0]?.model ?? 'unknown',
-  platform: `${os.platform()} ${os.release()}`,
-  settings: { repetitions: plan.repetitions, burst, servers },
-  notes,
-  runs,
-  medians,
-  goals,
-};
-
-const tables = `${mediansTable(medians)}\n\n${goalsTable(goals)}`;
+const results = buildResults(plan, servers, runs, notes, Math.round((Date.now() - started) / 1000));
+const tables = `${mediansTable(results.medians)}\n\n${goalsTable(results.goals)}`;
 console.log(`\n${tables}\n`);
 for (const note of notes) console.log(note);
 
 await mkdir(RESULTS, { recursive: true });
-await writeFile(new URL('latest.json', RESULTS), `${JSON.stringify(report, null, 2)}\n`);
-await writeFile(new URL('latest.svg', RESULTS), chart(medians, caption));
-console.log(`wrote bench/results/latest.json and latest.svg (${elapsedSec} s)`);
+await writeFile(new URL('latest.json', RESULTS), `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(new URL('latest.svg', RESULTS), chart(results.medians, caption(results)));
+console.log(`wrote bench/results/latest.json and latest.svg (${results.elapsedSec} s)`);
 if (mode === 'full') {
-  const section = `Results of \`npm run bench\` (${caption}):\n\n${tables}`;
+  const section = `Results of \`${results.command}\` (${caption(results)}):\n\n${tables}`;
   if (await updateReadme(README, section)) console.log('updated the Performance section of README.md');
 }
 

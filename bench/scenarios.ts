@@ -9,6 +9,7 @@ export type Case = Omit<RunSpec, 'server'> & { scenario: ScenarioId; key: string
 export interface Plan {
   mode: 'quick' | 'full';
   repetitions: number;
+  burst: number;
   cases: Case[];
 }
 
@@ -93,5 +94,5 @@ export function makePlan(mode: Plan['mode'], burst: number): Plan {
     key: `slow-consumer N=${slowFanOut} 256 B`,
     paused: Math.round(slowFanOut * SLOW_SHARE),
   });
-  return { mode, repetitions: scale.repetitions, cases };
+  return { mode, repetitions: scale.repetitions, burst, cases };
 }
