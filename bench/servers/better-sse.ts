@@ -18,4 +18,4 @@ function broadcast(event: BenchEvent): void {
   channel.broadcast(event, EVENT_NAME);
 }
 
-await serveBench({ server, broadcast, connections: () => channel.sessionCount });
+await serveBench({ server: server.listen(0, '127.0.0.1'), broadcast, connections: () => channel.sessionCount });

@@ -1,8 +1,9 @@
 /**
- * The part every benchmarked server shares: it listens on 127.0.0.1 (port 0), takes
- * commands from the orchestrator over IPC, publishes events through the server under test
- * and reports its own CPU and memory. Only `broadcast` differs between servers.
+ * The part every benchmarked server shares: it reports its port, takes commands from the
+ * orchestrator over IPC, publishes events through the server under test and reports its
+ * own CPU and memory. Only `broadcast` differs between servers.
  */
+import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +12,7 @@ import { makeEvent, type BenchEvent } from '../payload.js';
 import type { PublishPlan, ServerCommand, ServerReport } from '../protocol.js';
 
 export interface BenchTarget {
-  /** The server under test; the harness makes it listen when it is not yet listening. */
+  /** The server under test, told to listen on 127.0.0.1 port 0. */
   server: Server;
   /** Sends one event to every open `GET /events` stream. */
   broadcast(event: BenchEvent): void;
@@ -30,7 +31,7 @@ const CONNECTION_WAIT_MS = 30_000;
 
 export async function serveBench(target: BenchTarget): Promise<void> {
   const paced = pacedSockets(target.server);
-  const port = await listen(target.server);
+  const port = await listeningPort(target.server);
   let cpuStart = process.cpuUsage();
 
   const send = (report: ServerReport) => process.send?.(report);
@@ -118,17 +119,11 @@ async function waitForConnections(target: BenchTarget, expected: number): Promis
   }
 }
 
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const resolvePort = () => {
-      const address = server.address();
-      if (address && typeof address === 'object') resolve(address.port);
-      else reject(new Error('server is not listening on a TCP port'));
-    };
-    if (server.listening) return resolvePort();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolvePort);
-  });
+async function listeningPort(server: Server): Promise<number> {
+  if (!server.listening) await once(server, 'listening');
+  const address = server.address();
+  if (!address || typeof address !== 'object') throw new Error('server is not listening on a TCP port');
+  return address.port;
 }
 
 function collectGarbage(): void {

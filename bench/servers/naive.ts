@@ -25,4 +25,4 @@ function broadcast(event: BenchEvent): void {
   for (const res of streams) res.write(frame);
 }
 
-await serveBench({ server, broadcast, connections: () => streams.size });
+await serveBench({ server: server.listen(0, '127.0.0.1'), broadcast, connections: () => streams.size });

@@ -1,0 +1,17 @@
+/**
+ * The product: the runtime serving the code generated from `bench/bench-asyncapi.yaml`, with
+ * its defaults (outgoing validation on, replay buffer from `x-sse-replay`, typed connection manager).
+ */
+import { createApp } from '../.generated/server.js';
+import handlers from '../handlers/index.js';
+import { EVENT_NAME, type BenchEvent } from '../payload.js';
+import { serveBench } from './harness.js';
+
+const app = createApp(handlers);
+const streams = app.sse.connections.streamEvents;
+
+function broadcast(event: BenchEvent): void {
+  streams.broadcast(EVENT_NAME, event);
+}
+
+await serveBench({ server: app.listen(0, '127.0.0.1'), broadcast, connections: () => streams.count() });
