@@ -153,7 +153,7 @@ class ModelBuilder {
   }
 
   private operation(operation: OperationInterface): OperationModel | undefined {
-    const id = operation.id();
+    const id = idOf(operation);
     const at = ['operations', id];
     const channel = operation.channels().all()[0];
     if (!channel) {
@@ -236,16 +236,16 @@ class ModelBuilder {
       const key = extension.id();
       if (!isKnownExtension(key)) continue;
       const problem = extensionValueProblem(key, extension.value());
-      if (problem) this.report(['operations', operation.id(), key], problem, 'invalid-sse-extension');
+      if (problem) this.report(['operations', idOf(operation), key], problem, 'invalid-sse-extension');
       else if (operation.isReceive() && STREAM_ONLY.includes(key)) {
-        this.report(['operations', operation.id(), key], `"${key}" applies to streams (action: send) only`, 'misplaced-sse-extension');
+        this.report(['operations', idOf(operation), key], `"${key}" applies to streams (action: send) only`, 'misplaced-sse-extension');
       } else found[key] = extension.value();
     }
     return found;
   }
 
   private method(operation: OperationInterface, declared: unknown, extensions: Partial<Record<SseExtension, unknown>>) {
-    const at = ['operations', operation.id(), 'bindings', 'http', 'method'];
+    const at = ['operations', idOf(operation), 'bindings', 'http', 'method'];
     const method = typeof declared === 'string' ? declared.toUpperCase() : undefined;
     if (operation.isReceive()) {
       if (method && method !== 'POST') {
@@ -260,7 +260,7 @@ class ModelBuilder {
       return undefined;
     }
     if (wanted === 'GET' && extensions['x-sse-body']) {
-      this.report(['operations', operation.id(), 'x-sse-body'], 'a GET stream cannot take a request body; use method POST', 'misplaced-sse-extension');
+      this.report(['operations', idOf(operation), 'x-sse-body'], 'a GET stream cannot take a request body; use method POST', 'misplaced-sse-extension');
       return undefined;
     }
     return wanted;
@@ -278,9 +278,15 @@ class ModelBuilder {
 
   private security(operation: OperationInterface, channel: ChannelInterface): SecurityRequirementModel[] {
     const own = operation.security();
-    if (own.length > 0) return requirements(own);
+    const names = this.securitySchemeNames();
+    if (own.length > 0) return requirements(own, names);
     const servers = channel.servers().all().length > 0 ? channel.servers().all() : this.document.servers().all();
-    return servers.filter((s) => HTTP_PROTOCOLS.has(s.protocol().toLowerCase())).flatMap((s) => requirements(s.security()));
+    return servers.filter((s) => HTTP_PROTOCOLS.has(s.protocol().toLowerCase())).flatMap((s) => requirements(s.security(), names));
+  }
+
+  /** Component key of each security scheme object (the parser gives `$ref`'d schemes no id). */
+  private securitySchemeNames(): Map<unknown, string> {
+    return new Map(this.document.components().securitySchemes().all().map((scheme) => [scheme.json(), scheme.id()]));
   }
 
   private stream(
@@ -292,10 +298,12 @@ class ModelBuilder {
     const events = operation.messages().all().map((message) => this.event(message));
     const keys = new Set<string>();
     for (const event of events) {
-      if (keys.has(event.key)) {
-        this.report(['operations', operation.id(), 'messages'], `two messages of "${operation.id()}" share the event name "${event.key}"`, 'duplicate-event');
+      const wire = event.sseEvent ?? 'message';
+      if (keys.has(wire)) {
+        const what = event.sseEvent === null ? 'are data-only (named `message`)' : `share the event name "${wire}"`;
+        this.report(['operations', idOf(operation), 'messages'], `two messages of "${idOf(operation)}" ${what}; clients could not tell them apart`, 'duplicate-event');
       }
-      keys.add(event.key);
+      keys.add(wire);
     }
     const replay = extensions['x-sse-replay'] as { maxEvents: number; ttl?: number } | undefined;
     const body = extensions['x-sse-body'];
@@ -321,7 +329,7 @@ class ModelBuilder {
     const types = messages.map((m) => this.payloadType(m));
     const contentTypes = new Set(messages.map((m) => contentTypeOf(m)));
     if (contentTypes.size > 1) {
-      this.report(['operations', operation.id(), 'messages'], 'the messages of a receive operation must share one content type', 'mixed-content-types');
+      this.report(['operations', idOf(operation), 'messages'], 'the messages of a receive operation must share one content type', 'mixed-content-types');
     }
     const bodySchema = types.length === 1 ? definitionRef(types[0]!) : { oneOf: types.map(definitionRef) };
     const replyMessages = operation.reply()?.messages().all() ?? [];
@@ -339,11 +347,17 @@ class ModelBuilder {
     };
   }
 
+  /**
+   * The SSE `event:` field is the message name, else its key; `message` means data-only. The
+   * key used in `send()` is that same name, except that a message named `message` keeps its own
+   * key (`priceUpdate`), so data-only events still have a telling name in code.
+   */
   private event(message: MessageInterface): EventModel {
-    const key = message.name() ?? message.id();
+    const wireName = message.name() ?? message.id();
+    const dataOnly = wireName === 'message';
     return {
-      key,
-      sseEvent: key === 'message' ? null : key,
+      key: dataOnly ? message.id() : wireName,
+      sseEvent: dataOnly ? null : wireName,
       contentType: contentTypeOf(message),
       typeName: this.payloadType(message),
       examples: message.examples().all().filter((e) => e.hasPayload()).map((e) => e.payload()),
@@ -356,6 +370,11 @@ class ModelBuilder {
     const payload = message.payload()?.json();
     return this.registry.nameFor(payload ?? {}, pascalCase(message.id()));
   }
+}
+
+/** Operations are keyed in AsyncAPI 3, so every one has an id (the parser's type allows none for traits). */
+function idOf(operation: OperationInterface): string {
+  return operation.id() ?? '';
 }
 
 function contentTypeOf(message: MessageInterface): ContentType {
@@ -377,14 +396,14 @@ function paramsSchema(channel: ChannelInterface, names: string[]): JsonSchema {
   return { type: 'object', properties, required: names, additionalProperties: false };
 }
 
-function requirements(list: SecurityRequirementsInterface[]): SecurityRequirementModel[] {
+function requirements(list: SecurityRequirementsInterface[], names: Map<unknown, string>): SecurityRequirementModel[] {
   return list.map((requirement) => {
     const items = requirement.all();
     return {
       schemes: items.map((item) => {
         const scheme = item.scheme();
         return {
-          name: scheme.id() ?? scheme.type(),
+          name: names.get(scheme.json()) || scheme.id() || scheme.type(),
           type: scheme.type(),
           scheme: scheme.scheme()?.toLowerCase(),
           in: scheme.in(),

@@ -18,6 +18,7 @@ export async function renderTypeDeclarations(schemas: NamedSchema[]): Promise<st
         additionalProperties: true,
         strictIndexSignatures: false,
         unknownAny: true,
+        ignoreMinAndMaxItems: true,
       }),
     );
   }
