@@ -1,0 +1,58 @@
+/** The demo's domain state, one set per app, with the background activity it runs. */
+import type { Registry } from 'prom-client';
+import { ChatRooms } from './chat.js';
+import { LogSource, simulateBackgroundLogs } from './logs.js';
+import { MetricsSampler, type TrafficTotals } from './metrics.js';
+import { NotificationStore } from './notifications.js';
+import { PriceSimulator } from './prices.js';
+import { TaskRunner, type TaskRunnerOptions } from './tasks.js';
+
+export interface DemoOptions {
+  /** Holds the runtime's metrics, the source of the admin feed's event and byte rates. */
+  registry: Registry;
+  tasks?: TaskRunnerOptions;
+  /** Interval of the simulated background log entries; 0 turns them off. Default 1000. */
+  backgroundLogMs?: number;
+}
+
+export interface Demo {
+  prices: PriceSimulator;
+  tasks: TaskRunner;
+  notifications: NotificationStore;
+  chat: ChatRooms;
+  logs: LogSource;
+  metrics: MetricsSampler;
+  close(): void;
+}
+
+export function createDemo(options: DemoOptions): Demo {
+  const logs = new LogSource();
+  const stopLogs = options.backgroundLogMs === 0 ? () => {} : simulateBackgroundLogs(logs, options.backgroundLogMs);
+  const tasks = new TaskRunner(options.tasks);
+  const metrics = new MetricsSampler(() => trafficTotals(options.registry));
+  return {
+    prices: new PriceSimulator(),
+    tasks,
+    notifications: new NotificationStore(),
+    chat: new ChatRooms(),
+    logs,
+    metrics,
+    close() {
+      stopLogs();
+      tasks.close();
+      metrics.close();
+    },
+  };
+}
+
+/** Reads the runtime's prom-client metrics (`sse_open_connections`, `sse_events_sent_total`, `sse_bytes_sent_total`). */
+async function trafficTotals(registry: Registry): Promise<TrafficTotals> {
+  const values = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values ?? [];
+  const sum = async (name: string) => (await values(name)).reduce((total, { value }) => total + value, 0);
+  const open = await values('sse_open_connections');
+  return {
+    connections: Object.fromEntries(open.map(({ labels, value }) => [String(labels.operation), value])),
+    events: await sum('sse_events_sent_total'),
+    bytes: await sum('sse_bytes_sent_total'),
+  };
+}
