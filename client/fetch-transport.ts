@@ -10,11 +10,15 @@ export interface FetchAttemptRequest {
   signal: AbortSignal;
 }
 
-/** One connection over fetch streaming; resolves when the stream is over, never rejects. */
+/**
+ * One connection over fetch streaming; resolves when the stream is over, never rejects.
+ * With `idleTimeoutMs`, a stream silent for that long (not even a heartbeat) counts as dropped.
+ */
 export async function fetchAttempt(
   fetchImpl: typeof fetch,
   request: FetchAttemptRequest,
   handlers: AttemptHandlers,
+  idleTimeoutMs?: number,
 ): Promise<AttemptOutcome> {
   const { url, ...init } = request;
   let response: Response;
@@ -41,13 +45,26 @@ export async function fetchAttempt(
   const parser = createParser({ onEvent: handlers.message, onRetry: handlers.retry });
   const decoder = new TextDecoder();
   const reader = response.body.getReader();
+  let idle = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const watch = () => {
+    if (!idleTimeoutMs) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      idle = true;
+      void reader.cancel();
+    }, idleTimeoutMs);
+  };
   try {
-    for (;;) {
+    for (watch(); ; watch()) {
       const { done, value } = await reader.read();
+      if (idle) return { type: 'network-error', error: new Error(`No data for ${idleTimeoutMs} ms`) };
       if (done) return { type: 'ended' };
       parser.feed(decoder.decode(value, { stream: true }));
     }
   } catch (error) {
     return { type: 'network-error', error };
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -27,7 +27,14 @@ export function buildUrl(baseUrl: string, path: string, params?: unknown, query?
     }
   }
   const queryString = search.toString();
-  return baseUrl.replace(/\/+$/, '') + filled + (queryString ? `?${queryString}` : '');
+  const url = baseUrl.replace(/\/+$/, '') + filled + (queryString ? `?${queryString}` : '');
+  try {
+    // Only to fail early: outside a page there is no origin for a relative URL to resolve against.
+    new URL(url, globalThis.location?.href);
+  } catch {
+    throw new TypeError(`Cannot request "${url}": set ClientOptions.baseUrl to an absolute URL`);
+  }
+  return url;
 }
 
 export async function resolveHeaders(options: ClientOptions): Promise<HeadersInit> {

@@ -102,13 +102,17 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     this.lastId = request.lastEventId ?? null;
     this.baseDelayMs = options.reconnect?.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS;
     this.maxDelayMs = options.reconnect?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
-    this.useNative = operation.method === 'GET' && !options.headers && !options.fetch;
+    // The platform EventSource can send neither a body nor headers, and does not report heartbeats.
+    this.useNative = operation.method === 'GET' && !options.headers && !options.fetch && !options.idleTimeoutMs;
     if (request.signal?.aborted) {
       this.finish('client');
       return;
     }
     request.signal?.addEventListener('abort', this.onAbort, { once: true });
-    void this.run();
+    this.run().catch((error: unknown) => {
+      this.statusListeners.emit({ type: 'error', error });
+      this.finish('error', error);
+    });
   }
 
   get state(): SubscriptionState {
@@ -238,6 +242,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
         signal,
       },
       this.handlers,
+      this.options.idleTimeoutMs,
     );
   }
 

@@ -61,6 +61,11 @@ export interface ClientOptions {
    * Defaults: 1000 ms initial, 30000 ms cap.
    */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Reconnect when a stream stays silent this long (not even a heartbeat comment): catches
+   * connections that died without closing. Set it above the server's heartbeat interval.
+   */
+  idleTimeoutMs?: number;
 }
 
 export interface StreamRequest<P, Q, B> {

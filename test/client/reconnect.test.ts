@@ -200,6 +200,29 @@ describe('reconnection', () => {
     expect(error).toEqual({ type: 'error', problem: { title: 'Handler failed', status: 500 } });
   });
 
+  it('reconnects when the stream stays silent past idleTimeoutMs, and not while heartbeats arrive', async () => {
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+    server = await startServer([
+      (res) => openStream(res),
+      (res) => {
+        openStream(res);
+        heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 20);
+        res.on('close', () => clearInterval(heartbeat));
+      },
+    ]);
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url, idleTimeoutMs: 100, reconnect: { initialDelayMs: 10 } });
+    const error = await nextStatus(subscription, 'error');
+    await nextStatus(subscription, 'open');
+    await pause(300);
+    subscription.close();
+    expect(String(error.error)).toContain('No data for 100 ms');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('refuses a relative URL outside a browser page at once', () => {
+    expect(() => subscribe<Events>(operation, { baseUrl: '' })).toThrow('set ClientOptions.baseUrl to an absolute URL');
+  });
+
   it('fails without retrying when the answer is not an event stream', async () => {
     server = await startServer([(res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>')]);
     const subscription = subscribe<Events>(operation, { baseUrl: server.url, reconnect: { initialDelayMs: 10 } });
