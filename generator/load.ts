@@ -12,16 +12,14 @@ export interface LoadedSpec {
   diagnostics: Diagnostic[];
 }
 
-let parser: Parser | undefined;
-
 /** Parses the spec; throws SpecError listing every problem when it has errors. */
 export async function loadSpec(specPath: string): Promise<LoadedSpec> {
   if (!existsSync(specPath)) {
     throw new SpecError([{ file: specPath, line: 1, col: 1, severity: 'error', message: 'spec file not found', code: 'spec-not-found' }]);
   }
   const sources = new SourceSet(specPath);
-  parser ??= new Parser();
-  const { document, diagnostics } = await fromFile(parser, path.resolve(specPath)).parse();
+  // A fresh parser each time: its resolver caches referenced files, and --watch must see edits.
+  const { document, diagnostics } = await fromFile(new Parser(), path.resolve(specPath)).parse();
   const mapped = sortDiagnostics(
     diagnostics
       .filter((d) => d.severity <= DiagnosticSeverity.Information)

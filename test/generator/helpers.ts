@@ -1,0 +1,79 @@
+/** Shared by the generator suites: run the CLI in-process, scratch folders inside the repo, tsc. */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { runCli } from '../../generator/cli.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SCRATCH = path.join(REPO_ROOT, '.tmp', 'generator-tests');
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `generate` with these arguments, in this process, capturing what it prints. */
+export async function generate(...args: string[]): Promise<CliRun> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await runCli(args, { out: (line) => stdout.push(line), err: (line) => stderr.push(line) });
+  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+}
+
+/** A fresh folder under `.tmp/` in the repo (so generated imports of runtime/ resolve). */
+export function scratchDir(label: string): string {
+  mkdirSync(SCRATCH, { recursive: true });
+  return mkdtempSync(path.join(SCRATCH, `${label}-`));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Every file under `dir` with its bytes, keyed by relative path. */
+export function snapshot(dir: string): Record<string, string> {
+  if (!existsSync(dir)) return {};
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  return Object.fromEntries(
+    files.map((e) => {
+      const full = path.join(e.parentPath, e.name);
+      return [path.relative(dir, full), readFileSync(full, 'base64')];
+    }),
+  );
+}
+
+/** Path of `file` relative to the repo root, as the CLI prints it (tests run from the root). */
+export function shown(file: string): string {
+  return path.relative(process.cwd(), file);
+}
+
+/** Type-checks the TypeScript files under the given folders with the repo's compiler options. */
+export async function typecheck(dirs: string[]): Promise<{ ok: boolean; output: string }> {
+  const configDir = scratchDir('tsc');
+  const config = path.join(configDir, 'tsconfig.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      extends: path.join(REPO_ROOT, 'tsconfig.json'),
+      include: dirs.map((d) => path.join(d, '**/*.ts')),
+    }),
+  );
+  try {
+    await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', config]);
+    return { ok: true, output: '' };
+  } catch (error) {
+    return { ok: false, output: String((error as { stdout?: string }).stdout ?? error) };
+  } finally {
+    removeDir(configDir);
+  }
+}
+
+/** 1-based line of the first line containing `marker` (fixtures point at their own broken line). */
+export function lineOf(text: string, marker: string): number {
+  const index = text.split('\n').findIndex((line) => line.includes(marker));
+  if (index < 0) throw new Error(`marker ${marker} not in fixture`);
+  return index + 1;
+}
