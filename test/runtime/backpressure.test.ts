@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { createParser } from 'eventsource-parser';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSseApp, diagnosticsChannels, type AppOptions, type ConnectionManager, type SseApp, type SseStream } from '../../runtime/index.js';
 import { listen, service, streamEndpoint, waitUntil, type Running } from './helpers.js';
@@ -117,7 +118,8 @@ describe('backpressure', () => {
   });
 
   it('drop-oldest keeps a slow client connected with at most its byte cap queued', async () => {
-    const app = await serve({ slowClientPolicy: 'drop-oldest', maxBufferedBytes: 64 * 1024 });
+    const registry = new Registry();
+    const app = await serve({ slowClientPolicy: 'drop-oldest', maxBufferedBytes: 64 * 1024, metrics: { registry } });
     const manager = app.sse.connections.stream;
     const drops: number[] = [];
     const onDrop = (message: unknown) => drops.push((message as { droppedEvents: number }).droppedEvents);
@@ -133,6 +135,8 @@ describe('backpressure', () => {
     for (let i = 0; i < 100; i++) manager.broadcast('tick', { n: ++sent, pad });
     diagnosticsChannels.slowClientDropped.unsubscribe(onDrop);
     expect(drops.length).toBeGreaterThan(0);
+    const dropped = (await registry.getSingleMetric('sse_events_dropped_total')!.get()).values[0]!.value;
+    expect(dropped).toBe(drops.reduce((sum, n) => sum + n, 0));
     expect(paused.ended).toBe(false);
     expect(manager.count()).toBe(1);
 

@@ -5,6 +5,7 @@ import {
   MemoryReplayer,
   type AppOptions,
   type ConnectionManager,
+  type Replayer,
   type ReplayKey,
   type SseApp,
   type SseStream,
@@ -76,16 +77,18 @@ describe('replay after reconnect', () => {
     ['after', true],
   ])('neither loses nor duplicates a broadcast racing the replay (log read %s it)', async (_when, readAfter) => {
     let app: SseApp<Connections> | undefined;
-    class RacingReplayer extends MemoryReplayer {
-      override async since(key: ReplayKey, lastEventId: string): Promise<StoredEvent[] | null> {
-        const early = super.since(key, lastEventId);
+    const memory = new MemoryReplayer();
+    const racing: Replayer = {
+      append: (key, event, limits) => memory.append(key, event, limits),
+      async since(key: ReplayKey, lastEventId: string): Promise<StoredEvent[] | null> {
+        const early = memory.since(key, lastEventId);
         await new Promise((resolve) => setImmediate(resolve));
         publish(app!, 'general', 4);
         await new Promise((resolve) => setImmediate(resolve));
-        return readAfter ? super.since(key, lastEventId) : early;
-      }
-    }
-    app = await serve({ replayer: new RacingReplayer() });
+        return readAfter ? memory.since(key, lastEventId) : early;
+      },
+    };
+    app = await serve({ replayer: racing });
     publish(app, 'general', 1, 2, 3);
     const client = await RawClient.get(running!.port, '/channels/general/stream', { 'Last-Event-ID': '1' });
     await client.waitFor((c) => c.events().length >= 3);
