@@ -30,18 +30,25 @@ const spec = service(
     body: compile({ type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false }),
   }),
   streamEndpoint({ operationId: 'public', path: '/public' }),
+  streamEndpoint({
+    operationId: 'withHeader',
+    path: '/with-header',
+    headers: compile({ type: 'object', properties: { 'x-client': { type: 'string', minLength: 3 } }, required: ['x-client'] }),
+  }),
 );
+spec.document = { asyncapi: '3.0.0', info: { title: 'Test service', version: '1.0.0' } };
 
 const handlers = {
-  channelStream: (stream: SseStream<{ tick: unknown }>, context: { query: unknown }) => {
-    stream.send('tick', context.query);
+  channelStream: (stream: SseStream<{ tick: unknown }>, context: { query: unknown; identity: Identity | null }) => {
+    stream.send('tick', { query: context.query, identity: stream.identity?.id, same: context.identity === stream.identity });
     return stream.closed;
   },
+  withHeader: (stream: SseStream<{ tick: unknown }>) => stream.closed,
   postMessage: () => undefined,
   public: (stream: SseStream<{ tick: unknown }>) => stream.closed,
 };
 
-type Connections = Record<'channelStream' | 'public', ConnectionManager<{ tick: unknown }>>;
+type Connections = Record<'channelStream' | 'public' | 'withHeader', ConnectionManager<{ tick: unknown }>>;
 let app: SseApp<Connections>;
 let running: Running;
 beforeAll(async () => {
@@ -76,11 +83,21 @@ describe('requests refused before a stream opens', () => {
     ]);
   });
 
-  it('hands the coerced query to the handler', async () => {
+  it('400 points at a failing header', async () => {
+    const problem = await expectProblem(await fetch(`${running.url}/with-header`, { headers: { 'X-Client': 'ab' } }), 400);
+    expect(problem.errors).toEqual([{ pointer: '/headers/x-client', message: 'must NOT have fewer than 3 characters' }]);
+  });
+
+  it('hands the coerced query and the identity to the handler and the connection manager', async () => {
     const client = await RawClient.get(running.port, '/channels/general/stream?interval=5', auth('alice'));
     await client.waitFor((c) => c.events().length === 1);
-    expect(client.events()[0]!.data).toBe('{"interval":5}');
+    expect(JSON.parse(client.events()[0]!.data)).toEqual({ query: { interval: 5 }, identity: 'alice', same: true });
+    expect(app.sse.connections.channelStream.list().map((c) => c.identity)).toEqual([identities.alice]);
     client.close();
+  });
+
+  it('serves the AsyncAPI document', async () => {
+    expect(await (await fetch(`${running.url}/asyncapi.json`)).json()).toEqual(spec.document);
   });
 
   it('400 for a body that breaks its schema, 413 for one over the limit', async () => {
