@@ -1,8 +1,7 @@
 import type { Handlers } from '../generated/server.js';
+import type { Demo } from '../demo/services.js';
 
-/**
- * Starts a demo task (about five seconds) and returns its id.
- *
- * Accepts the validated body and answers 202 until implemented.
- */
-export const createTask: Handlers['createTask'] = () => ({ status: 202 });
+/** Starts a demo task; its progress streams from `/tasks/{taskId}/progress`. */
+export function createTask(demo: Demo): Handlers['createTask'] {
+  return () => ({ status: 202, body: { taskId: demo.tasks.start().taskId } });
+}

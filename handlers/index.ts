@@ -1,26 +1,28 @@
 import type { Handlers } from '../generated/server.js';
-import { streamPrices } from './streamPrices.js';
-import { streamSelectedPrices } from './streamSelectedPrices.js';
-import { streamNotifications } from './streamNotifications.js';
+import type { Demo } from '../demo/services.js';
 import { createNotification } from './createNotification.js';
 import { createTask } from './createTask.js';
-import { streamTaskProgress } from './streamTaskProgress.js';
-import { streamChatRoom } from './streamChatRoom.js';
 import { postChannelMessage } from './postChannelMessage.js';
-import { streamMetrics } from './streamMetrics.js';
+import { streamChatRoom } from './streamChatRoom.js';
 import { streamLogs } from './streamLogs.js';
+import { streamMetrics } from './streamMetrics.js';
+import { streamNotifications } from './streamNotifications.js';
+import { streamPrices } from './streamPrices.js';
+import { streamSelectedPrices } from './streamSelectedPrices.js';
+import { streamTaskProgress } from './streamTaskProgress.js';
 
-const handlers: Handlers = {
-  streamPrices,
-  streamSelectedPrices,
-  streamNotifications,
-  createNotification,
-  createTask,
-  streamTaskProgress,
-  streamChatRoom,
-  postChannelMessage,
-  streamMetrics,
-  streamLogs,
-};
-
-export default handlers;
+/** The demo service's handlers, all working on one set of domain state. */
+export function createHandlers(demo: Demo): Handlers {
+  return {
+    streamPrices: streamPrices(demo),
+    streamSelectedPrices: streamSelectedPrices(demo),
+    streamNotifications: streamNotifications(demo),
+    createNotification: createNotification(demo),
+    createTask: createTask(demo),
+    streamTaskProgress: streamTaskProgress(demo),
+    streamChatRoom: streamChatRoom(demo),
+    postChannelMessage: postChannelMessage(demo),
+    streamMetrics: streamMetrics(demo),
+    streamLogs: streamLogs(demo),
+  };
+}

@@ -1,8 +1,10 @@
 import type { Handlers } from '../generated/server.js';
+import type { Demo } from '../demo/services.js';
 
-/**
- * Posts a message to a room.
- *
- * Accepts the validated body and answers 202 until implemented.
- */
-export const postChannelMessage: Handlers['postChannelMessage'] = () => ({ status: 202 });
+/** Sends the message to everyone in the room; the room's stream keeps it for replay. */
+export function postChannelMessage(demo: Demo): Handlers['postChannelMessage'] {
+  return ({ params, body, identity, connections }) => {
+    const message = demo.chat.message(params.channel, identity!.id, body.content);
+    connections.streamChatRoom.broadcast('message', message, { topic: { channel: params.channel } });
+  };
+}

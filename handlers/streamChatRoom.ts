@@ -1,21 +1,23 @@
 import type { Handlers } from '../generated/server.js';
+import type { Demo } from '../demo/services.js';
 
 /**
- * Joins, leaves, messages and typing in one room; messages are replayed after a reconnect.
- *
- * Mock until implemented: sends the spec's example events, one a second, until the client leaves.
+ * Membership of one room: `join` when a user opens their first stream to it, `leave` when
+ * their last one closes. A new stream first hears a `join` for each user already present.
+ * Messages arrive through `postChannelMessage`.
  */
-export const streamChatRoom: Handlers['streamChatRoom'] = async (stream) => {
-  const examples = [
-    () => stream.send("join", {"channel":"example channel","userId":"example userId","timestamp":"2024-01-01T12:00:00Z"}),
-    () => stream.send("leave", {"channel":"example channel","userId":"example userId","timestamp":"2024-01-01T12:00:00Z"}),
-    () => stream.send("message", {"id":"example id","channel":"example channel","userId":"example userId","content":"example content","timestamp":"2024-01-01T12:00:00Z"}),
-    () => stream.send("typing", {"channel":"example channel","userId":"example userId"}),
-  ];
-  let next = 0;
-  const sendNext = () => examples[next++ % examples.length]!();
-  sendNext();
-  const timer = setInterval(sendNext, 1000);
-  await stream.closed;
-  clearInterval(timer);
-};
+export function streamChatRoom(demo: Demo): Handlers['streamChatRoom'] {
+  return async (stream, { params, identity, connections }) => {
+    const { channel } = params;
+    const userId = identity!.id;
+    stream.metadata.userId = userId;
+    const presence = (member = userId) => ({ channel, userId: member, timestamp: new Date().toISOString() });
+    for (const member of demo.chat.members(channel)) stream.send('join', presence(member));
+    if (demo.chat.enter(channel, userId)) connections.streamChatRoom.broadcast('join', presence(), { topic: { channel } });
+    try {
+      await stream.closed;
+    } finally {
+      if (demo.chat.exit(channel, userId)) connections.streamChatRoom.broadcast('leave', presence(), { topic: { channel } });
+    }
+  };
+}

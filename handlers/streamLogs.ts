@@ -1,18 +1,22 @@
 import type { Handlers } from '../generated/server.js';
+import { matches } from '../demo/logs.js';
+import type { Demo } from '../demo/services.js';
 
-/**
- * The last 50 matching entries, then live ones while `follow` is true.
- *
- * Mock until implemented: sends the spec's example events, one a second, until the client leaves.
- */
-export const streamLogs: Handlers['streamLogs'] = async (stream) => {
-  const examples = [
-    () => stream.send("log", {"timestamp":"2024-01-01T12:00:00Z","level":"debug","service":"example service","message":"example message"}),
-  ];
-  let next = 0;
-  const sendNext = () => examples[next++ % examples.length]!();
-  sendNext();
-  const timer = setInterval(sendNext, 1000);
-  await stream.closed;
-  clearInterval(timer);
-};
+const BACKLOG = 50;
+
+/** The last 50 matching entries; then, while `follow` is true (the default), live ones. */
+export function streamLogs(demo: Demo): Handlers['streamLogs'] {
+  return async (stream, { query }) => {
+    const filter = { level: query.level, service: query.service };
+    for (const entry of demo.logs.recent(filter, BACKLOG)) stream.send('log', entry);
+    if (query.follow === false) return;
+    const stop = demo.logs.follow((entry) => {
+      if (matches(entry, filter)) stream.send('log', entry);
+    });
+    try {
+      await stream.closed;
+    } finally {
+      stop();
+    }
+  };
+}

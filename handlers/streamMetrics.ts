@@ -1,18 +1,18 @@
-import type { Handlers } from '../generated/server.js';
+import type { Connections, Handlers } from '../generated/server.js';
+import type { Demo } from '../demo/services.js';
+import { SharedTicker } from '../demo/ticker.js';
 
-/**
- * Open connections, event and byte rates, memory and event-loop delay, once a second.
- *
- * Mock until implemented: sends the spec's example events, one a second, until the client leaves.
- */
-export const streamMetrics: Handlers['streamMetrics'] = async (stream) => {
-  const examples = [
-    () => stream.send("metrics", {"timestamp":"2024-01-01T12:00:00Z","connections":{},"eventsPerSecond":0,"bytesPerSecond":0,"rssBytes":0,"eventLoopDelayMs":{"mean":1,"p99":1,"max":1}}),
-  ];
-  let next = 0;
-  const sendNext = () => examples[next++ % examples.length]!();
-  sendNext();
-  const timer = setInterval(sendNext, 1000);
-  await stream.closed;
-  clearInterval(timer);
-};
+/** One process sample a second, broadcast to every admin stream. */
+export function streamMetrics(demo: Demo): Handlers['streamMetrics'] {
+  const ticker = new SharedTicker<Connections>(1000, (connections) => {
+    void demo.metrics.sample().then((sample) => connections.streamMetrics.broadcast('metrics', sample));
+  });
+  return async (stream, { connections }) => {
+    const release = ticker.hold(connections);
+    try {
+      await stream.closed;
+    } finally {
+      release();
+    }
+  };
+}

@@ -1,19 +1,10 @@
 import type { Handlers } from '../generated/server.js';
+import type { Demo } from '../demo/services.js';
 
-/**
- * The caller's unread notifications, then new ones as they arrive.
- *
- * Mock until implemented: sends the spec's example events, one a second, until the client leaves.
- */
-export const streamNotifications: Handlers['streamNotifications'] = async (stream) => {
-  const examples = [
-    () => stream.send("unread", {"id":"example id","userId":"example userId","type":"example type","title":"example title","body":"example body","createdAt":"2024-01-01T12:00:00Z"}),
-    () => stream.send("new", {"id":"example id","userId":"example userId","type":"example type","title":"example title","body":"example body","createdAt":"2024-01-01T12:00:00Z"}),
-  ];
-  let next = 0;
-  const sendNext = () => examples[next++ % examples.length]!();
-  sendNext();
-  const timer = setInterval(sendNext, 1000);
-  await stream.closed;
-  clearInterval(timer);
-};
+/** The caller's unread notifications as `unread` events; `createNotification` sends new ones as `new`. */
+export function streamNotifications(demo: Demo): Handlers['streamNotifications'] {
+  return async (stream, { identity }) => {
+    for (const notification of demo.notifications.unread(identity!.id)) stream.send('unread', notification);
+    await stream.closed;
+  };
+}

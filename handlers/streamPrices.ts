@@ -1,18 +1,23 @@
-import type { Handlers } from '../generated/server.js';
+import type { Connections, Handlers } from '../generated/server.js';
+import { DEFAULT_SYMBOLS } from '../demo/prices.js';
+import type { Demo } from '../demo/services.js';
+import { SharedTicker } from '../demo/ticker.js';
 
 /**
- * Every symbol's price, once a second.
- *
- * Mock until implemented: sends the spec's example events, one a second, until the client leaves.
+ * Every default symbol's price: the current quotes at once, then one broadcast a second to
+ * every open stream (each event serialized once, whatever the number of listeners).
  */
-export const streamPrices: Handlers['streamPrices'] = async (stream) => {
-  const examples = [
-    () => stream.send("priceUpdate", {"symbol":"AAPL","price":189.52,"change":1.27,"timestamp":1735732800000}),
-  ];
-  let next = 0;
-  const sendNext = () => examples[next++ % examples.length]!();
-  sendNext();
-  const timer = setInterval(sendNext, 1000);
-  await stream.closed;
-  clearInterval(timer);
-};
+export function streamPrices(demo: Demo): Handlers['streamPrices'] {
+  const ticker = new SharedTicker<Connections>(1000, (connections) => {
+    for (const symbol of DEFAULT_SYMBOLS) connections.streamPrices.broadcast('priceUpdate', demo.prices.quote(symbol));
+  });
+  return async (stream, { connections }) => {
+    for (const symbol of DEFAULT_SYMBOLS) stream.send('priceUpdate', demo.prices.quote(symbol));
+    const release = ticker.hold(connections);
+    try {
+      await stream.closed;
+    } finally {
+      release();
+    }
+  };
+}

@@ -1,18 +1,19 @@
 import type { Handlers } from '../generated/server.js';
+import type { Demo } from '../demo/services.js';
 
-/**
- * Prices of the chosen symbols at the chosen interval.
- *
- * Mock until implemented: sends the spec's example events, one a second, until the client leaves.
- */
-export const streamSelectedPrices: Handlers['streamSelectedPrices'] = async (stream) => {
-  const examples = [
-    () => stream.send("priceUpdate", {"symbol":"AAPL","price":189.52,"change":1.27,"timestamp":1735732800000}),
-  ];
-  let next = 0;
-  const sendNext = () => examples[next++ % examples.length]!();
-  sendNext();
-  const timer = setInterval(sendNext, 1000);
-  await stream.closed;
-  clearInterval(timer);
-};
+/** The chosen symbols' prices, at once and then every `interval` ms, until the client leaves. */
+export function streamSelectedPrices(demo: Demo): Handlers['streamSelectedPrices'] {
+  return async (stream, { body }) => {
+    const symbols = [...new Set(body.symbols)];
+    const sendQuotes = () => {
+      for (const symbol of symbols) stream.send('priceUpdate', demo.prices.quote(symbol));
+    };
+    sendQuotes();
+    const timer = setInterval(sendQuotes, body.interval);
+    try {
+      await stream.closed;
+    } finally {
+      clearInterval(timer);
+    }
+  };
+}

@@ -1,18 +1,38 @@
+import type { RequestHandler } from 'express';
 import type { Handlers } from '../generated/server.js';
+import type { Demo } from '../demo/services.js';
+import { HttpProblem, sendProblem } from '../runtime/problem.js';
+
+/** The task's current state, then each change; the stream ends after `completed` or `failed`. */
+export function streamTaskProgress(demo: Demo): Handlers['streamTaskProgress'] {
+  return async (stream, { params }) => {
+    const current = demo.tasks.get(params.taskId);
+    if (!current) return;
+    stream.send('progress', current);
+    if (current.status !== 'running') return;
+    let stop = () => {};
+    const finished = new Promise<void>((resolve) => {
+      stop = demo.tasks.watch(params.taskId, (state) => {
+        stream.send('progress', state);
+        if (state.status !== 'running') resolve();
+      });
+    });
+    try {
+      await Promise.race([finished, stream.closed]);
+    } finally {
+      stop();
+    }
+  };
+}
 
 /**
- * Progress of a task; the stream ends after `completed` or `failed`.
- *
- * Mock until implemented: sends the spec's example events, one a second, until the client leaves.
+ * Mounted on `/tasks/:taskId/progress` ahead of the API: an unknown task is a 404 before any
+ * stream opens (the runtime opens the stream before the handler runs).
  */
-export const streamTaskProgress: Handlers['streamTaskProgress'] = async (stream) => {
-  const examples = [
-    () => stream.send("progress", {"taskId":"7d1b6a52-2f1e-4f0e-9a38-1c7f6c0e5b1a","status":"running","progress":0.4,"message":"Step 4 of 10"}),
-  ];
-  let next = 0;
-  const sendNext = () => examples[next++ % examples.length]!();
-  sendNext();
-  const timer = setInterval(sendNext, 1000);
-  await stream.closed;
-  clearInterval(timer);
-};
+export function rejectUnknownTask(demo: Demo): RequestHandler {
+  return (req, res, next) => {
+    const taskId = String(req.params.taskId);
+    if (demo.tasks.get(taskId)) next();
+    else sendProblem(res, new HttpProblem(404, `No task with id ${taskId}`));
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * The dashboard: every card is one subscription of the generated client SDK, with its
+ * connection state shown in the card's header.
+ */
+import { createClient, type PriceUpdate, type TaskProgress } from '../../generated/client/index.js';
+import type { ConnectionStatus, Subscription } from '../../client/types.js';
+
+const TOKENS: Record<string, string> = { u1: 'user-token', u2: 'user2-token', admin: 'admin-token' };
+
+const chosen = new URLSearchParams(location.search).get('as') ?? localStorage.getItem('identity') ?? 'u1';
+const identity = chosen in TOKENS ? chosen : 'u1';
+const client = createClient({ baseUrl: '', headers: () => ({ Authorization: `Bearer ${TOKENS[identity]}` }) });
+
+function element<T extends HTMLElement = HTMLElement>(selector: string, root: ParentNode = document): T {
+  const found = root.querySelector<T>(selector);
+  if (!found) throw new Error(`missing ${selector}`);
+  return found;
+}
+
+function create(tag: string, className: string, text: string): HTMLElement {
+  const node = document.createElement(tag);
+  node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+function setState(card: HTMLElement, state: string, label = state): void {
+  const badge = element('.state', card);
+  badge.dataset.state = state;
+  badge.textContent = label;
+}
+
+/** Mirrors a subscription's status in its card's badge; `onError` sees HTTP failures. */
+function showStatus(card: HTMLElement, subscription: Pick<Subscription<object>, 'onStatus'>, onError?: (status: number) => void): void {
+  subscription.onStatus((status: ConnectionStatus) => {
+    if (status.type === 'open') setState(card, 'open');
+    else if (status.type === 'reconnecting') setState(card, 'reconnecting', `reconnecting (attempt ${status.attempt})`);
+    else if (status.type === 'closed') setState(card, status.reason === 'error' ? 'error' : 'closed');
+    else if (status.status !== undefined) {
+      setState(card, 'error', `error ${status.status}`);
+      onError?.(status.status);
+    }
+  });
+}
+
+function time(value: string | number): string {
+  return new Date(value).toLocaleTimeString();
+}
+
+function pricesCard(): void {
+  const card = element('#prices');
+  const rows = new Map<string, HTMLTableRowElement>();
+  const body = element('tbody', card);
+  const prices = client.streamPrices();
+  showStatus(card, prices);
+  prices.on('priceUpdate', (update: PriceUpdate) => {
+    let row = rows.get(update.symbol);
+    if (!row) {
+      row = document.createElement('tr');
+      row.dataset.symbol = update.symbol;
+      row.append(create('td', 'symbol', update.symbol), create('td', 'num price', ''), create('td', 'num change', ''), create('td', 'num', ''));
+      rows.set(update.symbol, row);
+      body.append(row);
+    }
+    const [, price, change, updated] = row.cells;
+    price!.textContent = update.price.toFixed(2);
+    change!.textContent = `${update.change >= 0 ? '+' : ''}${update.change.toFixed(2)}`;
+    change!.className = `num change ${update.change >= 0 ? 'up' : 'down'}`;
+    updated!.textContent = time(update.timestamp);
+    row.classList.remove('flash');
+    void row.offsetWidth;
+    row.classList.add('flash');
+  });
+}
+
+function taskCard(): void {
+  const card = element('#task');
+  const button = element<HTMLButtonElement>('#start-task', card);
+  const bar = element('.progress', card);
+  const show = (task: TaskProgress) => {
+    const percent = Math.round(task.progress * 100);
+    bar.className = `progress ${task.status}`;
+    bar.setAttribute('aria-valuenow', String(percent));
+    element('div', bar).style.width = `${percent}%`;
+    element('.task-percent', card).textContent = `${percent}%`;
+    element('.task-message', card).textContent = `${task.status} · ${task.message}`;
+  };
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const { taskId } = await client.createTask({ body: {} });
+      const progress = client.streamTaskProgress({ params: { taskId } });
+      showStatus(card, progress);
+      progress.on('progress', (task) => {
+        show(task);
+        if (task.status === 'running') return;
+        progress.close();
+        setState(card, task.status === 'completed' ? 'open' : 'error', task.status);
+        button.disabled = false;
+      });
+    } catch (error) {
+      setState(card, 'error', String(error));
+      button.disabled = false;
+    }
+  });
+}
+
+function chatCard(): void {
+  const card = element('#chat');
+  const list = element('.messages', card);
+  const members = new Set<string>();
+  const channel = 'general';
+  const showMembers = () => {
+    element('.members', card).textContent = members.size ? `In the room: ${[...members].sort().join(', ')}` : 'Nobody here yet';
+  };
+  const append = (item: HTMLElement) => {
+    list.append(item);
+    list.scrollTop = list.scrollHeight;
+  };
+  // lastEventId 0 replays the room's recent history on first load.
+  const room = client.streamChatRoom({ params: { channel }, lastEventId: '0' });
+  showStatus(card, room);
+  room.on('join', ({ userId }) => {
+    if (members.has(userId)) return;
+    members.add(userId);
+    showMembers();
+    append(create('li', 'system', `${userId} joined`));
+  });
+  room.on('leave', ({ userId }) => {
+    members.delete(userId);
+    showMembers();
+    append(create('li', 'system', `${userId} left`));
+  });
+  room.on('message', (message) => {
+    const item = create('li', 'message', message.content);
+    item.prepend(create('span', 'who', message.userId));
+    item.title = time(message.timestamp);
+    append(item);
+  });
+  const form = element<HTMLFormElement>('#chat-form', card);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const input = element<HTMLInputElement>('input', form);
+    const content = input.value;
+    if (!content.trim()) return;
+    input.value = '';
+    try {
+      await client.postChannelMessage({ params: { channel }, body: { content } });
+    } catch (error) {
+      append(create('li', 'system', `Not sent: ${String(error)}`));
+    }
+  });
+}
+
+function metricsCard(): void {
+  const card = element('#metrics');
+  const history: number[] = [];
+  const figure = (name: string, value: string) => {
+    element(`[data-figure="${name}"]`, card).textContent = value;
+  };
+  const metrics = client.streamMetrics();
+  showStatus(card, metrics, (status) => {
+    if (status !== 403 && status !== 401) return;
+    card.classList.add('locked');
+    element('.locked', card).hidden = false;
+  });
+  metrics.on('metrics', (sample) => {
+    history.push(sample.eventsPerSecond);
+    if (history.length > 60) history.shift();
+    const peak = Math.max(1, ...history);
+    const points = history.map((value, i) => `${(i / 59) * 300},${60 - (value / peak) * 56 - 2}`);
+    element('polyline', card).setAttribute('points', points.join(' '));
+    const open = Object.values(sample.connections).reduce((total, count) => total + count, 0);
+    figure('eventsPerSecond', String(sample.eventsPerSecond));
+    figure('bytesPerSecond', `${(sample.bytesPerSecond / 1024).toFixed(1)} KiB`);
+    figure('connections', String(open));
+    figure('rss', `${Math.round(sample.rssBytes / 1048576)} MiB`);
+    figure('loopDelay', `${sample.eventLoopDelayMs.p99} ms`);
+  });
+}
+
+function notificationsCard(): void {
+  const card = element('#notifications');
+  const list = element('.notifications', card);
+  const notifications = client.streamNotifications();
+  showStatus(card, notifications);
+  const show = (fresh: boolean) => (notification: { title: string; body: string }) => {
+    const item = create('li', fresh ? 'new' : '', '');
+    item.append(create('div', 'title', notification.title), create('div', 'body', notification.body));
+    list.prepend(item);
+  };
+  notifications.on('unread', show(false));
+  notifications.on('new', show(true));
+  element('#notify-me', card).addEventListener('click', () => {
+    const body = `Sent at ${new Date().toLocaleTimeString()}`;
+    void client.createNotification({ body: { userId: identity, type: 'demo', title: 'Hello from the dashboard', body } });
+  });
+}
+
+function logsCard(): void {
+  const card = element('#logs');
+  const list = element('.log-lines', card);
+  const logs = client.streamLogs({ query: { level: 'info' } });
+  showStatus(card, logs);
+  logs.on('log', (entry) => {
+    const item = create('li', '', entry.message);
+    item.prepend(create('span', `level level-${entry.level}`, entry.level), create('span', 'service', entry.service));
+    list.prepend(item);
+    while (list.children.length > 100) list.lastElementChild!.remove();
+  });
+}
+
+function identityPicker(): void {
+  const select = element<HTMLSelectElement>('#identity');
+  select.value = identity;
+  select.addEventListener('change', () => {
+    localStorage.setItem('identity', select.value);
+    const url = new URL(location.href);
+    url.searchParams.delete('as');
+    location.assign(url);
+  });
+}
+
+identityPicker();
+pricesCard();
+taskCard();
+chatCard();
+metricsCard();
+notificationsCard();
+logsCard();
