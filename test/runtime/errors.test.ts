@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSseApp, type ConnectionManager, type Identity, type SseApp, type SecurityRequirement, type SseStream } from '../../runtime/index.js';
-import { compile, listen, RawClient, receiveEndpoint, service, streamEndpoint, waitUntil, type Running } from './helpers.js';
+import { channelStreamEndpoint, compile, listen, RawClient, receiveEndpoint, service, streamEndpoint, waitUntil, type Running } from './helpers.js';
 
 const bearer: SecurityRequirement = { schemes: [{ name: 'token', type: 'http', scheme: 'bearer' }], scopes: ['read'] };
 const identities: Record<string, Identity> = {
@@ -10,11 +10,7 @@ const identities: Record<string, Identity> = {
 };
 
 const spec = service(
-  streamEndpoint({
-    operationId: 'channelStream',
-    path: '/channels/:channel/stream',
-    specPath: '/channels/{channel}/stream',
-    paramNames: ['channel'],
+  channelStreamEndpoint({
     params: compile({ type: 'object', properties: { channel: { enum: ['general', 'random'] } }, required: ['channel'] }),
     query: compile({ type: 'object', properties: { interval: { type: 'integer', minimum: 1 } } }),
     security: [bearer],

@@ -29,6 +29,17 @@ export function streamEndpoint(overrides: Partial<StreamEndpointSpec> = {}): Str
   };
 }
 
+/** `GET /channels/{channel}/stream`: a stream whose topic is its channel. */
+export function channelStreamEndpoint(overrides: Partial<StreamEndpointSpec> = {}): StreamEndpointSpec {
+  return streamEndpoint({
+    operationId: 'channelStream',
+    path: '/channels/:channel/stream',
+    specPath: '/channels/{channel}/stream',
+    paramNames: ['channel'],
+    ...overrides,
+  });
+}
+
 export function receiveEndpoint(overrides: Partial<ReceiveEndpointSpec> = {}): ReceiveEndpointSpec {
   return {
     kind: 'receive',

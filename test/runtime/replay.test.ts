@@ -11,17 +11,13 @@ import {
   type SseStream,
   type StoredEvent,
 } from '../../runtime/index.js';
-import { listen, RawClient, service, streamEndpoint, waitUntil, type Running } from './helpers.js';
+import { channelStreamEndpoint, listen, RawClient, service, waitUntil, type Running } from './helpers.js';
 
 type Message = { message: { n: number } };
 type Connections = { channelStream: ConnectionManager<Message, { channel: string }> };
 
 const spec = service(
-  streamEndpoint({
-    operationId: 'channelStream',
-    path: '/channels/:channel/stream',
-    specPath: '/channels/{channel}/stream',
-    paramNames: ['channel'],
+  channelStreamEndpoint({
     retryMs: 20,
     replay: { maxEvents: 3, ttlMs: 60_000 },
     events: { message: { sseEvent: 'message', contentType: 'application/json' } },

@@ -9,7 +9,7 @@ import {
   type SseStream,
 } from '../../runtime/index.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { compile, listen, parseEvents, RawClient, receiveEndpoint, service, streamEndpoint, waitUntil, type Running } from './helpers.js';
+import { channelStreamEndpoint, compile, listen, parseEvents, RawClient, receiveEndpoint, service, streamEndpoint, waitUntil, type Running } from './helpers.js';
 
 type Tick = { tick: { n: number } };
 const quiet = { warn() {}, error() {} };
@@ -185,11 +185,7 @@ describe('the handler stream API', () => {
 });
 
 describe('the connection manager', () => {
-  const channelStream = streamEndpoint({
-    operationId: 'channelStream',
-    path: '/channels/:channel/stream',
-    specPath: '/channels/{channel}/stream',
-    paramNames: ['channel'],
+  const channelStream = channelStreamEndpoint({
     events: { message: { sseEvent: 'message', contentType: 'application/json' } },
   });
   const postMessage = receiveEndpoint({ operationId: 'postMessage', path: '/channels/:channel/messages', specPath: '/channels/{channel}/messages', paramNames: ['channel'] });
