@@ -23,7 +23,10 @@ interface SymbolState {
   at: number;
 }
 
-export const DEFAULT_SYMBOLS = ['AAPL', 'MSFT', 'GOOG', 'AMZN', 'NVDA'] as const;
+/** Opening prices of the symbols the default stream shows. */
+const OPENING_PRICES: Readonly<Record<string, number>> = { AAPL: 189.5, MSFT: 415.2, GOOG: 172.3, AMZN: 186.4, NVDA: 121.8 };
+
+export const DEFAULT_SYMBOLS = Object.keys(OPENING_PRICES);
 
 export class PriceSimulator {
   private readonly states = new Map<string, SymbolState>();
@@ -37,7 +40,7 @@ export class PriceSimulator {
     this.now = options.now ?? Date.now;
   }
 
-  /** The current quote of `symbol`; a symbol seen for the first time opens at a price derived from its name. */
+  /** The current quote of `symbol`; an unlisted symbol opens at a price derived from its name. */
   quote(symbol: string): Quote {
     const now = this.now();
     const state = this.states.get(symbol) ?? this.open(symbol, now);
@@ -51,7 +54,7 @@ export class PriceSimulator {
   }
 
   private open(symbol: string, now: number): SymbolState {
-    const open = openingPrice(symbol);
+    const open = OPENING_PRICES[symbol] ?? openingPrice(symbol);
     const state = { open, price: open, at: now };
     this.states.set(symbol, state);
     return state;
