@@ -4,7 +4,6 @@
 import cors from 'cors';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import { Registry } from 'prom-client';
-import type { Authenticate } from './auth.js';
 import { RuntimeMetrics } from './metrics.js';
 import type { AppOptions, CorsSettings, Logger } from './options.js';
 import { methodNotAllowed, notFound, problemErrorHandler } from './problem.js';
@@ -19,10 +18,11 @@ export type SseRouter<C> = Router & { sse: SseRuntime<C> };
 
 const DEFAULT_BODY_LIMIT = '100kb';
 
-function handlerFor(handlers: object, operationId: string): (...args: never[]) => unknown {
+/** The user's handler of one operation; generated code types it, so only its presence is checked here. */
+function handlerFor<H>(handlers: object, operationId: string): H {
   const handler: unknown = (handlers as Record<string, unknown>)[operationId];
   if (typeof handler !== 'function') throw new TypeError(`No handler for operation "${operationId}"`);
-  return handler as (...args: never[]) => unknown;
+  return handler as H;
 }
 
 function corsMiddleware(setting: true | CorsSettings): RequestHandler {
@@ -49,8 +49,6 @@ function allowedMethods(endpoints: EndpointSpec[]): string[] {
   return [...methods];
 }
 
-const denyAll: Authenticate = () => null;
-
 /**
  * A router serving every endpoint of `service`, with its own body parsing and problem+json
  * errors; mount it in an existing app. `router.sse` holds the connection managers and `close()`.
@@ -62,7 +60,8 @@ export function createSseRouter<C>(service: ServiceSpec, handlers: object, optio
   const runtime = new Runtime<C>(service, options, metrics);
   const router = express.Router() as SseRouter<C>;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const parseJson = express.json({ limit: bodyLimit });
+  // Not strict: a message payload may be any JSON value, not only an object or array.
+  const parseJson = express.json({ limit: bodyLimit, strict: false });
   const parseText = express.text({ limit: bodyLimit, type: 'text/plain' });
   const allowCors = options.cors ? corsMiddleware(options.cors) : null;
 
@@ -82,11 +81,11 @@ export function createSseRouter<C>(service: ServiceSpec, handlers: object, optio
     const route = router.route(path);
     if (allowCors) route.all(allowCors);
     for (const spec of endpoints) {
-      const steps: RequestHandler[] = [authStep(spec, options.authenticate ?? denyAll, service.title, metrics)];
+      const steps: RequestHandler[] = [];
+      if (spec.security.length > 0) steps.push(authStep(spec, options.authenticate!, service.title, metrics));
       if (spec.method === 'POST') steps.push(spec.kind === 'receive' && spec.contentType === 'text/plain' ? parseText : parseJson);
-      const handler = handlerFor(handlers, spec.operationId);
-      if (spec.kind === 'stream') steps.push(streamRoute(runtime, runtime.hubs.get(spec.operationId)!, handler as never, logger));
-      else steps.push(receiveRoute(runtime, spec, handler as never));
+      if (spec.kind === 'stream') steps.push(streamRoute(runtime, runtime.hubs.get(spec.operationId)!, handlerFor(handlers, spec.operationId), logger));
+      else steps.push(receiveRoute(runtime, spec, handlerFor(handlers, spec.operationId)));
       route[spec.method === 'GET' ? 'get' : 'post'](...steps);
     }
     route.all(methodNotAllowed(allowedMethods(endpoints)));

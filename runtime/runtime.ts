@@ -32,6 +32,9 @@ export class Runtime<C> implements SseRuntime<C> {
     private readonly options: AppOptions,
     readonly metrics: RuntimeMetrics | null,
   ) {
+    assertPositive('heartbeatMs', options.heartbeatMs);
+    assertPositive('maxBufferedBytes', options.maxBufferedBytes);
+    assertPositive('maxConnections', options.maxConnections);
     const services = {
       replayer: options.replayer ?? new MemoryReplayer(),
       broadcaster: options.broadcaster ?? new MemoryBroadcaster(),
@@ -95,6 +98,10 @@ export class Runtime<C> implements SseRuntime<C> {
     clearTimeout(deadline);
     for (const connection of unfinished) connection.destroy('shutdown');
   }
+}
+
+function assertPositive(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new TypeError(`Option ${name} must be a positive number, got ${value}`);
 }
 
 const shutdownFrames = new Map<number, Buffer>();

@@ -11,7 +11,7 @@ import { checkRequest, LAST_EVENT_ID_QUERY } from './request.js';
 import type { Runtime } from './runtime.js';
 import type { EventMap, EventOf, HandlerContext, StreamHandler } from './types.js';
 
-type AnyStreamHandler = StreamHandler<EventMap, unknown, unknown, unknown, unknown>;
+export type AnyStreamHandler = StreamHandler<EventMap, unknown, unknown, unknown, unknown>;
 
 function openingBytes(retryMs: number | undefined): Buffer {
   return Buffer.from(`: ok\n${retryMs === undefined ? '' : `retry: ${retryMs}\n`}\n`);
@@ -19,9 +19,9 @@ function openingBytes(retryMs: number | undefined): Buffer {
 
 function lastEventIdOf(req: Request): string | null {
   const header = req.get('last-event-id');
-  if (header !== undefined) return header;
+  if (header) return header;
   const query = (req.query as Record<string, unknown>)[LAST_EVENT_ID_QUERY];
-  return typeof query === 'string' ? query : null;
+  return typeof query === 'string' && query !== '' ? query : null;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<EventOf<EventMap>> {
