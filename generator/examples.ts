@@ -51,8 +51,9 @@ export class ExampleSynthesizer {
     if (depth > 8) return null;
     if ('const' in schema) return schema.const;
     if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
-    if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
-    if (schema.default !== undefined) return schema.default;
+    const suggested = [...(Array.isArray(schema.examples) ? schema.examples : []), schema.default];
+    const fitting = suggested.find((value) => value !== undefined && fitsType(value, schema));
+    if (fitting !== undefined) return fitting;
     for (const key of ['oneOf', 'anyOf'] as const) {
       const options = schema[key];
       if (Array.isArray(options) && options.length > 0) return this.value(options[0], label, depth + 1);
@@ -121,6 +122,24 @@ function primaryType(schema: Schema): string | undefined {
   if (schema.properties || schema.additionalProperties) return 'object';
   if (schema.items) return 'array';
   return undefined;
+}
+
+/** Whether a spec-provided example or default has the schema's type (specs get this wrong). */
+function fitsType(value: unknown, schema: Schema): boolean {
+  switch (primaryType(schema)) {
+    case undefined:
+      return true;
+    case 'integer':
+      return Number.isInteger(value);
+    case 'null':
+      return value === null;
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    default:
+      return typeof value === primaryType(schema);
+  }
 }
 
 function stringValue(schema: Schema, label: string): string {

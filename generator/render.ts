@@ -95,6 +95,9 @@ export async function renderAll(model: SseModel, options: RenderOptions): Promis
   ];
 
   for (const op of model.operations) {
+    if (op.kind === 'receive' && op.bodyType && !validators.check(op.bodyType, examples.forType(op.bodyType))) {
+      warnings.push(`operation "${op.operationId}": no valid example body could be synthesized; check that its schema can be satisfied`);
+    }
     const view = operationView(op, validators);
     const stubExamples = op.kind === 'stream' ? streamExamples(op, validators, examples, warnings) : [];
     files.push({

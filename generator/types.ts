@@ -25,13 +25,18 @@ export async function renderTypeDeclarations(schemas: NamedSchema[]): Promise<st
   return format(declarations.join('\n'), { parser: 'typescript', singleQuote: true, printWidth: 100 });
 }
 
-/** `{ $ref: '#/definitions/X' }` → `{ tsType: 'X' }`, so each named type is referenced, not repeated. */
+/**
+ * `{ $ref: '#/definitions/X' }` → `{ tsType: 'X' }`, so each named type is referenced, not repeated;
+ * `default`s dropped.
+ */
 function withTypeReferences(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(withTypeReferences);
   if (typeof schema !== 'object' || schema === null) return schema;
   const ref = (schema as { $ref?: unknown }).$ref;
   if (typeof ref === 'string' && ref.startsWith(REF_PREFIX)) return { tsType: ref.slice(REF_PREFIX.length) };
-  return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, withTypeReferences(value)]));
+  // `default` says nothing about the type, and json-schema-to-typescript intersects an ill-typed one into it.
+  const entries = Object.entries(schema).filter(([key]) => key !== 'default');
+  return Object.fromEntries(entries.map(([key, value]) => [key, withTypeReferences(value)]));
 }
 
 function asObject(schema: unknown): Record<string, unknown> {
