@@ -26,6 +26,7 @@ const spec = service(
     body: compile({ type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false }),
   }),
   streamEndpoint({ operationId: 'public', path: '/public' }),
+  receiveEndpoint({ operationId: 'note', path: '/note', body: compile({ type: 'string' }) }),
   streamEndpoint({
     operationId: 'withHeader',
     path: '/with-header',
@@ -41,6 +42,7 @@ const handlers = {
   },
   withHeader: (stream: SseStream<{ tick: unknown }>) => stream.closed,
   postMessage: () => undefined,
+  note: () => undefined,
   public: (stream: SseStream<{ tick: unknown }>) => stream.closed,
 };
 
@@ -108,6 +110,8 @@ describe('requests refused before a stream opens', () => {
     expect(malformed.errors).toEqual([{ pointer: '/body', message: 'must be valid JSON' }]);
     await expectProblem(await post(JSON.stringify({ text: 'x'.repeat(2000) })), 413);
     expect((await post('{"text":"hi"}')).status).toBe(202);
+    const primitive = await fetch(`${running.url}/note`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '"just a string"' });
+    expect(primitive.status).toBe(202);
   });
 
   it('401 with a WWW-Authenticate challenge when authenticate returns null', async () => {
@@ -148,5 +152,15 @@ describe('requests refused before a stream opens', () => {
     await expectProblem(response, 503);
     expect(response.headers.get('retry-after')).toBe('5');
     for (const client of clients) client.close();
+  });
+});
+
+describe('creating an app', () => {
+  it('names what is missing or wrong instead of failing later', () => {
+    expect(() => createSseApp(spec, { ...handlers, channelStream: undefined }, { authenticate: () => null })).toThrow(
+      'No handler for operation "channelStream"',
+    );
+    expect(() => createSseApp(spec, handlers)).toThrow('Operation "channelStream" declares security but no authenticate option was given');
+    expect(() => createSseApp(spec, handlers, { authenticate: () => null, heartbeatMs: 0 })).toThrow('Option heartbeatMs must be a positive number, got 0');
   });
 });
