@@ -98,7 +98,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     private readonly request: StreamRequest<unknown, unknown, unknown>,
   ) {
     this.url = buildUrl(options.baseUrl, operation.path, request.params, request.query);
-    this.body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    this.body = operation.method === 'GET' || request.body === undefined ? undefined : JSON.stringify(request.body);
     this.lastId = request.lastEventId ?? null;
     this.baseDelayMs = options.reconnect?.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS;
     this.maxDelayMs = options.reconnect?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;

@@ -86,10 +86,9 @@ function emitDeclarations(entryFile: string, typesDir: string): void {
   }
 }
 
-/** npm package name from the document title: `Real-time Cookbook` → `real-time-cookbook-client`. */
+/** npm package name from the document title: `Real-time Cookbook` → `real-time-cookbook`. */
 function packageName(title: string): string {
-  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  return `${slug || 'asyncapi'}-client`;
+  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'asyncapi-client';
 }
 
 async function readInfo(specFile: string): Promise<{ title: string; version: string }> {
