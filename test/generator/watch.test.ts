@@ -1,0 +1,62 @@
+/** --watch regenerates when the spec changes, survives a broken spec, one summary line per run. */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { REPO_ROOT, removeDir, scratchDir } from './helpers.js';
+
+const SPEC = `asyncapi: 3.0.0
+info:
+  title: Ticker
+  version: 1.0.0
+channels:
+  prices:
+    address: /prices
+    messages:
+      tick:
+        payload:
+          type: string
+operations:
+  streamPrices:
+    action: send
+    channel:
+      $ref: '#/channels/prices'
+    messages:
+      - $ref: '#/channels/prices/messages/tick'
+`;
+
+const dir = scratchDir('watch');
+afterAll(() => removeDir(dir));
+
+it('regenerates on change, survives a broken spec, one summary line per run', async () => {
+  const spec = path.join(dir, 'asyncapi.yaml');
+  const out = path.join(dir, 'generated');
+  writeFileSync(spec, SPEC);
+  const cli = path.join(REPO_ROOT, 'generator/cli.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--spec', spec, '--out', out, '--handlers', path.join(dir, 'handlers'), '--watch'], {
+    cwd: REPO_ROOT,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const summaries = () => stdout.match(/^\d+ written, \d+ unchanged, \d+ scaffolded in /gm)?.length ?? 0;
+  const until = async (condition: () => boolean) => {
+    for (let waited = 0; !condition(); waited += 50) {
+      if (waited > 20_000) throw new Error(`timed out; stdout: ${stdout} stderr: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  try {
+    await until(() => summaries() === 1);
+    writeFileSync(spec, SPEC.replace('  version: 1.0.0', '   version: 1.0.0'));
+    await until(() => stderr.includes('generation failed'));
+    expect(stderr).not.toMatch(/\n\s+at /);
+    writeFileSync(spec, SPEC.replace('Ticker', 'Ticker 2'));
+    await until(() => summaries() === 2);
+    expect(readFileSync(path.join(out, 'server.ts'), 'utf8')).toContain('"Ticker 2"');
+    expect(child.exitCode).toBe(null);
+  } finally {
+    child.kill();
+  }
+}, 40_000);
