@@ -1,0 +1,38 @@
+/**
+ * Compile-time checks on the demo's generated types (run by `send-types.test.ts` and by the
+ * repo-wide `tsc --noEmit`): each `@ts-expect-error` line must fail to compile.
+ */
+import { createClient } from '../../generated/client/index.js';
+import type { Handlers } from '../../generated/server.js';
+
+export const chatRoom: Handlers['streamChatRoom'] = async (stream, { params, connections }) => {
+  const room: string = params.channel;
+  stream.send('typing', { channel: room, userId: 'u1' });
+  // @ts-expect-error `shout` is not an event of streamChatRoom
+  stream.send('shout', { channel: room, userId: 'u1' });
+  // @ts-expect-error `userId` must be a string
+  stream.send('typing', { channel: room, userId: 42 });
+  // @ts-expect-error `userId` is required
+  stream.send('join', { channel: room, timestamp: '2024-01-01T00:00:00Z' });
+  connections.streamChatRoom.broadcast('message', { id: '1', channel: room, userId: 'u1', content: 'hi', timestamp: '2024-01-01T00:00:00Z' });
+  // @ts-expect-error `priceUpdate` belongs to another operation
+  connections.streamChatRoom.broadcast('priceUpdate', { symbol: 'AAPL', price: 1, change: 0, timestamp: 0 });
+  // @ts-expect-error progress events carry a number, not a string
+  connections.streamTaskProgress.broadcast('progress', { taskId: 't', status: 'running', progress: 'half', message: '' });
+};
+
+export const taskProgress: Handlers['streamTaskProgress'] = (stream) => {
+  stream.send('progress', { taskId: 't', status: 'completed', progress: 1, message: 'done' });
+  // @ts-expect-error `paused` is not one of the declared statuses
+  stream.send('progress', { taskId: 't', status: 'paused', progress: 1, message: 'done' });
+};
+
+export function subscribeToRoom(): void {
+  const client = createClient({ baseUrl: 'http://localhost:3000' });
+  const room = client.streamChatRoom({ params: { channel: 'general' } });
+  room.on('message', (message) => console.log(message.content.toUpperCase()));
+  // @ts-expect-error the client only offers declared events
+  room.on('shout', () => {});
+  // @ts-expect-error the body of postChannelMessage needs `content`
+  void client.postChannelMessage({ params: { channel: 'general' }, body: { text: 'hi' } });
+}
