@@ -223,3 +223,4 @@ process.on('message', (command: ClientCommand) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+send({ type: 'ready' });

@@ -75,6 +75,7 @@ export interface ClientResult {
 }
 
 export type ClientReport =
+  | { type: 'ready' }
   | { type: 'connected'; connections: number; failed: number; connectMs: number; failure?: string }
   | ({ type: 'done' } & ClientResult)
   | { type: 'error'; message: string };

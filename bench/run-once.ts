@@ -68,11 +68,11 @@ const SPARE_FILES = 256;
 export async function runOnce(spec: RunSpec): Promise<RunResult> {
   const fileLimit = spec.connections + SPARE_FILES;
   const server: Server = new BenchProcess(spec.server, `./servers/${spec.server}.ts`, { fileLimit });
-  let client: Client | null = null;
+  const client: Client = new BenchProcess('client', './client.ts', { fileLimit });
   try {
     const { port } = await server.next('ready', START_MS);
     const before = await server.request({ type: 'memory' }, 'memory', REPORT_MS);
-    client = new BenchProcess('client', './client.ts', { fileLimit });
+    await client.next('ready', START_MS);
     client.send({
       type: 'connect',
       port,
@@ -97,8 +97,8 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
       burst: spec.burst,
     });
     const done = await client.next('done', spec.timeoutMs).catch(() => {
-      client!.send({ type: 'finish' });
-      return client!.next('done', REPORT_MS);
+      client.send({ type: 'finish' });
+      return client.next('done', REPORT_MS);
     });
     const published = await server.next('published', REPORT_MS);
     const usage = await server.request({ type: 'usage' }, 'usage', REPORT_MS);
@@ -133,7 +133,7 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
     return failedRun(spec, error instanceof Error ? error.message : String(error));
   } finally {
     server.kill();
-    client?.kill();
+    client.kill();
   }
 }
 

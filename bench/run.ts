@@ -54,9 +54,10 @@ const runs: RunResult[] = [];
 for (const item of plan.cases) {
   for (let repetition = 1; repetition <= plan.repetitions; repetition++) {
     for (const server of servers) {
+      const runStarted = Date.now();
       const result = await runOnce({ ...item, server });
       runs.push(result);
-      console.log(progressLine(runs.length, total, result));
+      console.log(`${progressLine(runs.length, total, result)} (${((Date.now() - runStarted) / 1000).toFixed(1)} s)`);
     }
   }
 }

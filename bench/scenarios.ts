@@ -42,7 +42,7 @@ interface Scale {
 
 const SCALES: Record<Plan['mode'], Scale> = {
   full: { fanOut: [1000, 5000], deliveries: 250_000, intervalEvents: 50, largeFanOut: 10_000, repetitions: 3 },
-  quick: { fanOut: [200, 1000], deliveries: 40_000, intervalEvents: 10, largeFanOut: 5_000, repetitions: 1 },
+  quick: { fanOut: [200, 1000], deliveries: 20_000, intervalEvents: 10, largeFanOut: 2_000, repetitions: 1 },
 };
 
 export function makePlan(mode: Plan['mode'], burst: number): Plan {

@@ -1,0 +1,112 @@
+/**
+ * `npm run bench:generate`: cold wall time of `generate` (a fresh process each run, as a user
+ * runs it) for the demo spec and for a synthetic 200-channel / 400-message spec.
+ * A report, not a test: goals are 1.5 s and 3 s.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+/** An AsyncAPI 3.0 document with `channels` streams, each sending two kinds of event. */
+function syntheticSpec(channels: number): string {
+  const lines = ['asyncapi: 3.0.0', 'info:', '  title: Synthetic', '  version: 1.0.0', 'channels:'];
+  for (let i = 0; i < channels; i++) {
+    lines.push(
+      `  channel${i}:`,
+      `    address: /things/${i}/{thingId}/stream`,
+      '    parameters:',
+      '      thingId:',
+      '        description: Which thing.',
+      '    messages:',
+      `      created${i}:`,
+      `        $ref: '#/components/messages/created${i}'`,
+      `      updated${i}:`,
+      `        $ref: '#/components/messages/updated${i}'`,
+    );
+  }
+  lines.push('operations:');
+  for (let i = 0; i < channels; i++) {
+    lines.push(
+      `  streamThings${i}:`,
+      '    action: send',
+      '    channel:',
+      `      $ref: '#/channels/channel${i}'`,
+      '    messages:',
+      `      - $ref: '#/channels/channel${i}/messages/created${i}'`,
+      `      - $ref: '#/channels/channel${i}/messages/updated${i}'`,
+    );
+  }
+  lines.push('components:', '  messages:');
+  for (let i = 0; i < channels; i++) {
+    for (const kind of ['created', 'updated']) {
+      lines.push(`    ${kind}${i}:`, `      name: ${kind}`, '      payload:', `        $ref: '#/components/schemas/Thing${kind}${i}'`);
+    }
+  }
+  lines.push('  schemas:');
+  for (let i = 0; i < channels; i++) {
+    for (const kind of ['created', 'updated']) {
+      lines.push(
+        `    Thing${kind}${i}:`,
+        '      type: object',
+        `      description: A thing was ${kind}.`,
+        '      additionalProperties: false',
+        '      required: [id, at, state]',
+        '      properties:',
+        '        id: { type: string, format: uuid }',
+        '        at: { type: string, format: date-time }',
+        '        state: { type: string, enum: [new, active, archived] }',
+        '        count: { type: integer, minimum: 0, maximum: 1000 }',
+        '        tags: { type: array, items: { type: string }, maxItems: 5 }',
+        '        owner:',
+        '          type: object',
+        '          properties:',
+        '            name: { type: string }',
+        '            email: { type: string, format: email }',
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Wall time of one cold `generate` run into a fresh folder, in seconds. */
+function coldRun(spec: string, scratch: string): number {
+  const target = mkdtempSync(path.join(scratch, 'run-'));
+  const started = performance.now();
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'generator/cli.ts'), '--spec', spec, '--out', path.join(target, 'generated'), '--handlers', path.join(target, 'handlers')],
+    { cwd: ROOT, stdio: 'ignore' },
+  );
+  return (performance.now() - started) / 1000;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const scratch = path.join(ROOT, '.tmp', 'bench-generate');
+mkdirSync(scratch, { recursive: true });
+try {
+  const synthetic = path.join(scratch, 'synthetic.yaml');
+  writeFileSync(synthetic, syntheticSpec(200));
+  const cases = [
+    { name: 'demo spec (asyncapi.yaml)', spec: path.join(ROOT, 'asyncapi.yaml'), goal: 1.5 },
+    { name: 'synthetic: 200 channels, 400 messages', spec: synthetic, goal: 3 },
+  ];
+  console.log(`generate, cold wall time (fresh process), median of ${RUNS} runs`);
+  for (const c of cases) {
+    const times = Array.from({ length: RUNS }, () => coldRun(c.spec, scratch));
+    const result = median(times);
+    const verdict = result <= c.goal ? 'within' : 'over';
+    console.log(
+      `${c.name.padEnd(40)} ${result.toFixed(2)} s  (runs: ${times.map((t) => t.toFixed(2)).join(', ')}; goal ${c.goal} s: ${verdict})`,
+    );
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
