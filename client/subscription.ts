@@ -180,7 +180,8 @@ class StreamSubscription<E extends object> implements Subscription<E> {
 
   /** Reports the outcome; returns how long to wait before the next attempt, or null when finished. */
   private nextDelay(outcome: AttemptOutcome, attempt: number): number | null {
-    const backoff = () => Math.random() * Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+    // At least 1 ms to double from, so that `retry: 0` cannot turn failures into a tight loop.
+    const backoff = () => Math.random() * Math.min(this.maxDelayMs, Math.max(this.baseDelayMs, 1) * 2 ** (attempt - 1));
     switch (outcome.type) {
       case 'ended':
         return this.baseDelayMs;

@@ -8,7 +8,7 @@ import {
   type ResetInfo,
   type StreamOperationSpec,
 } from '../../client/index.js';
-import { answerProblem, openStream, pause, startServer, type TestServer } from './sse-server.js';
+import { answerProblem, openStream, pause, startServer, type Responder, type TestServer } from './sse-server.js';
 import { nextStatus, recordStatuses } from './wait.js';
 
 interface Tick {
@@ -31,6 +31,9 @@ const operation: StreamOperationSpec = {
 };
 
 const tick = (n: number, id: number | string = n) => `id: ${id}\nevent: tick\ndata: {"n":${n}}\n\n`;
+
+/** Answers by cutting the connection: a network error for the client. */
+const dropConnection: Responder = (res) => res.socket?.destroy();
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -85,7 +88,6 @@ describe('reconnection', () => {
 
   it('backs off exponentially with full jitter, capped, from the server retry after network errors', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
-    const dropConnection = (res: Parameters<Parameters<typeof startServer>[0][number]>[0]) => res.socket?.destroy();
     server = await startServer([
       (res) => {
         openStream(res);
@@ -110,6 +112,27 @@ describe('reconnection', () => {
       [4, 50],
     ]);
     expect(statuses.filter((status) => status.type === 'error')).toHaveLength(4);
+  });
+
+  it('keeps doubling the delay after `retry: 0`, so failures never loop tightly', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    server = await startServer([
+      (res) => {
+        openStream(res);
+        res.write('retry: 0\n\n');
+        setTimeout(() => res.socket?.destroy(), 20);
+      },
+      dropConnection,
+      dropConnection,
+      (res) => openStream(res),
+    ]);
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url });
+    const statuses = recordStatuses(subscription);
+    await server.waitForRequests(4);
+    await nextStatus(subscription, 'open');
+    subscription.close();
+    const delays = statuses.flatMap((status) => (status.type === 'reconnecting' ? [status.delayMs] : []));
+    expect(delays).toEqual([0.5, 1, 2]);
   });
 
   it.each([400, 401, 403, 404])('stops without reconnecting on %i and reports the problem', async (status) => {
