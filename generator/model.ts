@@ -119,6 +119,11 @@ class ModelBuilder {
   ) {}
 
   build(): ModelResult {
+    const version = this.document.version();
+    if (!version.startsWith('3.')) {
+      this.report(['asyncapi'], `AsyncAPI ${version} is not supported; convert the document to 3.0 first (\`asyncapi convert\`)`, 'unsupported-version');
+      throw new SpecError(this.diagnostics);
+    }
     this.diagnostics.push(...checkExtensionPlacement(this.sources));
     const components = (this.document.json() as { components?: { schemas?: Record<string, unknown> } }).components;
     this.registry.registerComponents(components?.schemas ?? {});

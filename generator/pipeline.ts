@@ -1,5 +1,5 @@
 /** The whole pipeline, top to bottom: load → model → render → write (or compare). */
-import type { Diagnostic } from './diagnostics.js';
+import { SpecError, type Diagnostic } from './diagnostics.js';
 import { loadSpec } from './load.js';
 import { buildModel } from './model.js';
 import { renderAll } from './render.js';
@@ -25,7 +25,7 @@ export interface GenerateResult {
 
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const loaded = await loadSpec(options.spec);
-  const { model, diagnostics } = buildModel(loaded.document, loaded.sources);
+  const { model, diagnostics } = withLoadWarnings(loaded.diagnostics, () => buildModel(loaded.document, loaded.sources));
   const { files, warnings } = await renderAll(model, { specFile: options.spec, outDir: options.out, handlersDir: options.handlers });
   const targets = { outDir: options.out, handlersDir: options.handlers };
   const report = options.check ? compareOutput(files, targets) : writeOutput(files, targets);
@@ -35,4 +35,14 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     report,
     sourceFiles: loaded.sources.files.map((f) => f.absolutePath),
   };
+}
+
+/** Model errors are reported together with the parser's warnings, which are no less true. */
+function withLoadWarnings<T>(warnings: Diagnostic[], build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof SpecError) throw new SpecError([...warnings, ...error.diagnostics]);
+    throw error;
+  }
 }

@@ -139,6 +139,13 @@ components:
     );
   });
 
+  it('refuses an AsyncAPI 2.x document, pointing at its version', async () => {
+    const broken = VALID.replace('asyncapi: 3.0.0', 'asyncapi: 2.6.0')
+      .replace(/channels:[\s\S]*$/, 'channels:\n  prices:\n    subscribe:\n      message:\n        payload:\n          type: string\n');
+    const run = await expectFailure({ spec: broken });
+    expect(run.stderr).toMatch(new RegExp(`^${shown(spec)}:1:1 error AsyncAPI 2.6.0 is not supported.*\\(unsupported-version\\)$`, 'm'));
+  });
+
   it('exits 1 from the real command line, without a stack trace', async () => {
     const broken = VALID.replace('    x-sse-heartbeat: 5000', '    x-sse-nope: 1');
     writeFileSync(spec, broken);
