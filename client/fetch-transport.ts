@@ -7,6 +7,7 @@ export interface FetchAttemptRequest {
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: string | undefined;
+  credentials?: RequestCredentials | undefined;
   signal: AbortSignal;
 }
 

@@ -7,12 +7,13 @@ import type { AttemptHandlers, AttemptOutcome } from './attempt.js';
 export function nativeAttempt(
   EventSourceImpl: typeof EventSource,
   url: string,
+  withCredentials: boolean,
   eventNames: string[],
   handlers: AttemptHandlers,
   signal: AbortSignal,
 ): Promise<AttemptOutcome> {
   return new Promise((resolve) => {
-    const source = new EventSourceImpl(url);
+    const source = new EventSourceImpl(url, { withCredentials });
     let opened = false;
     // `lastEventId` of a MessageEvent persists across events; only a change means the event carried an id.
     let previousId = '';

@@ -17,6 +17,7 @@ export async function post(
       method: operation.method,
       headers: { accept: 'application/json', 'content-type': operation.contentType, ...(await resolveHeaders(options)) },
       body: body === undefined ? undefined : operation.contentType === 'text/plain' ? String(body) : JSON.stringify(body),
+      credentials: options.credentials,
       signal: request.signal,
     },
   );

@@ -219,7 +219,8 @@ class StreamSubscription<E extends object> implements Subscription<E> {
           ? this.url
           : `${this.url}${this.url.includes('?') ? '&' : '?'}lastEventId=${encodeURIComponent(this.lastId)}`;
       const names = Object.keys(this.operation.events).filter((name) => name !== 'error');
-      return nativeAttempt(NativeEventSource, url, [...names, RESET_EVENT], this.handlers, signal);
+      const withCredentials = this.options.credentials === 'include';
+      return nativeAttempt(NativeEventSource, url, withCredentials, [...names, RESET_EVENT], this.handlers, signal);
     }
     let headers: Record<string, string>;
     try {
@@ -240,6 +241,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
           ...headers,
         },
         body: this.body,
+        credentials: this.options.credentials,
         signal,
       },
       this.handlers,

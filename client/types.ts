@@ -66,6 +66,8 @@ export interface ClientOptions {
    * connections that died without closing. Set it above the server's heartbeat interval.
    */
   idleTimeoutMs?: number;
+  /** Cookies on cross-origin requests: `include` sends them (EventSource `withCredentials`). */
+  credentials?: RequestCredentials;
 }
 
 export interface StreamRequest<P, Q, B> {

@@ -18,16 +18,19 @@ interface Events {
 
 /** A WHATWG EventSource (the `eventsource` package) standing in for the browser's, recording each one opened. */
 const opened: string[] = [];
+const withCredentials: boolean[] = [];
 class RecordingEventSource extends EventSource {
-  constructor(url: string | URL) {
-    super(url);
+  constructor(url: string | URL, init?: EventSourceInit) {
+    super(url, init);
     opened.push(String(url));
+    withCredentials.push(init?.withCredentials ?? false);
   }
 }
 
 let server: TestServer | undefined;
 beforeEach(() => {
   opened.length = 0;
+  withCredentials.length = 0;
   vi.stubGlobal('EventSource', RecordingEventSource);
 });
 afterEach(async () => {
@@ -87,6 +90,16 @@ describe('native EventSource transport (GET without headers)', () => {
     expect(closed.reason).toBe('error');
     expect(opened).toHaveLength(1);
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('sends cookies cross-origin only when credentials are `include`', async () => {
+    server = await startServer([(res) => openStream(res)]);
+    for (const credentials of ['include', 'same-origin'] as const) {
+      const subscription = subscribe<Events>(operation, { baseUrl: server.url, credentials });
+      await nextStatus(subscription, 'open');
+      subscription.close();
+    }
+    expect(withCredentials).toEqual([true, false]);
   });
 
   it('is not used when headers are configured', async () => {
