@@ -180,7 +180,6 @@ export type PostChannelMessageBody = ChatMessageInput;
 
 export type StreamLogsQuery = LogQuery;
 
-
 /** Events of `streamPrices`, keyed by the name passed to `send()`. */
 export type StreamPricesEvents = {
   /** One symbol's latest price (sent data-only, without an `event:` line). */

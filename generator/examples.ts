@@ -6,6 +6,9 @@ import type { NamedSchema } from './schemas.js';
 
 type Schema = Record<string, unknown>;
 
+/** Below this nesting depth, optional properties and array items are left out. */
+const OPTIONAL_DEPTH = 3;
+
 const FORMAT_EXAMPLES: Record<string, string> = {
   'date-time': '2024-01-01T12:00:00Z',
   date: '2024-01-01',
@@ -91,14 +94,17 @@ export class ExampleSynthesizer {
   private object(schema: Schema, depth: number): Record<string, unknown> {
     const result: Record<string, unknown> = {};
     const properties = (schema.properties ?? {}) as Record<string, unknown>;
-    for (const [name, property] of Object.entries(properties)) result[name] = this.value(property, name, depth + 1);
     const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
+    for (const [name, property] of Object.entries(properties)) {
+      // Optional properties only near the top, so recursive schemas end.
+      if (depth < OPTIONAL_DEPTH || required.includes(name)) result[name] = this.value(property, name, depth + 1);
+    }
     for (const name of required) if (!(name in result)) result[name] = this.value(schema.additionalProperties ?? {}, name, depth + 1);
     return result;
   }
 
   private array(schema: Schema, label: string, depth: number): unknown[] {
-    const count = Math.max(1, typeof schema.minItems === 'number' ? schema.minItems : 1);
+    const count = typeof schema.minItems === 'number' ? schema.minItems : depth < OPTIONAL_DEPTH ? 1 : 0;
     const limit = typeof schema.maxItems === 'number' ? Math.min(count, schema.maxItems) : count;
     const items = Array.isArray(schema.items) ? schema.items : Array.from({ length: limit }, () => schema.items ?? {});
     const values = items.map((item) => this.value(item, label, depth + 1));
