@@ -24,5 +24,5 @@ export type AttemptOutcome =
   | { type: 'no-content' }
   /** 2xx but not `text/event-stream`: a misrouted request, not worth retrying. */
   | { type: 'not-event-stream'; status: number; contentType: string | null }
-  /** A native EventSource failed before opening; it cannot tell why. */
+  /** A native EventSource was answered with something other than a stream; it cannot tell what. */
   | { type: 'refused' };

@@ -37,7 +37,10 @@ export function nativeAttempt(
     // A server `event: error` arrives as a MessageEvent on the same type as connection errors.
     source.addEventListener('error', (event) => {
       if ('data' in event) onMessage(event as MessageEvent<string>);
-      else finish(opened ? { type: 'ended' } : { type: 'refused' });
+      else if (opened) finish({ type: 'ended' });
+      // CLOSED: the server answered, but not with a stream; CONNECTING: it could not be reached.
+      else if (source.readyState === EventSourceImpl.CLOSED) finish({ type: 'refused' });
+      else finish({ type: 'network-error', error: new Error(`Cannot reach ${url}`) });
     });
   });
 }

@@ -92,6 +92,19 @@ describe('native EventSource transport (GET without headers)', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('keeps using the EventSource, with backoff, while the server cannot be reached', async () => {
+    const gone = await startServer([]);
+    await gone.close();
+    const subscription = subscribe<Events>(operation, { baseUrl: gone.url, reconnect: { initialDelayMs: 10 } });
+    const statuses = recordStatuses(subscription);
+    await vi.waitFor(() => expect(opened.length).toBeGreaterThanOrEqual(3));
+    subscription.close();
+    const errors = statuses.filter((status) => status.type === 'error');
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    // Errors of the EventSource path, not of a fetch fallback.
+    for (const error of errors) expect(String(error.error)).toContain('Cannot reach');
+  });
+
   it('sends cookies cross-origin only when credentials are `include`', async () => {
     server = await startServer([(res) => openStream(res)]);
     for (const credentials of ['include', 'same-origin'] as const) {
