@@ -17,7 +17,6 @@ const TIMESTAMP = '"t":';
 class Stream {
   readonly counter = new TerminatorCounter();
   events = 0;
-  open = true;
   private head: Buffer | null = Buffer.alloc(0);
   private text = '';
 
@@ -148,7 +147,6 @@ class LoadClient {
   }
 
   private onClose(stream: Stream): void {
-    stream.open = false;
     if (!stream.headersDone) {
       this.failed++;
       this.afterConnectAttempt();
@@ -201,7 +199,6 @@ class LoadClient {
         max: percentile(sorted, 100),
       },
     });
-    for (const stream of this.streams) stream.socket.destroy();
   }
 }
 

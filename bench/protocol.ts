@@ -37,7 +37,7 @@ export type ServerReport =
   | { type: 'ready'; port: number }
   | ({ type: 'memory' } & MemorySample)
   | { type: 'published'; startedAt: number; finishedAt: number }
-  | { type: 'usage'; cpu: CpuSample; heapUsed: number; rss: number }
+  | { type: 'usage'; cpu: CpuSample; heapUsed: number; rss: number; connections: number }
   | { type: 'error'; message: string };
 
 export interface ConnectPlan {

@@ -1,13 +1,16 @@
 /** One measured run: a fresh server process and a fresh load client, bounded in time, both killed at the end. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchProcess } from './process.js';
+import type { ScenarioId } from './scenarios.js';
 import type { ClientCommand, ClientReport, ServerCommand, ServerReport } from './protocol.js';
 
 export const SERVERS = ['asyncapi-sse', 'better-sse', 'naive'] as const;
 export type ServerName = (typeof SERVERS)[number];
 
 export interface RunSpec {
-  scenario: string;
+  /** The case this run belongs to; runs of one case and server are summarised together. */
+  key: string;
+  scenario: ScenarioId;
   server: ServerName;
   connections: number;
   /** Connections that stop reading after their headers (slow consumers). */
@@ -51,6 +54,8 @@ export interface RunResult extends RunSpec {
     rssPerConnection: number;
   };
   connectMs: number;
+  /** Streams the server still held after publishing (fewer: it closed slow or failed ones). */
+  serverConnectionsAfter: number;
   /** First publish to last delivery. */
   durationMs: number;
 }
@@ -127,6 +132,7 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
         rssPerConnection: (after.rss - before.rss) / spec.connections,
       },
       connectMs: connected.connectMs,
+      serverConnectionsAfter: usage.connections,
       durationMs,
     };
   } catch (error) {
@@ -169,6 +175,7 @@ function failedRun(spec: RunSpec, error: string): RunResult {
       rssPerConnection: Number.NaN,
     },
     connectMs: Number.NaN,
+    serverConnectionsAfter: Number.NaN,
     durationMs: Number.NaN,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --servers naive,better-sse] [-- --burst N]`: fan-out benchmark
+ * `npm run bench [-- --quick] [--servers a,b] [--scenarios a,b] [--burst N]`: fan-out benchmark
  * of asyncapi-sse against better-sse and a naive node:http server. Every run uses fresh
  * processes; servers alternate within each case; results go to stdout, bench/results/ and
  * (full runs) the README's Performance section.
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     servers: { type: 'string', default: SERVERS.join(',') },
     burst: { type: 'string', default: '1' },
+    scenarios: { type: 'string' },
   },
 });
 
@@ -48,6 +49,11 @@ for (const server of SERVERS.filter((name) => requested.includes(name))) {
 }
 
 const plan = makePlan(mode, burst);
+if (values.scenarios) {
+  const wanted = values.scenarios.split(',').map((name) => name.trim());
+  plan.cases = plan.cases.filter((item) => wanted.includes(item.scenario));
+  if (plan.cases.length === 0) throw new Error(`no scenario matches "${values.scenarios}"`);
+}
 const total = plan.cases.length * plan.repetitions * servers.length;
 const started = Date.now();
 const runs: RunResult[] = [];

@@ -1,5 +1,5 @@
 /** Medians over repetitions, ratios between servers, and the goals checked against them. */
-import { burstKey, type Case, type ScenarioId } from './scenarios.js';
+import { caseKey, type Case, type ScenarioId } from './scenarios.js';
 import type { RunResult, ServerName } from './run-once.js';
 import { median } from './stats.js';
 
@@ -54,7 +54,7 @@ export function medianRows(cases: Case[], runs: RunResult[]): MedianRow[] {
   for (const item of cases) {
     const byServer = new Map<ServerName, RunResult[]>();
     for (const run of runs) {
-      if (run.scenario !== item.scenario || run.connections !== item.connections || run.size !== item.size) continue;
+      if (run.key !== item.key) continue;
       byServer.set(run.server, [...(byServer.get(run.server) ?? []), run]);
     }
     const partial = [...byServer].map(([server, serverRuns]) => medianOf(item, server, serverRuns));
@@ -119,12 +119,12 @@ export function evaluateGoals(cases: Case[], rows: MedianRow[]): Goal[] {
         add('100 ms interval CPU per event vs naive', item.key, 'CPU µs/event ratio', row?.vsNaive.serverCpuPerEventUs, '<=', 1.1);
         add('100 ms interval p99 latency vs naive', item.key, 'p99 ratio', row?.vsNaive.latencyP99Ms, '<=', 1);
         break;
-      case 'fanout-10k':
+      case 'fanout':
         add('idle heap per connection', item.key, 'bytes', row?.heapPerConnection, '<=', 6 * 1024);
         add('every connection receives a broadcast within 1 s', item.key, 'slowest delivery ms', row?.okRuns ? row.latencyMaxMs : undefined, '<=', 1000);
         break;
       case 'slow-consumer': {
-        const baseline = subject(burstKey(item.connections, item.size));
+        const baseline = subject(caseKey('slow-consumer-baseline', item.connections, item.size));
         const ratio = row && baseline ? row.perConnectionEventsPerSec / baseline.perConnectionEventsPerSec : undefined;
         add('5% paused clients: others keep their throughput', item.key, 'events/s per connection ratio', ratio, '>=', 0.9);
         break;

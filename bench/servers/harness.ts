@@ -51,7 +51,7 @@ export async function serveBench(target: BenchTarget): Promise<void> {
       }
       case 'usage': {
         const cpu = process.cpuUsage(cpuStart);
-        send({ type: 'usage', cpu: { user: cpu.user, system: cpu.system }, ...memory() });
+        send({ type: 'usage', cpu: { user: cpu.user, system: cpu.system }, ...memory(), connections: target.connections() });
         return;
       }
     }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildResults } from '../../bench/report/results.js';
 import { runOnce, type RunResult, type RunSpec, type ServerName } from '../../bench/run-once.js';
-import { burstKey, type Case, type Plan } from '../../bench/scenarios.js';
+import { caseKey, type Case, type Plan } from '../../bench/scenarios.js';
 import { TerminatorCounter } from '../../bench/terminators.js';
 
 const tiny: Case = {
   scenario: 'burst',
-  key: burstKey(5, 256),
+  key: caseKey('burst', 5, 256),
   connections: 5,
   paused: 0,
   size: 256,
