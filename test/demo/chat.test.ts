@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTH, startDemo, type RunningDemo } from './harness.js';
+import { EventReader, type EventSourceMessage } from './sse.js';
+
+let demo: RunningDemo;
+beforeAll(async () => {
+  demo = await startDemo();
+});
+afterAll(() => demo.stop());
+
+const room = (channel: string, headers: Record<string, string>, lastEventId?: string) =>
+  EventReader.open(`${demo.url}/channels/${channel}/stream`, {
+    headers: lastEventId === undefined ? headers : { ...headers, 'last-event-id': lastEventId },
+  });
+
+function say(channel: string, content: unknown, headers: Record<string, string> = AUTH.u1): Promise<Response> {
+  return fetch(`${demo.url}/channels/${channel}/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ content }),
+  });
+}
+
+const payload = (event: EventSourceMessage) => JSON.parse(event.data);
+
+describe('chat rooms', () => {
+  it('tells everyone in the room who joins, what is said and who leaves', async () => {
+    const u1 = await room('lobby', AUTH.u1);
+    const [ownJoin] = await u1.take(1);
+    expect(ownJoin!.event).toBe('join');
+    expect(payload(ownJoin!)).toMatchObject({ channel: 'lobby', userId: 'u1' });
+
+    const u2 = await room('lobby', AUTH.u2);
+    const u2Sees = await u2.take(2);
+    expect(u2Sees.map((event) => [event.event, payload(event).userId])).toEqual([['join', 'u1'], ['join', 'u2']]);
+    const [u2Joined] = await u1.take(1);
+    expect([u2Joined!.event, payload(u2Joined!).userId]).toEqual(['join', 'u2']);
+
+    expect((await say('lobby', 'hello', AUTH.u2)).status).toBe(202);
+    for (const reader of [u1, u2]) {
+      const [message] = await reader.take(1);
+      expect(message!.event).toBeUndefined();
+      expect(payload(message!)).toMatchObject({ channel: 'lobby', userId: 'u2', content: 'hello' });
+      expect(message!.id).toMatch(/^\d+$/);
+    }
+
+    u2.close();
+    const [left] = await u1.take(1);
+    expect([left!.event, payload(left!).userId]).toEqual(['leave', 'u2']);
+    u1.close();
+  });
+
+  it('delivers content with newlines and event: lines as one message event with that exact text', async () => {
+    const reader = await room('raw', AUTH.u1);
+    await reader.take(1);
+    const content = 'line one\nevent: leave\ndata: {"forged":true}\r\n\nid: 999\nretry: 1';
+    expect((await say('raw', content)).status).toBe(202);
+    const [message] = await reader.take(1);
+    reader.close();
+    expect(message!.event).toBeUndefined();
+    expect(payload(message!).content).toBe(content);
+  });
+
+  it('replays what a reconnecting client missed after its Last-Event-ID, and nothing else', async () => {
+    const first = await room('replay', AUTH.u1);
+    await first.take(1);
+    await say('replay', 'one');
+    const [one] = await first.take(1);
+    first.close();
+    await say('replay', 'two');
+    await say('replay', 'three');
+    const again = await room('replay', AUTH.u1, one!.id);
+    const missed = (await again.take(2)).filter((event) => event.event === undefined);
+    expect(missed.map((event) => payload(event).content)).toEqual(['two', 'three']);
+    again.close();
+  });
+
+  it('keeps rooms apart', async () => {
+    const here = await room('here', AUTH.u1);
+    const there = await room('there', AUTH.u2);
+    await here.take(1);
+    await there.take(1);
+    await say('there', 'only there', AUTH.u2);
+    await say('here', 'only here');
+    const [message] = await here.take(1);
+    expect(payload(message!).content).toBe('only here');
+    here.close();
+    there.close();
+  });
+
+  it('refuses streams and posts without a token (401)', async () => {
+    expect((await fetch(`${demo.url}/channels/lobby/stream`)).status).toBe(401);
+    expect((await say('lobby', 'hi', {})).status).toBe(401);
+  });
+
+  it('refuses an empty or oversized message (400)', async () => {
+    for (const content of ['', 'x'.repeat(2001), 42]) {
+      const response = await say('lobby', content);
+      expect(response.status).toBe(400);
+      expect((await response.json()).errors[0].pointer).toBe('/body/content');
+    }
+  });
+
+  it('refuses a sixth open stream of one identity (429)', async () => {
+    const open = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((channel) => room(channel, AUTH.u2)));
+    expect(open.every((reader) => reader.response.status === 200)).toBe(true);
+    const refused = await fetch(`${demo.url}/channels/f/stream`, { headers: AUTH.u2 });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    for (const reader of open) reader.close();
+  });
+});
