@@ -7,38 +7,10 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, generate, lineOf, removeDir, scratchDir, shown, snapshot } from './helpers.js';
+import { REPO_ROOT, TICKER_SPEC, generate, lineOf, removeDir, scratchDir, shown, snapshot } from './helpers.js';
 
-const VALID = `asyncapi: 3.0.0
-info:
-  title: Ticker
-  version: 1.0.0
-channels:
-  prices:
-    address: /prices
-    messages:
-      tick:
-        $ref: '#/components/messages/tick'
-operations:
-  streamPrices:
-    action: send
-    channel:
-      $ref: '#/channels/prices'
-    x-sse-heartbeat: 5000
-    messages:
-      - $ref: '#/channels/prices/messages/tick'
-components:
-  messages:
-    tick:
-      payload:
-        $ref: '#/components/schemas/Tick'
-  schemas:
-    Tick:
-      type: object
-      properties:
-        symbol:
-          type: string
-        price:
+/** The ticker, with a property whose schema sits in a second file. */
+const VALID = `${TICKER_SPEC}        price:
           $ref: './price.yaml#/Price'
 `;
 

@@ -2,41 +2,9 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, generate, removeDir, scratchDir, shown, snapshot } from './helpers.js';
+import { REPO_ROOT, TICKER_SPEC, generate, removeDir, scratchDir, shown, snapshot } from './helpers.js';
 
-const SPEC = `asyncapi: 3.0.0
-info:
-  title: Ticker
-  version: 1.0.0
-channels:
-  prices:
-    address: /prices
-    messages:
-      tick:
-        payload:
-          type: object
-          required: [symbol]
-          properties:
-            symbol:
-              type: string
-  orders:
-    address: /orders
-    messages:
-      order:
-        payload:
-          type: object
-          properties:
-            quantity:
-              type: integer
-              minimum: 1
-operations:
-  streamPrices:
-    action: send
-    channel:
-      $ref: '#/channels/prices'
-    messages:
-      - $ref: '#/channels/prices/messages/tick'
-`;
+const SPEC = TICKER_SPEC;
 
 const PLACE_ORDER = `  placeOrder:
     action: receive
@@ -45,6 +13,9 @@ const PLACE_ORDER = `  placeOrder:
     messages:
       - $ref: '#/channels/orders/messages/order'
 `;
+
+/** The ticker plus a receive operation. */
+const WITH_ORDER = SPEC.replace('components:\n', `${PLACE_ORDER}components:\n`);
 
 let dir: string;
 let spec: string;
@@ -93,7 +64,7 @@ describe('determinism and --check', () => {
   });
 
   it('fails --check when the spec changed since the last run', async () => {
-    writeFileSync(spec, SPEC + PLACE_ORDER);
+    writeFileSync(spec, WITH_ORDER);
     try {
       const check = await generate(...args(), '--check');
       expect(check.code).toBe(1);
@@ -118,7 +89,7 @@ describe('handlers are scaffolded once', () => {
     const edited = `${readFileSync(stub, 'utf8')}// my implementation\n`;
     writeFileSync(stub, edited);
 
-    writeFileSync(spec, SPEC + PLACE_ORDER);
+    writeFileSync(spec, WITH_ORDER);
     const added = await generate(...args());
     expect(added.code).toBe(0);
     expect(readFileSync(stub, 'utf8')).toBe(edited);

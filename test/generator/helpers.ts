@@ -6,6 +6,49 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runCli } from '../../generator/cli.js';
 
+/** A small valid spec: `streamPrices` streams `Tick`s on GET /prices; the `orders` channel is unused. */
+export const TICKER_SPEC = `asyncapi: 3.0.0
+info:
+  title: Ticker
+  version: 1.0.0
+channels:
+  prices:
+    address: /prices
+    messages:
+      tick:
+        $ref: '#/components/messages/tick'
+  orders:
+    address: /orders
+    messages:
+      order:
+        payload:
+          type: object
+          properties:
+            quantity:
+              type: integer
+              minimum: 1
+operations:
+  streamPrices:
+    action: send
+    channel:
+      $ref: '#/channels/prices'
+    x-sse-heartbeat: 5000
+    messages:
+      - $ref: '#/channels/prices/messages/tick'
+components:
+  messages:
+    tick:
+      payload:
+        $ref: '#/components/schemas/Tick'
+  schemas:
+    Tick:
+      type: object
+      required: [symbol]
+      properties:
+        symbol:
+          type: string
+`;
+
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRATCH = path.join(REPO_ROOT, '.tmp', 'generator-tests');
 

@@ -3,27 +3,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { REPO_ROOT, removeDir, scratchDir } from './helpers.js';
+import { REPO_ROOT, TICKER_SPEC, removeDir, scratchDir } from './helpers.js';
 
-const SPEC = `asyncapi: 3.0.0
-info:
-  title: Ticker
-  version: 1.0.0
-channels:
-  prices:
-    address: /prices
-    messages:
-      tick:
-        payload:
-          type: string
-operations:
-  streamPrices:
-    action: send
-    channel:
-      $ref: '#/channels/prices'
-    messages:
-      - $ref: '#/channels/prices/messages/tick'
-`;
+const SPEC = TICKER_SPEC;
 
 const dir = scratchDir('watch');
 afterAll(() => removeDir(dir));
