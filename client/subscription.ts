@@ -168,6 +168,11 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     while (!signal.aborted) {
       const outcome = await this.connect(signal);
       if (signal.aborted) return;
+      if (outcome.type === 'refused') {
+        // The platform EventSource hides the status: ask again at once over fetch, which can read it.
+        this.useNative = false;
+        continue;
+      }
       if (this.currentState === 'open') attempt = 0;
       attempt += 1;
       const delayMs = this.nextDelay(outcome, attempt);
@@ -179,16 +184,12 @@ class StreamSubscription<E extends object> implements Subscription<E> {
   }
 
   /** Reports the outcome; returns how long to wait before the next attempt, or null when finished. */
-  private nextDelay(outcome: AttemptOutcome, attempt: number): number | null {
+  private nextDelay(outcome: Exclude<AttemptOutcome, { type: 'refused' }>, attempt: number): number | null {
     // At least 1 ms to double from, so that `retry: 0` cannot turn failures into a tight loop.
     const backoff = () => Math.random() * Math.min(this.maxDelayMs, Math.max(this.baseDelayMs, 1) * 2 ** (attempt - 1));
     switch (outcome.type) {
       case 'ended':
         return this.baseDelayMs;
-      case 'refused':
-        // The platform EventSource hides the status: ask again over fetch, which can read it.
-        this.useNative = false;
-        return 0;
       case 'network-error':
         this.statusListeners.emit({ type: 'error', error: outcome.error });
         return backoff();

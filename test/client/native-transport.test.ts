@@ -85,9 +85,11 @@ describe('native EventSource transport (GET without headers)', () => {
   it('asks again over fetch when the EventSource is refused, to learn the status and stop on 401', async () => {
     server = await startServer([(res) => answerProblem(res, 401)]);
     const subscription = subscribe<Events>(operation, { baseUrl: server.url, reconnect: { initialDelayMs: 10 } });
+    const statuses = recordStatuses(subscription);
     const [error, closed] = await Promise.all([nextStatus(subscription, 'error'), nextStatus(subscription, 'closed')]);
     expect(error.status).toBe(401);
     expect(closed.reason).toBe('error');
+    expect(statuses.map((status) => status.type)).toEqual(['error', 'closed']);
     expect(opened).toHaveLength(1);
     expect(server.requests).toHaveLength(2);
   });
