@@ -60,8 +60,12 @@ async function runOnce(options: GenerateOptions, output: Output): Promise<RunOut
   try {
     result = await generate(options);
   } catch (error) {
-    if (!(error instanceof SpecError)) throw error;
-    for (const d of sortDiagnostics(error.diagnostics)) output.err(formatDiagnostic(d));
+    if (error instanceof SpecError) {
+      for (const d of sortDiagnostics(error.diagnostics)) output.err(formatDiagnostic(d));
+    } else {
+      // A schema the libraries reject (an invalid regex in `pattern`, say) is still a spec problem.
+      output.err(`${options.spec}: error ${(error as Error).message}`);
+    }
     output.err(`generation failed; nothing under ${options.out} or ${options.handlers} was changed`);
     return { code: 1 };
   }

@@ -221,7 +221,7 @@ class ModelBuilder {
     const url = /^([a-z][a-z0-9+.-]*):\/\/[^/]*(\/[^?#]*)?/i.exec(address);
     if (url) {
       if (!HTTP_PROTOCOLS.has(url[1]!.toLowerCase())) {
-        this.report(at, `address "${address}" is not an HTTP URL`, 'not-sse-mappable');
+        this.report(at, `channel "${channel.id()}" skipped: address "${address}" is not an HTTP URL`, 'not-sse-mappable', 'warning');
         return undefined;
       }
       const path = url[2] ?? '/';
