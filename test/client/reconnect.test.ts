@@ -86,53 +86,45 @@ describe('reconnection', () => {
     expect(request?.headers['last-event-id']).toBe('41');
   });
 
-  it('backs off exponentially with full jitter, capped, from the server retry after network errors', async () => {
+  /**
+   * With Math.random at 0.5: the server sends `retry:`, then drops the stream, then drops
+   * `failures` more connections; returns each reconnect's attempt number and delay.
+   */
+  async function delaysAfterDrops(retryMs: number, failures: number, maxDelayMs?: number) {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     server = await startServer([
       (res) => {
         openStream(res);
-        res.write('retry: 40\n\n');
+        res.write(`retry: ${retryMs}\n\n`);
         setTimeout(() => res.socket?.destroy(), 20);
       },
-      dropConnection,
-      dropConnection,
-      dropConnection,
+      ...Array<Responder>(failures).fill(dropConnection),
       (res) => openStream(res),
     ]);
-    const subscription = subscribe<Events>(operation, { baseUrl: server.url, reconnect: { maxDelayMs: 100 } });
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url, reconnect: { maxDelayMs } });
     const statuses = recordStatuses(subscription);
-    await server.waitForRequests(5);
+    await server.waitForRequests(failures + 2);
     await nextStatus(subscription, 'open');
     subscription.close();
-    const delays = statuses.flatMap((status) => (status.type === 'reconnecting' ? [[status.attempt, status.delayMs]] : []));
-    expect(delays).toEqual([
+    expect(statuses.filter((status) => status.type === 'error')).toHaveLength(failures + 1);
+    return statuses.flatMap((status) => (status.type === 'reconnecting' ? [[status.attempt, status.delayMs]] : []));
+  }
+
+  it('backs off exponentially with full jitter, capped, from the server retry after network errors', async () => {
+    expect(await delaysAfterDrops(40, 3, 100)).toEqual([
       [1, 20],
       [2, 40],
       [3, 50],
       [4, 50],
     ]);
-    expect(statuses.filter((status) => status.type === 'error')).toHaveLength(4);
   });
 
   it('keeps doubling the delay after `retry: 0`, so failures never loop tightly', async () => {
-    vi.spyOn(Math, 'random').mockReturnValue(0.5);
-    server = await startServer([
-      (res) => {
-        openStream(res);
-        res.write('retry: 0\n\n');
-        setTimeout(() => res.socket?.destroy(), 20);
-      },
-      dropConnection,
-      dropConnection,
-      (res) => openStream(res),
+    expect(await delaysAfterDrops(0, 2)).toEqual([
+      [1, 0.5],
+      [2, 1],
+      [3, 2],
     ]);
-    const subscription = subscribe<Events>(operation, { baseUrl: server.url });
-    const statuses = recordStatuses(subscription);
-    await server.waitForRequests(4);
-    await nextStatus(subscription, 'open');
-    subscription.close();
-    const delays = statuses.flatMap((status) => (status.type === 'reconnecting' ? [status.delayMs] : []));
-    expect(delays).toEqual([0.5, 1, 2]);
   });
 
   it.each([400, 401, 403, 404])('stops without reconnecting on %i and reports the problem', async (status) => {
