@@ -43,7 +43,8 @@ describe('notifications', () => {
   });
 
   it('refuses a stream without a token or with an unknown one (401)', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic dTE6eA==' }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic dTE6eA==' }];
+    for (const headers of attempts) {
       const response = await fetch(`${demo.url}/notifications/stream`, { headers });
       expect(response.status).toBe(401);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);

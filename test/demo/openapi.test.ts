@@ -24,7 +24,7 @@ describe('toOpenApi', () => {
       { name: 'roomId', in: 'path', required: true, schema: { type: 'string' }, description: 'Id of the Gitter room.' },
       { name: 'resource', in: 'path', required: true, schema: { type: 'string', enum: ['chatMessages', 'events'] }, description: 'The resource to consume.' },
     ]);
-    expect(Object.keys(operation.responses)).toEqual(['200', '400', '401', '403', '404']);
+    expect(Object.keys(operation.responses)).toEqual(['200', '400', '401', '403']);
     const events = operation.responses['200'].content['text/event-stream'].schema.oneOf;
     expect(events.map((event: Json) => event.title)).toEqual(['chatMessage', 'heartbeat']);
     expect(events[0].properties.event).toEqual({ const: 'chatMessage' });
