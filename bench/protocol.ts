@@ -24,7 +24,6 @@ export type ServerCommand =
 export interface MemorySample {
   heapUsed: number;
   rss: number;
-  connections: number;
 }
 
 export interface CpuSample {
@@ -36,8 +35,8 @@ export interface CpuSample {
 export type ServerReport =
   | { type: 'ready'; port: number }
   | ({ type: 'memory' } & MemorySample)
-  | { type: 'published'; startedAt: number; finishedAt: number }
-  | { type: 'usage'; cpu: CpuSample; heapUsed: number; rss: number; connections: number }
+  | { type: 'published'; startedAt: number }
+  | { type: 'usage'; cpu: CpuSample; connections: number }
   | { type: 'error'; message: string };
 
 export interface ConnectPlan {

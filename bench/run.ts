@@ -2,7 +2,7 @@
  * `npm run bench [-- --quick] [--servers a,b] [--scenarios a,b] [--burst N]`: fan-out benchmark
  * of asyncapi-sse against better-sse and a naive node:http server. Every run uses fresh
  * processes; servers alternate within each case; results go to stdout, bench/results/ and
- * (full runs) the README's Performance section.
+ * (complete full runs) the README's Performance section.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +77,8 @@ await mkdir(RESULTS, { recursive: true });
 await writeFile(new URL('latest.json', RESULTS), `${JSON.stringify(results, null, 2)}\n`);
 await writeFile(new URL('latest.svg', RESULTS), chart(results.medians, caption(results)));
 console.log(`wrote bench/results/latest.json and latest.svg (${results.elapsedSec} s)`);
-if (mode === 'full') {
+// Only a full run of every scenario on every server stands for the project in the README.
+if (mode === 'full' && !values.scenarios && servers.length === SERVERS.length) {
   const section = `Results of \`${results.command}\` (${caption(results)}):\n\n${tables}`;
   if (await updateReadme(README, section)) console.log('updated the Performance section of README.md');
 }

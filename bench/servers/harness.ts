@@ -37,21 +37,23 @@ export async function serveBench(target: BenchTarget): Promise<void> {
   const send = (report: ServerReport) => process.send?.(report);
   const handle = async (command: ServerCommand) => {
     switch (command.type) {
-      case 'memory':
+      case 'memory': {
         collectGarbage();
-        send({ type: 'memory', ...memory(), connections: target.connections() });
+        const { heapUsed, rss } = process.memoryUsage();
+        send({ type: 'memory', heapUsed, rss });
         return;
+      }
       case 'publish': {
         await waitForConnections(target, command.expectConnections);
         cpuStart = process.cpuUsage();
         const startedAt = now();
         await publish(target, command, paced);
-        send({ type: 'published', startedAt, finishedAt: now() });
+        send({ type: 'published', startedAt });
         return;
       }
       case 'usage': {
         const cpu = process.cpuUsage(cpuStart);
-        send({ type: 'usage', cpu: { user: cpu.user, system: cpu.system }, ...memory(), connections: target.connections() });
+        send({ type: 'usage', cpu: { user: cpu.user, system: cpu.system }, connections: target.connections() });
         return;
       }
     }
@@ -131,9 +133,4 @@ function collectGarbage(): void {
   if (!gc) throw new Error('start the server with --expose-gc to measure memory');
   gc();
   gc();
-}
-
-function memory(): { heapUsed: number; rss: number } {
-  const { heapUsed, rss } = process.memoryUsage();
-  return { heapUsed, rss };
 }
