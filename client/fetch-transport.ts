@@ -1,13 +1,14 @@
 import { createParser } from 'eventsource-parser';
 import type { AttemptHandlers, AttemptOutcome } from './attempt.js';
 import { parseRetryAfter, readProblem } from './http.js';
+import type { ClientOptions } from './types.js';
 
 export interface FetchAttemptRequest {
   url: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: string | undefined;
-  credentials?: RequestCredentials | undefined;
+  credentials?: ClientOptions['credentials'];
   signal: AbortSignal;
 }
 

@@ -67,7 +67,7 @@ export interface ClientOptions {
    */
   idleTimeoutMs?: number;
   /** Cookies on cross-origin requests: `include` sends them (EventSource `withCredentials`). */
-  credentials?: RequestCredentials;
+  credentials?: 'omit' | 'same-origin' | 'include';
 }
 
 export interface StreamRequest<P, Q, B> {

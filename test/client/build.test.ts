@@ -42,6 +42,8 @@ prices.on('priceUpdate', (update) => update.name);
 const price = (symbol: string, id: number) =>
   `id: ${id}\ndata: ${JSON.stringify({ symbol, price: 10, change: 0.5, timestamp: 1_700_000_000_000 })}\n\n`;
 
+const compilerOptions = { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext' };
+
 let workspace: string;
 let outside: string;
 let server: TestServer;
@@ -100,8 +102,10 @@ describe.concurrent('npm run build:client', () => {
       'package.json': '{ "type": "module", "private": true }\n',
       'main.js': consumerScript,
       'check.ts': consumerTypes,
-      'tsconfig.json': JSON.stringify({
-        compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023', 'dom'], types: [] },
+      // Once as a browser project (DOM, no Node types), once as a Node project (Node types, no DOM).
+      'tsconfig.json': JSON.stringify({ compilerOptions: { ...compilerOptions, lib: ['es2023', 'dom'], types: [] }, files: ['check.ts'] }),
+      'tsconfig.node.json': JSON.stringify({
+        compilerOptions: { ...compilerOptions, lib: ['es2023'], types: ['node'], typeRoots: [path.join(repo, 'node_modules/@types')] },
         files: ['check.ts'],
       }),
     });
@@ -116,9 +120,11 @@ describe.concurrent('npm run build:client', () => {
       state: 'closed',
     });
 
-    const typeCheck = await run(tsc, ['-p', '.'], { cwd: app }).catch((error: { stdout: string }) => error);
-    expect(typeCheck.stdout).toBe('');
-  });
+    const typeChecks = ['tsconfig.json', 'tsconfig.node.json'].map((project) =>
+      run(tsc, ['-p', project], { cwd: app }).catch((error: { stdout: string }) => error),
+    );
+    for (const { stdout: diagnostics } of await Promise.all(typeChecks)) expect(diagnostics).toBe('');
+  }, 90_000);
 
   it('refuses to bundle a Node built-in, with a message and no stack trace', async () => {
     const entry = path.join(workspace, 'with-builtin');
