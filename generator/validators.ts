@@ -88,7 +88,9 @@ function createAjv(schemas: NamedSchema[], options: Options): Ajv {
 
 /**
  * ajv's standalone output still `require`s its runtime helpers (formats, ucs2length) even in
- * ESM mode; hoist those into `import` statements so the module loads as plain ESM.
+ * ESM mode; hoist those into `import` statements so the module loads as plain ESM. Loaders
+ * disagree on what a CommonJS module's namespace holds (Node: `default` is `module.exports`;
+ * bundlers: `default` is `exports.default`), so each import is turned back into `module.exports`.
  */
 function moduleCode(ajv: Ajv, exports: Map<string, string>): ValidatorModule {
   const exportNames = [...exports.keys()].sort();
@@ -100,6 +102,8 @@ function moduleCode(ajv: Ajv, exports: Map<string, string>): ValidatorModule {
     imports.set(specifier, local);
     return local;
   });
-  const header = [...imports].map(([specifier, local]) => `import ${local} from "${specifier}.js";`).join('\n');
+  const header = [...imports]
+    .map(([specifier, local]) => `import * as ${local}Namespace from "${specifier}.js";\nconst ${local} = ${local}Namespace.default?.__esModule ? ${local}Namespace.default : ${local}Namespace;`)
+    .join('\n');
   return { code: `${header}\n${body}\n`, exportNames };
 }
