@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildResults } from '../../bench/report/results.js';
+import { evaluateGoals, medianRows } from '../../bench/summary.js';
 import { runOnce, type RunResult, type RunSpec, type ServerName } from '../../bench/run-once.js';
 import { caseKey, type Case, type Plan } from '../../bench/scenarios.js';
 import { TerminatorCounter } from '../../bench/terminators.js';
@@ -58,6 +59,51 @@ describe('benchmark harness at tiny scale', () => {
       runs[1]!.serverCpu.perEventUs / runs[0]!.serverCpu.perEventUs,
     );
     expect(results.goals.map((goal: { pass: unknown }) => goal.pass)).toEqual([null, null, null]);
+  });
+});
+
+describe('goals', () => {
+  function measured(server: ServerName, perEventUs: number, eventsPerSec: number): RunResult {
+    const cpu = { userUs: 0, systemUs: 0, perEventUs, perEventUserUs: perEventUs, perEventSystemUs: 0 };
+    const memory = { heapBefore: 0, heapAfter: 0, rssBefore: 0, rssAfter: 0, heapPerConnection: 0, rssPerConnection: 0 };
+    return {
+      ...tiny,
+      server,
+      ok: true,
+      expected: 50,
+      deliveries: 50,
+      dropped: 0,
+      eventsPerSec,
+      serverCpu: cpu,
+      clientCpu: cpu,
+      latencyMs: { p50: 1, p99: 2, max: 3, samples: 50 },
+      memory,
+      connectMs: 1,
+      serverConnectionsAfter: 5,
+      durationMs: 1,
+    };
+  }
+
+  it('compares asyncapi-sse with naive and better-sse by the medians of their runs', () => {
+    const runs = [
+      measured('naive', 10, 100_000),
+      measured('naive', 12, 90_000),
+      measured('better-sse', 16, 60_000),
+      measured('asyncapi-sse', 7, 110_000),
+      measured('asyncapi-sse', 9, 95_000),
+    ];
+    const goals = evaluateGoals([tiny], medianRows([tiny], runs));
+    expect(goals.map(({ goal, measured, pass }) => ({ goal, measured, pass }))).toEqual([
+      { goal: 'back-to-back CPU per event vs naive', measured: 8 / 11, pass: true },
+      { goal: 'back-to-back CPU per event vs better-sse', measured: 8 / 16, pass: true },
+      { goal: 'back-to-back events/s vs naive', measured: 102_500 / 95_000, pass: true },
+    ]);
+  });
+
+  it('fails a goal when asyncapi-sse ran the case but no run completed', () => {
+    const runs = [measured('naive', 10, 100_000), { ...measured('asyncapi-sse', 1, 1), ok: false }];
+    const goals = evaluateGoals([tiny], medianRows([tiny], runs));
+    expect(goals.map((goal) => goal.pass)).toEqual([false, false, false]);
   });
 });
 
