@@ -69,6 +69,12 @@ async function stop(instance: { app: SseApp<Connections>; server: Server }): Pro
   await new Promise((resolve) => instance.server.close(resolve));
 }
 
+/** Cuts every connection at once, as a crashed process would; no shutdown event is sent. */
+async function crash(instance: { app: SseApp<Connections>; server: Server }): Promise<void> {
+  instance.server.closeAllConnections();
+  await new Promise((resolve) => instance.server.close(resolve));
+}
+
 describe('generated client against the generated server', () => {
   it('delivers typed, validated events, and posts with a typed reply', async () => {
     const app = createApp(handlers, { authenticate });
@@ -99,7 +105,10 @@ describe('generated client against the generated server', () => {
     expect(symbols).toEqual(['priceUpdate ACME 100', 'priceUpdate INIT 101']);
   });
 
-  it('receives every message exactly once across a server restart, with a fresh token on reconnect', async () => {
+  it.each([
+    ['a graceful restart', stop],
+    ['a crash and restart', crash],
+  ])('receives every message exactly once across %s, with a fresh token on reconnect', async (_, goDown) => {
     const replayer = new MemoryReplayer();
     const first = await listen(createApp(handlers, { authenticate, replayer }));
     let token = 0;
@@ -117,7 +126,7 @@ describe('generated client against the generated server', () => {
     for (const content of ['1', '2', '3']) broadcast(first.app, content);
     await vi.waitFor(() => expect(received).toEqual(['1', '2', '3']));
 
-    await stop(first);
+    await goDown(first);
     const second = createApp(handlers, { authenticate, replayer });
     // Published while no server listens: only replay (Last-Event-ID) can bring these to the client.
     broadcast(second, '4');
