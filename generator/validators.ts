@@ -73,7 +73,7 @@ export function compileValidators(model: SseModel): ValidatorModules {
   return {
     payloads: moduleCode(payloadAjv, payloadExports),
     requests: moduleCode(createAjv(model.schemas, { coerceTypes: 'array', useDefaults: true }), requestExports),
-    client: moduleCode(createAjv(model.schemas, {}), clientExports),
+    client: moduleCode(payloadAjv, clientExports),
     names,
     check: (typeName, value) => (payloadAjv.getSchema(`${DEFINITIONS_ID}#/definitions/${typeName}`) as ValidateFunction)(value),
   };
