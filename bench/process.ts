@@ -11,11 +11,17 @@ export interface ChildOptions {
   fileLimit?: number;
 }
 
-let softFileLimit: number | undefined;
+interface FileLimits {
+  soft: number;
+  hard: number;
+}
 
-function currentFileLimit(): number {
-  softFileLimit ??= Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim()) || Infinity;
-  return softFileLimit;
+let fileLimits: FileLimits | undefined;
+
+function currentFileLimits(): FileLimits {
+  const read = (flag: string) => Number(execFileSync('sh', ['-c', `ulimit ${flag}`], { encoding: 'utf8' }).trim()) || Infinity;
+  fileLimits ??= { soft: read('-Sn'), hard: read('-Hn') };
+  return fileLimits;
 }
 
 export class BenchProcess<Command, Report extends { type: string }> {
@@ -31,13 +37,15 @@ export class BenchProcess<Command, Report extends { type: string }> {
   ) {
     const scriptPath = fileURLToPath(new URL(script, import.meta.url));
     const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
+    const limits = currentFileLimits();
+    const files = options.fileLimit ?? 0;
+    if (files > limits.hard) {
+      throw new Error(`${name} needs ${files} open files but the hard limit is ${limits.hard}: raise it (ulimit -Hn) or use fewer connections`);
+    }
     this.child =
-      options.fileLimit && options.fileLimit > currentFileLimit()
-        ? spawn('sh', ['-c', `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, process.execPath, ...NODE_ARGS, scriptPath], {
-          cwd: ROOT,
-          stdio,
-        })
-      : spawn(process.execPath, [...NODE_ARGS, scriptPath], { cwd: ROOT, stdio });
+      files > limits.soft
+        ? spawn('sh', ['-c', `ulimit -Sn ${files} && exec "$0" "$@"`, process.execPath, ...NODE_ARGS, scriptPath], { cwd: ROOT, stdio })
+        : spawn(process.execPath, [...NODE_ARGS, scriptPath], { cwd: ROOT, stdio });
     this.child.on('message', (report: Report) => {
       this.inbox.push(report);
       this.wake?.();

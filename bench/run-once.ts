@@ -72,9 +72,11 @@ const SPARE_FILES = 256;
 
 export async function runOnce(spec: RunSpec): Promise<RunResult> {
   const fileLimit = spec.connections + SPARE_FILES;
-  const server: Server = new BenchProcess(spec.server, `./servers/${spec.server}.ts`, { fileLimit });
-  const client: Client = new BenchProcess('client', './client.ts', { fileLimit });
+  let server: Server | undefined;
+  let client: Client | undefined;
   try {
+    server = new BenchProcess(spec.server, `./servers/${spec.server}.ts`, { fileLimit });
+    client = new BenchProcess('client', './client.ts', { fileLimit });
     const { port } = await server.next('ready', START_MS);
     const before = await server.request({ type: 'memory' }, 'memory', REPORT_MS);
     await client.next('ready', START_MS);
@@ -102,9 +104,10 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
       burst: spec.burst,
     });
     const expected = (spec.connections - spec.paused) * spec.events;
-    const done = await client.next('done', spec.timeoutMs).catch(() => {
-      client.send({ type: 'finish' });
-      return client.next('done', REPORT_MS);
+    const loadClient = client;
+    const done = await loadClient.next('done', spec.timeoutMs).catch(() => {
+      loadClient.send({ type: 'finish' });
+      return loadClient.next('done', REPORT_MS);
     });
     if (!done.complete) {
       throw new Error(`${done.deliveries} of ${expected} events delivered; ${done.dropped} reading streams closed early`);
@@ -137,8 +140,8 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
   } catch (error) {
     return failedRun(spec, error instanceof Error ? error.message : String(error));
   } finally {
-    server.kill();
-    client.kill();
+    server?.kill();
+    client?.kill();
   }
 }
 
