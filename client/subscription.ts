@@ -1,9 +1,11 @@
 import type { AttemptHandlers, AttemptOutcome, WireMessage } from './attempt.js';
+import { decode } from './decode.js';
 import { EventQueue } from './event-queue.js';
 import { fetchAttempt } from './fetch-transport.js';
-import { buildUrl, HttpError, resolveHeaders } from './http.js';
+import { buildUrl, resolveHeaders } from './http.js';
 import { Listeners } from './listeners.js';
 import { nativeAttempt } from './native-transport.js';
+import { nextStep } from './reconnect-policy.js';
 import type {
   ClientEventSpec,
   ClientOptions,
@@ -33,11 +35,6 @@ export function subscribe<E extends object>(
   request: StreamRequest<unknown, unknown, unknown> = {},
 ): Subscription<E> {
   return new StreamSubscription<E>(operation, options, request);
-}
-
-/** Client errors other than these mean the request itself is wrong: retrying cannot help. */
-function isRetryable(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -175,40 +172,15 @@ class StreamSubscription<E extends object> implements Subscription<E> {
       }
       if (this.currentState === 'open') attempt = 0;
       attempt += 1;
-      const delayMs = this.nextDelay(outcome, attempt);
-      if (delayMs === null) return;
+      const step = nextStep(outcome, attempt, { baseMs: this.baseDelayMs, maxMs: this.maxDelayMs });
+      if (step.error) this.statusListeners.emit(step.error);
+      if (step.type === 'stop') {
+        this.finish(step.reason, step.failure);
+        return;
+      }
       this.currentState = 'reconnecting';
-      this.statusListeners.emit({ type: 'reconnecting', attempt, delayMs });
-      await sleep(delayMs, signal);
-    }
-  }
-
-  /** Reports the outcome; returns how long to wait before the next attempt, or null when finished. */
-  private nextDelay(outcome: Exclude<AttemptOutcome, { type: 'refused' }>, attempt: number): number | null {
-    // At least 1 ms to double from, so that `retry: 0` cannot turn failures into a tight loop.
-    const backoff = () => Math.random() * Math.min(this.maxDelayMs, Math.max(this.baseDelayMs, 1) * 2 ** (attempt - 1));
-    switch (outcome.type) {
-      case 'ended':
-        return this.baseDelayMs;
-      case 'network-error':
-        this.statusListeners.emit({ type: 'error', error: outcome.error });
-        return backoff();
-      case 'no-content':
-        this.finish('server');
-        return null;
-      case 'not-event-stream': {
-        const error = new TypeError(`Expected text/event-stream, got ${outcome.contentType ?? 'no content type'}`);
-        this.statusListeners.emit({ type: 'error', status: outcome.status, error });
-        this.finish('error', error);
-        return null;
-      }
-      case 'http-error': {
-        const { status, problem } = outcome;
-        this.statusListeners.emit({ type: 'error', status, problem });
-        if (isRetryable(status)) return outcome.retryAfterMs ?? backoff();
-        this.finish('error', new HttpError(status, problem));
-        return null;
-      }
+      this.statusListeners.emit({ type: 'reconnecting', attempt, delayMs: step.delayMs });
+      await sleep(step.delayMs, signal);
     }
   }
 
@@ -279,23 +251,13 @@ class StreamSubscription<E extends object> implements Subscription<E> {
   }
 
   private deliver(spec: ClientEventSpec, text: string, id: string | null): void {
-    let data: unknown = text;
-    if (spec.contentType === 'application/json') {
-      try {
-        data = JSON.parse(text);
-      } catch {
-        this.invalidListeners.emit({ event: spec.key, id, data: text, errors: [{ instancePath: '', message: 'is not valid JSON' }] });
-        return;
-      }
-    }
-    const validate = this.options.validators?.[this.operation.operationId]?.[spec.key];
-    if (validate && !validate(data)) {
-      const errors = (validate.errors ?? []).map(({ instancePath, message }) => ({ instancePath, message }));
-      this.invalidListeners.emit({ event: spec.key, id, data, errors });
+    const decoded = decode(spec, text, this.options.validators?.[this.operation.operationId]?.[spec.key]);
+    if (!decoded.valid) {
+      this.invalidListeners.emit({ event: spec.key, id, data: decoded.data, errors: decoded.errors });
       return;
     }
-    this.eventListeners.get(spec.key)?.emit(data, { id });
-    const received = { event: spec.key, data, id } as ReceivedEvent<E>;
+    this.eventListeners.get(spec.key)?.emit(decoded.data, { id });
+    const received = { event: spec.key, data: decoded.data, id } as ReceivedEvent<E>;
     for (const queue of this.iterators) queue.push(received);
   }
 
