@@ -23,7 +23,7 @@ beforeAll(async () => {
   expect(run.code, run.stderr).toBe(0);
 
   const { createApp } = (await import(path.join(out, 'server.ts'))) as typeof import('../../generated/server.js');
-  const { default: handlers } = (await import(path.join(dir, 'handlers/index.ts'))) as typeof import('../../handlers/index.js');
+  const { default: handlers } = (await import(path.join(dir, 'handlers/index.ts'))) as { default: import('../../generated/server.js').Handlers };
   const { createClient } = (await import(path.join(out, 'client/index.ts'))) as ClientModule;
   const { validators } = (await import(path.join(out, 'client/validators.js'))) as ValidatorsModule;
 
