@@ -1,6 +1,8 @@
 /**
  * The dashboard: every card is one subscription of the generated client SDK, with its
- * connection state shown in the card's header.
+ * connection state shown in the card's header. Browsers allow six HTTP/1.1 connections per
+ * host across all tabs, so a tab keeps at most three streams open (prices, chat, and metrics
+ * for the admin) and two tabs can talk.
  */
 import { createClient, type PriceUpdate, type TaskProgress } from '../../generated/client/index.js';
 import type { ConnectionStatus, Subscription } from '../../client/types.js';
@@ -35,8 +37,10 @@ function showStatus(card: HTMLElement, subscription: Pick<Subscription<object>, 
   subscription.onStatus((status: ConnectionStatus) => {
     if (status.type === 'open') setState(card, 'open');
     else if (status.type === 'reconnecting') setState(card, 'reconnecting', `reconnecting (attempt ${status.attempt})`);
-    else if (status.type === 'closed') setState(card, status.reason === 'error' ? 'error' : 'closed');
-    else if (status.status !== undefined) {
+    // A failure that closes the stream was already shown by its `error` status.
+    else if (status.type === 'closed') {
+      if (status.reason !== 'error') setState(card, 'closed');
+    } else if (status.status !== undefined) {
       setState(card, 'error', `error ${status.status}`);
       onError?.(status.status);
     }
@@ -163,6 +167,7 @@ function metricsCard(): void {
     if (status !== 403 && status !== 401) return;
     card.classList.add('locked');
     element('.locked', card).hidden = false;
+    setState(card, 'locked', 'admin only');
   });
   metrics.on('metrics', (sample) => {
     history.push(sample.eventsPerSecond);
@@ -176,37 +181,6 @@ function metricsCard(): void {
     figure('connections', String(open));
     figure('rss', `${Math.round(sample.rssBytes / 1048576)} MiB`);
     figure('loopDelay', `${sample.eventLoopDelayMs.p99} ms`);
-  });
-}
-
-function notificationsCard(): void {
-  const card = element('#notifications');
-  const list = element('.notifications', card);
-  const notifications = client.streamNotifications();
-  showStatus(card, notifications);
-  const show = (fresh: boolean) => (notification: { title: string; body: string }) => {
-    const item = create('li', fresh ? 'new' : '', '');
-    item.append(create('div', 'title', notification.title), create('div', 'body', notification.body));
-    list.prepend(item);
-  };
-  notifications.on('unread', show(false));
-  notifications.on('new', show(true));
-  element('#notify-me', card).addEventListener('click', () => {
-    const body = `Sent at ${new Date().toLocaleTimeString()}`;
-    void client.createNotification({ body: { userId: identity, type: 'demo', title: 'Hello from the dashboard', body } });
-  });
-}
-
-function logsCard(): void {
-  const card = element('#logs');
-  const list = element('.log-lines', card);
-  const logs = client.streamLogs({ query: { level: 'info' } });
-  showStatus(card, logs);
-  logs.on('log', (entry) => {
-    const item = create('li', '', entry.message);
-    item.prepend(create('span', `level level-${entry.level}`, entry.level), create('span', 'service', entry.service));
-    list.prepend(item);
-    while (list.children.length > 100) list.lastElementChild!.remove();
   });
 }
 
@@ -226,5 +200,3 @@ pricesCard();
 taskCard();
 chatCard();
 metricsCard();
-notificationsCard();
-logsCard();

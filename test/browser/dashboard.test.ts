@@ -1,0 +1,64 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeBrowser, launchBrowser, screenshot } from './chromium.js';
+import { startDemoProcess, type DemoProcess } from './demo-process.js';
+
+describeBrowser('the dashboard in Chromium', () => {
+  let server: DemoProcess;
+  let browser: Browser;
+  const pages: Record<string, Page> = {};
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startDemoProcess(), launchBrowser()]);
+    // Two users in tabs of one browser, the admin in a browser of their own.
+    const [shared, adminsOwn] = await Promise.all([browser.newContext(), browser.newContext()]);
+    for (const [as, context] of [['u1', shared], ['u2', shared], ['admin', adminsOwn]] as const) {
+      pages[as] = await context.newPage();
+      await pages[as].setViewportSize({ width: 1200, height: 820 });
+      await pages[as].goto(`${server.url}/?as=${as}`);
+    }
+  });
+  afterAll(async () => {
+    for (const [as, page] of Object.entries(pages)) await screenshot(page, `dashboard-${as}`);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('shows prices that update', async () => {
+    const page = pages.u1!;
+    const rows = page.locator('#prices tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 5000 }).toBe(5);
+    expect(await page.locator('#prices .state').getAttribute('data-state')).toBe('open');
+    const updated = rows.first().locator('td').nth(3);
+    const first = await updated.textContent();
+    await expect.poll(() => updated.textContent(), { timeout: 5000 }).not.toBe(first);
+    expect(await rows.first().locator('td.price').textContent()).toMatch(/^\d+\.\d\d$/);
+  });
+
+  it('runs a task to 100%', async () => {
+    const page = pages.u1!;
+    await page.click('#start-task');
+    await expect.poll(() => page.locator('#task .task-percent').textContent(), { timeout: 10_000 }).toBe('100%');
+    expect(await page.locator('#task .task-message').textContent()).toMatch(/^completed/);
+    expect(await page.locator('#task .progress').getAttribute('aria-valuenow')).toBe('100');
+  }, 15_000);
+
+  it('exchanges chat messages between two pages', async () => {
+    const [alice, bob] = [pages.u1!, pages.u2!];
+    await expect.poll(() => bob.locator('#chat .members').textContent(), { timeout: 5000 }).toMatch(/u1, u2/);
+    await alice.fill('#chat-form input', 'Hello Bob, from Alice');
+    await alice.click('#chat-form button');
+    await expect.poll(() => bob.locator('#chat li.message').last().textContent(), { timeout: 5000 }).toBe('u1Hello Bob, from Alice');
+    await bob.fill('#chat-form input', 'Hi Alice!');
+    await bob.press('#chat-form input', 'Enter');
+    await expect.poll(() => alice.locator('#chat li.message').last().textContent(), { timeout: 5000 }).toBe('u2Hi Alice!');
+  });
+
+  it('shows metrics to the admin only', async () => {
+    const admin = pages.admin!;
+    await expect.poll(() => admin.locator('[data-figure="rss"]').textContent(), { timeout: 5000 }).toMatch(/^\d+ MiB$/);
+    await expect.poll(() => admin.locator('#metrics polyline').getAttribute('points'), { timeout: 5000 }).toMatch(/ /);
+    expect(await pages.u1!.locator('#metrics .locked').isVisible()).toBe(true);
+    expect(await pages.u1!.locator('#metrics .state').textContent()).toBe('admin only');
+  });
+});
