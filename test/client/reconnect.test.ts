@@ -310,6 +310,22 @@ describe('delivery', () => {
     expect(gaps).toEqual([]);
   });
 
+  it('delivers `event: error` as a typed event when the operation declares it', async () => {
+    server = await startServer([
+      (res) => {
+        openStream(res);
+        res.write('event: error\ndata: {"code":7}\n\n');
+      },
+    ]);
+    const declaresError: StreamOperationSpec = { ...operation, events: { error: { key: 'failure', contentType: 'application/json' } } };
+    const subscription = subscribe<{ failure: { code: number } }>(declaresError, { baseUrl: server.url });
+    const statuses = recordStatuses(subscription);
+    const failure = await new Promise((resolve) => subscription.on('failure', resolve));
+    subscription.close();
+    expect(failure).toEqual({ code: 7 });
+    expect(statuses.map((status) => status.type)).toEqual(['open', 'closed']);
+  });
+
   it('stops and releases the connection when the request signal aborts', async () => {
     server = await startServer([
       (res) => {
