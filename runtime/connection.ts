@@ -3,6 +3,8 @@
  * manager lists. Writes go straight to the response until it reports backpressure; then
  * frames queue here, up to the endpoint's byte cap, until the socket drains.
  */
+import { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Request, Response } from 'express';
 import type { OperationMetrics } from './metrics.js';
 import type { SlowClientPolicy } from './options.js';
@@ -54,6 +56,23 @@ export function openEventStream(req: Request, res: Response): void {
 
 let lastConnectionId = 0;
 
+const CRLF = Buffer.from('\r\n');
+
+function uncork(socket: Socket): void {
+  socket.uncork();
+}
+
+/**
+ * The socket to write events to directly, when that is safe: nothing but Node's own `write`
+ * sits on the response (no compression or logging middleware) and the headers already left.
+ * Express gives every response object its own hidden class, which makes each `res.write`
+ * several times slower than writing to the socket; events are the hot path, so they skip it.
+ */
+function directSocket(res: Response): Socket | null {
+  if (res.write !== ServerResponse.prototype.write || res.writableLength > 0) return null;
+  return res.socket;
+}
+
 export class SseConnection implements SseStream<EventMap, Params>, ConnectionInfo<Params>, Beating {
   readonly id = (++lastConnectionId).toString(36);
   readonly connectedAt = Date.now();
@@ -69,6 +88,11 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   private closedPromise: Promise<void> | undefined;
   private resolveClosed: (() => void) | undefined;
   private readonly flushes: boolean;
+  /** Set when frames bypass the response object (see `directSocket`). */
+  private readonly socket: Socket | null;
+  /** HTTP/1.1 responses are chunked: a direct write frames each chunk itself. */
+  private readonly chunked: boolean;
+  private readonly onDrain = () => this.drain();
 
   constructor(
     readonly endpoint: EndpointRuntime,
@@ -82,7 +106,9 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.expiresAt = endpoint.spec.maxDurationMs ? this.connectedAt + endpoint.spec.maxDurationMs : Infinity;
     // compression middleware adds flush(); without it each event would wait in zlib.
     this.flushes = typeof (res as { flush?: unknown }).flush === 'function';
-    res.on('drain', () => this.drain());
+    this.socket = directSocket(res);
+    this.chunked = (res as { chunkedEncoding?: boolean }).chunkedEncoding === true;
+    (this.socket ?? res).on('drain', this.onDrain);
     res.on('close', () => this.finish('client-disconnected'));
   }
 
@@ -129,8 +155,26 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
       this.enqueue(frame);
       return;
     }
-    if (!this.res.write(frame)) this.queue = [];
-    if (this.flushes) (this.res as unknown as { flush(): void }).flush();
+    if (!this.put(frame)) this.queue = [];
+  }
+
+  /** Hands one frame to the socket (or the response); false when it asks us to wait for `drain`. */
+  private put(frame: Buffer): boolean {
+    const socket = this.socket;
+    if (!socket) {
+      const accepted = this.res.write(frame);
+      if (this.flushes) (this.res as unknown as { flush(): void }).flush();
+      return accepted;
+    }
+    // Like Node's own response writes: everything written in one tick leaves in one syscall.
+    if (!socket.writableCorked) {
+      socket.cork();
+      process.nextTick(uncork, socket);
+    }
+    if (!this.chunked) return socket.write(frame);
+    socket.write(`${frame.length.toString(16)}\r\n`, 'latin1');
+    socket.write(frame);
+    return socket.write(CRLF);
   }
 
   /** A broadcast frame; held back while a replay is in progress. `seq` is its numeric id (NaN if none). */
@@ -171,8 +215,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   /** Ends the response after any queued frames and an optional last frame. */
   end(reason: CloseReason, lastFrame?: Buffer): void {
     if (this.isClosed) return;
-    for (const frame of this.queue ?? []) this.res.write(frame);
-    if (lastFrame) this.res.write(lastFrame);
+    for (const frame of this.queue ?? []) this.put(frame);
+    if (lastFrame) this.put(lastFrame);
     this.res.end();
     this.finish(reason);
   }
@@ -218,10 +262,9 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     while (accepted && written < queue.length) {
       const frame = queue[written++]!;
       this.queuedBytes -= frame.length;
-      accepted = this.res.write(frame);
+      accepted = this.put(frame);
     }
     queue.splice(0, written);
-    if (this.flushes) (this.res as unknown as { flush(): void }).flush();
     if (accepted) this.queue = null;
   }
 
@@ -231,6 +274,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.queue = null;
     this.queuedBytes = 0;
     this.heldDuringReplay = null;
+    // A kept-alive socket outlives this stream; its next request must not call back here.
+    this.socket?.off('drain', this.onDrain);
     this.endpoint.release(this, reason);
     this.controller?.abort();
     this.resolveClosed?.();

@@ -51,10 +51,10 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, handler: Any
       return;
     }
     runtime.admit(hub, checked.identity);
+    openEventStream(req, res);
     const connection = new SseConnection(hub, res, checked.params, topicKey(spec.paramNames, checked.params), checked.identity, lastEventIdOf(req));
     const signal = { operationId: spec.operationId, connectionId: connection.id };
     publish(channels.executing, signal);
-    openEventStream(req, res);
     runtime.register(hub, connection);
     connection.write(opening);
     publish(channels.started, signal);

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSseApp, WireFormatError, type SseStream } from '../../runtime/index.js';
 import { listen, RawClient, service, streamEndpoint, type Running } from './helpers.js';
@@ -83,6 +84,24 @@ describe('event-stream framing on the wire', () => {
 
   it('writes comments as ": text", one line per line', async () => {
     expect(await body('comment')).toBe(`${OPENING}: hello\n: world\n\n`);
+  });
+
+  it('frames HTTP/1.1 chunks exactly and leaves a kept-alive socket as it found it', async () => {
+    const serverSockets: Socket[] = [];
+    running.server.once('connection', (socket: Socket) => serverSockets.push(socket));
+    const request = (scenario: string) => `GET /stream?case=${scenario} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const client = await RawClient.open(running.port, request('json'));
+    await client.waitFor((c) => c.body.endsWith('0\r\n\r\n'), 2000, 'the first stream to end');
+    const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+    expect(client.body).toBe(chunk(OPENING) + chunk('id: 7\nevent: tick\ndata: {"n":1,"text":"a\\nb"}\n\n') + '0\r\n\r\n');
+    const drainListeners = serverSockets[0]!.listenerCount('drain');
+
+    client.socket.write(request('comment'));
+    await client.waitFor((c) => c.text.split('HTTP/1.1 200').length === 3 && c.text.endsWith('0\r\n\r\n'), 2000, 'a second stream on the same socket');
+    expect(client.text.endsWith(chunk(OPENING) + chunk(': hello\n: world\n\n') + '0\r\n\r\n')).toBe(true);
+    expect(serverSockets).toHaveLength(1);
+    expect(serverSockets[0]!.listenerCount('drain')).toBe(drainListeners);
+    client.close();
   });
 
   it('never lets an id, an event name or a payload inject a second event', async () => {
