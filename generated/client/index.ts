@@ -102,25 +102,25 @@ export function createClient(options: ClientOptions) {
       subscribe<T.StreamPricesEvents>(operations.streamPrices, options, request ?? {}),
     /** Prices of the chosen symbols at the chosen interval. */
     streamSelectedPrices: (request: StreamRequest<Record<string, never>, Record<string, never>, T.PriceSelection>) =>
-      subscribe<T.StreamSelectedPricesEvents>(operations.streamSelectedPrices, options, request ?? {}),
+      subscribe<T.StreamSelectedPricesEvents>(operations.streamSelectedPrices, options, request),
     /** The caller's unread notifications, then new ones as they arrive. */
     streamNotifications: (request?: StreamRequest<Record<string, never>, Record<string, never>, undefined>) =>
       subscribe<T.StreamNotificationsEvents>(operations.streamNotifications, options, request ?? {}),
     /** Creates a notification, delivered live to that user's connections only. */
     createNotification: (request: PostRequest<Record<string, never>, Record<string, never>, T.CreateNotificationBody>) =>
-      post(operations.createNotification, options, request ?? {}),
+      post(operations.createNotification, options, request),
     /** Starts a demo task (about five seconds) and returns its id. */
     createTask: (request: PostRequest<Record<string, never>, Record<string, never>, T.CreateTaskBody>) =>
-      post(operations.createTask, options, request ?? {}) as Promise<T.CreateTaskReply>,
+      post(operations.createTask, options, request) as Promise<T.CreateTaskReply>,
     /** Progress of a task; the stream ends after `completed` or `failed`. */
     streamTaskProgress: (request: StreamRequest<T.StreamTaskProgressParams, Record<string, never>, undefined>) =>
-      subscribe<T.StreamTaskProgressEvents>(operations.streamTaskProgress, options, request ?? {}),
+      subscribe<T.StreamTaskProgressEvents>(operations.streamTaskProgress, options, request),
     /** Joins, leaves, messages and typing in one room; messages are replayed after a reconnect. */
     streamChatRoom: (request: StreamRequest<T.StreamChatRoomParams, Record<string, never>, undefined>) =>
-      subscribe<T.StreamChatRoomEvents>(operations.streamChatRoom, options, request ?? {}),
+      subscribe<T.StreamChatRoomEvents>(operations.streamChatRoom, options, request),
     /** Posts a message to a room. */
     postChannelMessage: (request: PostRequest<T.PostChannelMessageParams, Record<string, never>, T.PostChannelMessageBody>) =>
-      post(operations.postChannelMessage, options, request ?? {}),
+      post(operations.postChannelMessage, options, request),
     /** Open connections, event and byte rates, memory and event-loop delay, once a second. */
     streamMetrics: (request?: StreamRequest<Record<string, never>, Record<string, never>, undefined>) =>
       subscribe<T.StreamMetricsEvents>(operations.streamMetrics, options, request ?? {}),
