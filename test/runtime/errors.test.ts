@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSseApp, type ConnectionManager, type Identity, type SseApp, type SecurityRequirement, type SseStream } from '../../runtime/index.js';
+import { createSseApp, HttpProblem, type ConnectionManager, type Identity, type SseApp, type SecurityRequirement, type SseStream } from '../../runtime/index.js';
 import { channelStreamEndpoint, compile, listen, RawClient, receiveEndpoint, service, streamEndpoint, waitUntil, type Running } from './helpers.js';
 
 const bearer: SecurityRequirement = { schemes: [{ name: 'token', type: 'http', scheme: 'bearer' }], scopes: ['read'] };
@@ -27,6 +27,7 @@ const spec = service(
   }),
   streamEndpoint({ operationId: 'public', path: '/public' }),
   receiveEndpoint({ operationId: 'note', path: '/note', body: compile({ type: 'string' }) }),
+  receiveEndpoint({ operationId: 'textNote', path: '/notes/:id', paramNames: ['id'], contentType: 'text/plain', body: compile({ type: 'string', minLength: 1 }) }),
   streamEndpoint({
     operationId: 'withHeader',
     path: '/with-header',
@@ -43,6 +44,10 @@ const handlers = {
   withHeader: (stream: SseStream<{ tick: unknown }>) => stream.closed,
   postMessage: () => undefined,
   note: () => undefined,
+  textNote: ({ params, body }: { params: { id: string }; body: string }) => {
+    if (params.id !== '1') throw new HttpProblem(404, `No note ${params.id}`);
+    return { status: 200, body: { text: body } };
+  },
   public: (stream: SseStream<{ tick: unknown }>) => stream.closed,
 };
 
@@ -112,6 +117,17 @@ describe('requests refused before a stream opens', () => {
     expect((await post('{"text":"hi"}')).status).toBe(202);
     const primitive = await fetch(`${running.url}/note`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '"just a string"' });
     expect(primitive.status).toBe(202);
+  });
+
+  it('reads text/plain bodies, answers with what a receive handler returns or throws', async () => {
+    const post = (id: string, body: string) => fetch(`${running.url}/notes/${id}`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
+    const ok = await post('1', 'line one\nline two');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ text: 'line one\nline two' });
+    const missing = await expectProblem(await post('2', 'x'), 404);
+    expect(missing.detail).toBe('No note 2');
+    const empty = await expectProblem(await post('1', ''), 400);
+    expect(empty.errors).toEqual([{ pointer: '/body', message: 'must NOT have fewer than 1 characters' }]);
   });
 
   it('401 with a WWW-Authenticate challenge when authenticate returns null', async () => {
