@@ -20,6 +20,8 @@ export interface DemoAppOptions {
   backgroundLogMs?: number;
   /** Where replayable events are kept (pass one to share it across restarts). */
   replayer?: Replayer;
+  /** The built client package served under `/sdk/client/`. Default `dist/client`. */
+  clientPackageDir?: string;
 }
 
 export interface DemoApp {
@@ -37,7 +39,7 @@ export async function createDemoApp(options: DemoAppOptions = {}): Promise<DemoA
   const app = express();
   app.disable('x-powered-by');
   app.use(logRequests(demo.logs));
-  app.use(await createPagesRouter(service.document as Record<string, unknown>));
+  app.use(await createPagesRouter(service.document as Record<string, unknown>, options.clientPackageDir));
   app.get('/tasks/:taskId/progress', rejectUnknownTask(demo));
   app.use(api);
   return {

@@ -1,13 +1,14 @@
 /**
  * The demo's pages: the dashboard at `/` (its script bundled in memory by esbuild at start-up),
- * the API documentation at `/docs` (the AsyncAPI react-component's standalone bundle) and the
- * OpenAPI view at `/openapi.json`.
+ * the API documentation at `/docs` (the AsyncAPI react-component's standalone bundle), the
+ * OpenAPI view at `/openapi.json`, and `/sdk`, a page importing the built client package
+ * (`npm run build:client`) served as-is under `/sdk/client/`.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { Router, type Response } from 'express';
+import express, { Router, type Response } from 'express';
 import { toOpenApi } from './openapi.js';
 
 const require = createRequire(import.meta.url);
@@ -33,13 +34,19 @@ function sendText(res: Response, type: string, body: string): void {
   res.send(body);
 }
 
-/** Routes for the pages; `document` is the bundled AsyncAPI document the runtime serves at `/asyncapi.json`. */
-export async function createPagesRouter(document: Record<string, unknown>): Promise<Router> {
-  const [indexHtml, styleCss, appJs, docsHtml] = await Promise.all([
+export const DEFAULT_CLIENT_PACKAGE_DIR = here('../dist/client');
+
+/**
+ * Routes for the pages; `document` is the bundled AsyncAPI document the runtime serves at
+ * `/asyncapi.json`, `clientPackageDir` the folder `npm run build:client` wrote.
+ */
+export async function createPagesRouter(document: Record<string, unknown>, clientPackageDir = DEFAULT_CLIENT_PACKAGE_DIR): Promise<Router> {
+  const [indexHtml, styleCss, appJs, docsHtml, sdkHtml] = await Promise.all([
     readFile(here('./page/index.html'), 'utf8'),
     readFile(here('./page/style.css'), 'utf8'),
     bundlePage(),
     readFile(here('./docs/index.html'), 'utf8'),
+    readFile(here('./page/sdk.html'), 'utf8'),
   ]);
   const openapi = JSON.stringify(toOpenApi(document));
   const router = Router();
@@ -50,5 +57,7 @@ export async function createPagesRouter(document: Record<string, unknown>): Prom
   router.get('/docs/standalone.js', (_req, res) => res.sendFile(require.resolve('@asyncapi/react-component/browser/standalone/index.js')));
   router.get('/docs/default.min.css', (_req, res) => res.sendFile(require.resolve('@asyncapi/react-component/styles/default.min.css')));
   router.get('/openapi.json', (_req, res) => sendText(res, 'json', openapi));
+  router.get('/sdk', (_req, res) => sendText(res, 'html', sdkHtml));
+  router.use('/sdk/client', express.static(clientPackageDir, { index: false }));
   return router;
 }

@@ -10,11 +10,12 @@ export interface RunningDemo extends DemoApp {
   stop(): Promise<void>;
 }
 
-/** Quick tasks and no background log noise unless a test asks for them. */
-const TEST_DEFAULTS: DemoAppOptions = { tasks: { durationMs: 300, steps: 3 }, backgroundLogMs: 0 };
+/** The demo with quick tasks and no background log noise unless a test asks for them. */
+export function createTestDemo(options: DemoAppOptions = {}): Promise<DemoApp> {
+  return createDemoApp({ tasks: { durationMs: 300, steps: 3 }, backgroundLogMs: 0, ...options });
+}
 
-export async function startDemo(options: DemoAppOptions = {}, port = 0): Promise<RunningDemo> {
-  const demo = await createDemoApp({ ...TEST_DEFAULTS, ...options });
+export async function listen(demo: DemoApp, port = 0): Promise<RunningDemo> {
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = demo.app.listen(port, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
@@ -30,6 +31,10 @@ export async function startDemo(options: DemoAppOptions = {}, port = 0): Promise
       await closed;
     },
   };
+}
+
+export async function startDemo(options: DemoAppOptions = {}): Promise<RunningDemo> {
+  return listen(await createTestDemo(options));
 }
 
 export const AUTH = {
