@@ -6,7 +6,7 @@ import { checkRequest } from './request.js';
 import type { Runtime } from './runtime.js';
 import type { ReceiveEndpointSpec, ReceiveHandler } from './types.js';
 
-export type AnyReceiveHandler = ReceiveHandler<unknown, unknown, unknown, unknown>;
+type AnyReceiveHandler = ReceiveHandler<unknown, unknown, unknown, unknown>;
 
 export function receiveRoute<C>(runtime: Runtime<C>, spec: ReceiveEndpointSpec, handler: AnyReceiveHandler): RequestHandler {
   return async (req, res) => {

@@ -11,7 +11,7 @@ import { checkRequest, LAST_EVENT_ID_QUERY } from './request.js';
 import type { Runtime } from './runtime.js';
 import type { EventMap, EventOf, HandlerContext, StreamHandler } from './types.js';
 
-export type AnyStreamHandler = StreamHandler<EventMap, unknown, unknown, unknown, unknown>;
+type AnyStreamHandler = StreamHandler<EventMap, unknown, unknown, unknown, unknown>;
 
 function openingBytes(retryMs: number | undefined): Buffer {
   return Buffer.from(`: ok\n${retryMs === undefined ? '' : `retry: ${retryMs}\n`}\n`);
