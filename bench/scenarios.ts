@@ -49,11 +49,11 @@ const SCALES: Record<Plan['mode'], Scale> = {
     repetitions: 3,
   },
   quick: {
-    fanOut: [200, 1000],
+    fanOut: [1000],
     deliveries: 20_000,
     intervalEvents: 10,
     largeFanOut: 2_000,
-    slowFanOut: 100,
+    slowFanOut: 60,
     slowEvents: 400,
     repetitions: 1,
   },
