@@ -94,18 +94,18 @@ export async function renderAll(model: SseModel, options: RenderOptions): Promis
     out('asyncapi.json', `${JSON.stringify(model.document, null, 2)}\n`),
   ];
 
-  for (const op of model.operations) {
+  model.operations.forEach((op, i) => {
     if (op.kind === 'receive' && op.bodyType && !validators.check(op.bodyType, examples.forType(op.bodyType))) {
       warnings.push(`operation "${op.operationId}": no valid example body could be synthesized; check that its schema can be satisfied`);
     }
-    const view = operationView(op, validators);
+    const view = operations[i]!;
     const stubExamples = op.kind === 'stream' ? streamExamples(op, validators, examples, warnings) : [];
     files.push({
       target: 'handlers',
       path: `${op.name}.ts`,
       content: render('handler.ts', { ...view, serverImport: imports.serverFromHandlers, examples: stubExamples }),
     });
-  }
+  });
   files.push({ target: 'handlers', path: 'index.ts', content: render('handlers-index.ts', { operations, serverImport: imports.serverFromHandlers }) });
   return { files, warnings };
 }

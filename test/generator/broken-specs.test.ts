@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, TICKER_SPEC, generate, lineOf, removeDir, scratchDir, shown, snapshot } from './helpers.js';
+import { REPO_ROOT, TICKER_SPEC, generate, lineOf, removeDir, scratchProject, shown, snapshot } from './helpers.js';
 
 /** The ticker, with a property whose schema sits in a second file. */
 const VALID = `${TICKER_SPEC}        price:
@@ -21,18 +21,13 @@ const PRICE = `Price:
 
 let dir: string;
 let spec: string;
-let out: string;
-let handlers: string;
+let args: string[];
 let before: Record<string, string>;
 
 beforeAll(async () => {
-  dir = scratchDir('broken');
-  spec = path.join(dir, 'asyncapi.yaml');
-  out = path.join(dir, 'generated');
-  handlers = path.join(dir, 'handlers');
-  writeFileSync(spec, VALID);
+  ({ dir, spec, args } = scratchProject('broken', VALID));
   writeFileSync(path.join(dir, 'price.yaml'), PRICE);
-  const first = await generate('--spec', spec, '--out', out, '--handlers', handlers);
+  const first = await generate(...args);
   expect(first.code, first.stderr).toBe(0);
   before = snapshot(dir);
 });
@@ -43,7 +38,7 @@ afterAll(() => removeDir(dir));
 async function expectFailure(files: { spec?: string; price?: string }) {
   writeFileSync(spec, files.spec ?? VALID);
   writeFileSync(path.join(dir, 'price.yaml'), files.price ?? PRICE);
-  const run = await generate('--spec', spec, '--out', out, '--handlers', handlers);
+  const run = await generate(...args);
   const after = snapshot(dir);
   writeFileSync(spec, VALID);
   writeFileSync(path.join(dir, 'price.yaml'), PRICE);
@@ -123,7 +118,7 @@ components:
     writeFileSync(spec, broken);
     const cli = path.join(REPO_ROOT, 'generator/cli.ts');
     const tsx = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
-    const result = await promisify(execFile)(tsx, [cli, '--spec', spec, '--out', out, '--handlers', handlers]).then(
+    const result = await promisify(execFile)(tsx, [cli, ...args]).then(
       () => ({ code: 0, stderr: '' }),
       (error: { code: number; stderr: string }) => error,
     );

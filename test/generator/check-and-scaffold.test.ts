@@ -2,7 +2,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, TICKER_SPEC, generate, removeDir, scratchDir, shown, snapshot } from './helpers.js';
+import { REPO_ROOT, TICKER_SPEC, generate, removeDir, scratchProject, shown, snapshot } from './helpers.js';
 
 const SPEC = TICKER_SPEC;
 
@@ -21,15 +21,11 @@ let dir: string;
 let spec: string;
 let out: string;
 let handlers: string;
-const args = () => ['--spec', spec, '--out', out, '--handlers', handlers];
+let args: string[];
 
 beforeAll(async () => {
-  dir = scratchDir('check');
-  spec = path.join(dir, 'asyncapi.yaml');
-  out = path.join(dir, 'generated');
-  handlers = path.join(dir, 'handlers');
-  writeFileSync(spec, SPEC);
-  const first = await generate(...args());
+  ({ dir, spec, out, handlers, args } = scratchProject('check', SPEC));
+  const first = await generate(...args);
   expect(first.code, first.stderr).toBe(0);
   expect(first.stdout).toMatch(/^10 written, 0 unchanged, 2 scaffolded in \d+\.\d\ds$/m);
 });
@@ -39,14 +35,14 @@ afterAll(() => removeDir(dir));
 describe('determinism and --check', () => {
   it('changes no byte on a second run', async () => {
     const before = snapshot(dir);
-    const second = await generate(...args());
+    const second = await generate(...args);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/^0 written, 10 unchanged, 0 scaffolded in /m);
     expect(snapshot(dir)).toEqual(before);
   });
 
   it('passes --check when the output is current', async () => {
-    const check = await generate(...args(), '--check');
+    const check = await generate(...args, '--check');
     expect(check.code).toBe(0);
   });
 
@@ -55,18 +51,18 @@ describe('determinism and --check', () => {
     const original = readFileSync(types, 'utf8');
     writeFileSync(types, `${original}// edited by hand\n`);
     const before = snapshot(dir);
-    const check = await generate(...args(), '--check');
+    const check = await generate(...args, '--check');
     expect(check.code).toBe(1);
     expect(check.stderr).toContain(`stale: ${shown(types)}`);
     expect(snapshot(dir)).toEqual(before);
-    await generate(...args());
+    await generate(...args);
     expect(readFileSync(types, 'utf8')).toBe(original);
   });
 
   it('fails --check when the spec changed since the last run', async () => {
     writeFileSync(spec, WITH_ORDER);
     try {
-      const check = await generate(...args(), '--check');
+      const check = await generate(...args, '--check');
       expect(check.code).toBe(1);
       expect(check.stderr).toContain(`stale: ${shown(path.join(out, 'server.ts'))}`);
       expect(check.stdout).toContain(`missing handler ${shown(path.join(handlers, 'placeOrder.ts'))}`);
@@ -90,19 +86,19 @@ describe('handlers are scaffolded once', () => {
     writeFileSync(stub, edited);
 
     writeFileSync(spec, WITH_ORDER);
-    const added = await generate(...args());
+    const added = await generate(...args);
     expect(added.code).toBe(0);
     expect(readFileSync(stub, 'utf8')).toBe(edited);
     expect(added.stdout).toContain(`scaffolded ${shown(path.join(handlers, 'placeOrder.ts'))}`);
     expect(readFileSync(path.join(handlers, 'placeOrder.ts'), 'utf8')).toContain("Handlers['placeOrder']");
 
     writeFileSync(spec, SPEC);
-    const removed = await generate(...args());
+    const removed = await generate(...args);
     expect(removed.stdout).toContain(`orphaned handler ${shown(path.join(handlers, 'placeOrder.ts'))}: no operation uses it`);
     expect(readFileSync(stub, 'utf8')).toBe(edited);
 
     rmSync(stub);
-    const restored = await generate(...args());
+    const restored = await generate(...args);
     expect(restored.stdout).toContain(`scaffolded ${shown(stub)}`);
   });
 });

@@ -72,6 +72,25 @@ export function scratchDir(label: string): string {
   return mkdtempSync(path.join(SCRATCH, `${label}-`));
 }
 
+/** A scratch project: the spec file written into a fresh folder, and where output and handlers go. */
+export interface Project {
+  dir: string;
+  spec: string;
+  out: string;
+  handlers: string;
+  /** `--spec … --out … --handlers …` */
+  args: string[];
+}
+
+export function scratchProject(label: string, specText: string): Project {
+  const dir = scratchDir(label);
+  const spec = path.join(dir, 'asyncapi.yaml');
+  const out = path.join(dir, 'generated');
+  const handlers = path.join(dir, 'handlers');
+  writeFileSync(spec, specText);
+  return { dir, spec, out, handlers, args: ['--spec', spec, '--out', out, '--handlers', handlers] };
+}
+
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }

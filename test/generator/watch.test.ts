@@ -3,21 +3,16 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { REPO_ROOT, TICKER_SPEC, removeDir, scratchDir } from './helpers.js';
+import { REPO_ROOT, TICKER_SPEC, removeDir, scratchProject } from './helpers.js';
 
 const SPEC = TICKER_SPEC;
 
-const dir = scratchDir('watch');
-afterAll(() => removeDir(dir));
+const project = scratchProject('watch', SPEC);
+afterAll(() => removeDir(project.dir));
 
 it('regenerates on change, survives a broken spec, one summary line per run', async () => {
-  const spec = path.join(dir, 'asyncapi.yaml');
-  const out = path.join(dir, 'generated');
-  writeFileSync(spec, SPEC);
-  const cli = path.join(REPO_ROOT, 'generator/cli.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--spec', spec, '--out', out, '--handlers', path.join(dir, 'handlers'), '--watch'], {
-    cwd: REPO_ROOT,
-  });
+  const { spec, out, args } = project;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'generator/cli.ts'), ...args, '--watch'], { cwd: REPO_ROOT });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
