@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { prepareAsyncapiSse } from '../../bench/prepare.js';
 import { buildResults } from '../../bench/report/results.js';
 import { evaluateGoals, medianRows } from '../../bench/summary.js';
 import { runOnce, type RunResult, type RunSpec, type ServerName } from '../../bench/run-once.js';
@@ -35,6 +36,13 @@ describe('benchmark harness at tiny scale', () => {
     expect(result.serverCpu.perEventUs).toBeGreaterThan(0);
     expect(result.clientCpu.perEventUs).toBeGreaterThan(0);
     expect(Number.isFinite(result.memory.heapPerConnection)).toBe(true);
+  });
+
+  it('asyncapi-sse, generated from the bench spec, serves the same surface', async () => {
+    expect(await prepareAsyncapiSse()).toBeNull();
+    const result = await run('asyncapi-sse');
+    expect(result.error).toBeUndefined();
+    expect(result).toMatchObject({ ok: true, deliveries: 50 });
   });
 
   it('counts only the reading connections when some clients are paused', async () => {
