@@ -41,10 +41,10 @@ interface Scale {
 const SCALES: Record<Plan['mode'], Scale> = {
   full: {
     fanOut: [1000, 5000],
-    deliveries: 200_000,
+    deliveries: 120_000,
     intervalEvents: 40,
     largeFanOut: 10_000,
-    slowFanOut: 200,
+    slowFanOut: 100,
     slowEvents: 600,
     repetitions: 3,
   },
