@@ -153,7 +153,7 @@ class ModelBuilder {
   }
 
   private report(path: Array<string | number>, message: string, code: string, severity: 'error' | 'warning' = 'error'): void {
-    const at: Position = this.sources.locate(path) ?? { file: this.sources.root.displayPath, line: 1, col: 1 };
+    const at: Position = this.sources.locateClosest(path);
     this.diagnostics.push({ ...at, severity, message, code });
   }
 

@@ -134,6 +134,15 @@ export class SourceSet {
     return first.locate(jsonPath) ?? this.files.find((f) => f !== first && f.locate(jsonPath))?.locate(jsonPath);
   }
 
+  /** Where a JSON path sits in the root file, else its nearest written ancestor (values from traits have no place of their own). */
+  locateClosest(jsonPath: JsonPath): Position {
+    for (let length = jsonPath.length; length > 0; length--) {
+      const found = this.root.locate(jsonPath.slice(0, length));
+      if (found) return found;
+    }
+    return { file: this.root.displayPath, line: 1, col: 1 };
+  }
+
   /** Where a `$ref` with exactly this value is written (first occurrence across the files). */
   locateRef(value: string): Position | undefined {
     for (const file of this.files) {
