@@ -44,7 +44,6 @@ const price = (symbol: string, id: number) =>
 
 const compilerOptions = { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext' };
 
-let workspace: string;
 let outside: string;
 let server: TestServer;
 
@@ -60,9 +59,6 @@ function buildClient(...args: string[]) {
 }
 
 beforeAll(async () => {
-  await mkdir(path.join(repo, '.tmp'), { recursive: true });
-  // Inside the repo (gitignored) so that imports of client/ resolve as they do from generated/.
-  workspace = await mkdtemp(path.join(repo, '.tmp', 'client-build-'));
   outside = await mkdtemp(path.join(tmpdir(), 'client-package-'));
   server = await startServer([
     (res, request) => {
@@ -78,7 +74,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.close();
-  await rm(workspace, { recursive: true, force: true });
   await rm(outside, { recursive: true, force: true });
 });
 
@@ -127,7 +122,7 @@ describe.concurrent('npm run build:client', () => {
   }, 90_000);
 
   it('refuses to bundle a Node built-in, with a message and no stack trace', async () => {
-    const entry = path.join(workspace, 'with-builtin');
+    const entry = path.join(outside, 'with-builtin');
     await writeFiles(entry, { 'index.ts': `import { readFileSync } from 'node:fs';\nexport const read = readFileSync;\n` });
     const failure = await buildClient('--entry', entry, '--out', path.join(outside, 'never')).catch(
       (error: { code: number; stderr: string }) => error,
