@@ -7,7 +7,7 @@ import type { CloseReason, EndpointRuntime, Params, SseConnection } from './conn
 import { channels, publish } from './diagnostics.js';
 import type { HeartbeatScheduler } from './heartbeat.js';
 import type { OperationMetrics } from './metrics.js';
-import type { SlowClientPolicy } from './options.js';
+import type { Logger, SlowClientPolicy } from './options.js';
 import { HttpProblem } from './problem.js';
 import type { Replayer } from './replay.js';
 import type {
@@ -33,6 +33,7 @@ export interface HubSettings {
 /** What all hubs of a runtime share. */
 export interface HubServices {
   replayer: Replayer;
+  logger: Logger;
   broadcaster: Broadcaster;
   heartbeat: HeartbeatScheduler;
   /** Told when any connection closes (the runtime keeps the global count). */
@@ -50,6 +51,9 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
   private readonly all = new Map<string, SseConnection>();
   private readonly byTopic = new Map<string, Set<SseConnection>>();
   private readonly perIdentity = new Map<string, number>();
+  /** Messages queued behind an unassigned replay id, and the tail of that queue. */
+  private waiting = 0;
+  private publishing: Promise<void> = Promise.resolve();
   readonly maxBufferedBytes: number;
   readonly slowClientPolicy: SlowClientPolicy;
   readonly validateOutgoing: boolean;
@@ -156,12 +160,37 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
       const frame = frameEvent({ event: spec.sseEvent, data: text, id: options.id });
       return this.deliverTo(frame, NaN, topic, options.filter);
     }
-    let id = options.id;
+    const message: BroadcastMessage = { operationId: this.operationId, topic, event: spec.sseEvent, data: text, id: options.id };
     const key = this.completeTopicKey(topic);
-    if (id === undefined && this.spec.replay && key !== null) {
-      id = this.services.replayer.append({ operationId: this.operationId, topic: key }, { event: spec.sseEvent, data: text }, this.spec.replay);
-    }
-    return this.services.broadcaster.publish({ operationId: this.operationId, topic, event: spec.sseEvent, data: text, id });
+    if (options.id !== undefined || !this.spec.replay || key === null) return this.publish(message);
+    const id = this.services.replayer.append({ operationId: this.operationId, topic: key }, { event: spec.sseEvent, data: text }, this.spec.replay);
+    if (typeof id === 'string') return this.publish({ ...message, id });
+    return this.publish(
+      id.then(
+        (assigned) => ({ ...message, id: assigned }),
+        (error: unknown) => {
+          this.services.logger.error(`replay log of ${this.operationId} failed; event sent live without an id`, { error });
+          return message;
+        },
+      ),
+    );
+  }
+
+  /**
+   * Publishes in call order. A message still waiting for its replay id (an asynchronous
+   * replayer) holds back the ones after it; until it is out, broadcast returns 0.
+   */
+  private publish(message: BroadcastMessage | Promise<BroadcastMessage>): number {
+    if (this.waiting === 0 && !(message instanceof Promise)) return this.services.broadcaster.publish(message);
+    this.waiting++;
+    this.publishing = this.publishing
+      .then(() => message)
+      .then((ready) => {
+        this.waiting--;
+        this.services.broadcaster.publish(ready);
+      })
+      .catch((error: unknown) => this.services.logger.error(`broadcast of ${this.operationId} failed`, { error }));
+    return 0;
   }
 
   /** Writes a published message to the matching connections of this process. */

@@ -29,8 +29,11 @@ export interface StoredEvent extends ReplayableEvent {
  * to let several instances replay one another's events.
  */
 export interface Replayer {
-  /** Stores an event and returns the id assigned to it. */
-  append(key: ReplayKey, event: ReplayableEvent, limits: ReplayLimits): string;
+  /**
+   * Stores an event and returns the id assigned to it. A shared store may answer with a promise;
+   * the event is then delivered once its id is known, and later broadcasts wait behind it.
+   */
+  append(key: ReplayKey, event: ReplayableEvent, limits: ReplayLimits): string | Promise<string>;
   /**
    * Events stored after `lastEventId`, oldest first (empty when nothing was missed), or `null`
    * when the events after it are no longer (or never were) held: the client must refetch.

@@ -37,6 +37,7 @@ export class Runtime<C> implements SseRuntime<C> {
     assertPositive('maxConnections', options.maxConnections);
     const services = {
       replayer: options.replayer ?? new MemoryReplayer(),
+      logger: options.logger ?? console,
       broadcaster: options.broadcaster ?? new MemoryBroadcaster(),
       heartbeat: this.heartbeat,
       released: () => this.openStreams--,

@@ -95,6 +95,32 @@ describe('replay after reconnect', () => {
     client.close();
   });
 
+  it('keeps broadcasts in order behind an asynchronous replayer, and replays them', async () => {
+    const memory = new MemoryReplayer();
+    const remote: Replayer = {
+      append: async (key, event, limits) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return memory.append(key, event, limits);
+      },
+      since: async (key, lastEventId) => memory.since(key, lastEventId),
+    };
+    const app = await serve({ replayer: remote });
+    const manager = app.sse.connections.channelStream;
+    const live = await RawClient.get(running!.port, '/channels/general/stream');
+    await waitUntil(() => manager.count() === 1);
+    expect(manager.broadcast('message', { n: 1 }, { topic: { channel: 'general' } })).toBe(0);
+    manager.broadcast('message', { n: 2 }, { topic: { channel: 'general' } });
+    manager.broadcast('message', { n: 3 });
+    await live.waitFor((c) => c.events().length === 3);
+    expect(received(live)).toEqual(['1:1', '2:2', 'undefined:3']);
+    live.close();
+
+    const back = await RawClient.get(running!.port, '/channels/general/stream', { 'Last-Event-ID': '1' });
+    await back.waitFor((c) => c.events().length === 1);
+    expect(received(back)).toEqual(['2:2']);
+    back.close();
+  });
+
   it('signals sse-reset when the id is too old, unknown or from the future, then streams live', async () => {
     const app = await serve();
     publish(app, 'general', 1, 2, 3, 4, 5);
