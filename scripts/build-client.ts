@@ -106,6 +106,8 @@ async function buildClient({ entry, out, spec }: BuildOptions): Promise<string[]
   const validatorsFile = path.join(entry, 'validators.js');
   const hasValidators = existsSync(validatorsFile);
   const { title, version } = await readInfo(spec);
+  const insideOut = (folder: string) => !path.relative(out, folder).startsWith('..');
+  if (insideOut(process.cwd()) || insideOut(entry)) throw new BuildError(`refusing to replace ${out}: it holds the project or the client sources`);
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
 
