@@ -12,6 +12,11 @@ import { TerminatorCounter } from './terminators.js';
 /** Connections waiting for their response headers at once; more overflows the listen backlog. */
 const CONNECT_CONCURRENCY = 200;
 const HEADER_END = Buffer.from('\r\n\r\n');
+/**
+ * One read buffer shared by every socket (`onread`): no allocation and no stream machinery
+ * per read, which keeps the client's CPU per event low. Nothing keeps a reference to it.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const TIMESTAMP = '"t":';
 
 class Stream {
@@ -96,11 +101,20 @@ class LoadClient {
   private openNext(): void {
     const index = this.streams.length;
     if (index >= this.plan.connections) return;
-    const socket = connect({ host: '127.0.0.1', port: this.plan.port });
+    const socket = connect({
+      host: '127.0.0.1',
+      port: this.plan.port,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (bytes) => {
+          this.onData(stream, READ_BUFFER.subarray(0, bytes));
+          return true;
+        },
+      },
+    });
     const stream = new Stream(socket, index < this.readers, index % this.plan.sampleStride === 0);
     this.streams.push(stream);
     socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${this.plan.port}\r\nAccept: text/event-stream\r\n\r\n`);
-    socket.on('data', (chunk: Buffer) => this.onData(stream, chunk));
     socket.on('error', (error) => {
       this.failure ??= error.message;
     });
