@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -98,7 +99,9 @@ try {
     { name: 'demo spec (asyncapi.yaml)', spec: path.join(ROOT, 'asyncapi.yaml'), goal: 1.5 },
     { name: 'synthetic: 200 channels, 400 messages', spec: synthetic, goal: 3 },
   ];
-  console.log(`generate, cold wall time (fresh process), median of ${RUNS} runs`);
+  // Wall time depends on what else the machine runs; say how busy it was.
+  const load = loadavg()[0]!.toFixed(1);
+  console.log(`generate, cold wall time (fresh process), median of ${RUNS} runs; load average ${load} on ${availableParallelism()} cores`);
   for (const c of cases) {
     const times = Array.from({ length: RUNS }, () => coldRun(c.spec, scratch));
     const result = median(times);
