@@ -1,16 +1,20 @@
-/** --watch regenerates when the spec changes, survives a broken spec, one summary line per run. */
+/** --watch regenerates when the spec or a file it $refs changes, survives a broken spec, one summary line per run. */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { REPO_ROOT, TICKER_SPEC, removeDir, scratchProject } from './helpers.js';
 
-const SPEC = TICKER_SPEC;
+/** The ticker, with one schema in a second file. */
+const SPEC = `${TICKER_SPEC}        price:
+          $ref: './price.yaml#/Price'
+`;
 
 const project = scratchProject('watch', SPEC);
+writeFileSync(path.join(project.dir, 'price.yaml'), 'Price:\n  type: number\n');
 afterAll(() => removeDir(project.dir));
 
-it('regenerates on change, survives a broken spec, one summary line per run', async () => {
+it('regenerates when the spec or a $ref\'d file changes, survives a broken spec, one summary line per run', async () => {
   const { spec, out, args } = project;
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'generator/cli.ts'), ...args, '--watch'], { cwd: REPO_ROOT });
   let stdout = '';
@@ -32,6 +36,9 @@ it('regenerates on change, survives a broken spec, one summary line per run', as
     writeFileSync(spec, SPEC.replace('Ticker', 'Ticker 2'));
     await until(() => summaries() === 2);
     expect(readFileSync(path.join(out, 'server.ts'), 'utf8')).toContain('"Ticker 2"');
+    writeFileSync(path.join(project.dir, 'price.yaml'), 'Price:\n  type: number\n  description: Last traded price.\n');
+    await until(() => summaries() === 3);
+    expect(readFileSync(path.join(out, 'types.ts'), 'utf8')).toContain('Last traded price.');
     expect(child.exitCode).toBe(null);
   } finally {
     child.kill();
