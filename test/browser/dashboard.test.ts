@@ -54,6 +54,17 @@ describeBrowser('the dashboard in Chromium', () => {
     await expect.poll(() => alice.locator('#chat li.message').last().textContent(), { timeout: 5000 }).toBe('u2Hi Alice!');
   });
 
+  it('renders the API documentation at /docs with the AsyncAPI react component', async () => {
+    const docs = await (await browser.newContext()).newPage();
+    await docs.setViewportSize({ width: 1600, height: 900 });
+    await docs.goto(`${server.url}/docs`);
+    await docs.locator('#asyncapi h1', { hasText: 'Real-time cookbook' }).waitFor({ state: 'attached', timeout: 15_000 });
+    for (const text of ['/channels/{channel}/stream', 'PriceUpdate', 'notifications:read']) {
+      expect(await docs.getByText(text).count(), text).toBeGreaterThan(0);
+    }
+    await screenshot(docs, 'docs', false);
+  }, 20_000);
+
   it('shows metrics to the admin only', async () => {
     const admin = pages.admin!;
     await expect.poll(() => admin.locator('[data-figure="rss"]').textContent(), { timeout: 5000 }).toMatch(/^\d+ MiB$/);
