@@ -3,6 +3,7 @@ import type { Demo } from '../demo/services.js';
 import { createNotification } from './createNotification.js';
 import { createTask } from './createTask.js';
 import { postChannelMessage } from './postChannelMessage.js';
+import { postTyping } from './postTyping.js';
 import { streamChatRoom } from './streamChatRoom.js';
 import { streamLogs } from './streamLogs.js';
 import { streamMetrics } from './streamMetrics.js';
@@ -22,6 +23,7 @@ export function createHandlers(demo: Demo): Handlers {
     streamTaskProgress: streamTaskProgress(demo),
     streamChatRoom: streamChatRoom(demo),
     postChannelMessage: postChannelMessage(demo),
+    postTyping: postTyping(),
     streamMetrics: streamMetrics(demo),
     streamLogs: streamLogs(demo),
   };
