@@ -1,12 +1,11 @@
 /**
- * Samples process figures once per interval: open connections by endpoint, event and byte rates
- * (from cumulative totals the caller reads from the runtime), resident memory and event-loop delay.
+ * Samples process figures once per interval: open connections by endpoint (counted by the
+ * caller), event and byte rates (from cumulative totals read from the runtime), resident memory
+ * and event-loop delay.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 export interface TrafficTotals {
-  /** Open streams per endpoint (operationId). */
-  connections: Record<string, number>;
   /** Events written since start. */
   events: number;
   /** Bytes written since start. */
@@ -33,15 +32,15 @@ export class MetricsSampler {
     this.histogram.enable();
   }
 
-  /** Figures since the previous sample; the first sample reports zero rates. */
-  async sample(): Promise<MetricsSample> {
+  /** Figures since the previous sample (the first one reports zero rates); `connections`: open streams per endpoint. */
+  async sample(connections: Record<string, number>): Promise<MetricsSample> {
     const totals = await this.readTotals();
     const at = this.now();
     const previous = this.previous ?? { at, events: totals.events, bytes: totals.bytes };
     const seconds = Math.max(at - previous.at, 1) / 1000;
     const sample: MetricsSample = {
       timestamp: new Date(at).toISOString(),
-      connections: totals.connections,
+      connections,
       eventsPerSecond: round1((totals.events - previous.events) / seconds),
       bytesPerSecond: round1((totals.bytes - previous.bytes) / seconds),
       rssBytes: process.memoryUsage.rss(),

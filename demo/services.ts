@@ -45,14 +45,11 @@ export function createDemo(options: DemoOptions): Demo {
   };
 }
 
-/** Reads the runtime's prom-client metrics (`sse_open_connections`, `sse_events_sent_total`, `sse_bytes_sent_total`). */
+/** Sums the runtime's prom-client counters `sse_events_sent_total` and `sse_bytes_sent_total` over every operation. */
 async function trafficTotals(registry: Registry): Promise<TrafficTotals> {
-  const values = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values ?? [];
-  const sum = async (name: string) => (await values(name)).reduce((total, { value }) => total + value, 0);
-  const open = await values('sse_open_connections');
-  return {
-    connections: Object.fromEntries(open.map(({ labels, value }) => [String(labels.operation), value])),
-    events: await sum('sse_events_sent_total'),
-    bytes: await sum('sse_bytes_sent_total'),
+  const sum = async (name: string) => {
+    const values = (await registry.getSingleMetric(name)?.get())?.values ?? [];
+    return values.reduce((total, { value }) => total + value, 0);
   };
+  return { events: await sum('sse_events_sent_total'), bytes: await sum('sse_bytes_sent_total') };
 }

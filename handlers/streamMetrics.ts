@@ -5,7 +5,8 @@ import { SharedTicker } from '../demo/ticker.js';
 /** One process sample a second, broadcast to every admin stream. */
 export function streamMetrics(demo: Demo): Handlers['streamMetrics'] {
   const ticker = new SharedTicker<Connections>(1000, (connections) => {
-    void demo.metrics.sample().then((sample) => connections.streamMetrics.broadcast('metrics', sample));
+    const open = Object.fromEntries(Object.entries(connections).map(([operationId, manager]) => [operationId, manager.count()]));
+    void demo.metrics.sample(open).then((sample) => connections.streamMetrics.broadcast('metrics', sample));
   });
   return async (stream, { connections }) => {
     const release = ticker.hold(connections);

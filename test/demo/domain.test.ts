@@ -97,18 +97,18 @@ describe('LogSource', () => {
 describe('MetricsSampler', () => {
   it('turns cumulative totals into per-second rates', async () => {
     let now = 0;
-    const totals = { connections: { streamPrices: 2 }, events: 10, bytes: 1000 };
+    const totals = { events: 10, bytes: 1000 };
     const sampler = new MetricsSampler(async () => totals, () => now);
-    expect(await sampler.sample()).toMatchObject({ eventsPerSecond: 0, bytesPerSecond: 0 });
+    expect(await sampler.sample({})).toMatchObject({ eventsPerSecond: 0, bytesPerSecond: 0 });
     now = 2000;
     totals.events = 30;
     totals.bytes = 5000;
-    const sample = await sampler.sample();
+    const sample = await sampler.sample({ streamPrices: 2 });
     expect(sample).toMatchObject({ connections: { streamPrices: 2 }, eventsPerSecond: 10, bytesPerSecond: 2000 });
     expect(sample.rssBytes).toBeGreaterThan(0);
     expect(sample.eventLoopDelayMs.mean).toBeGreaterThanOrEqual(0);
     now = 3000;
-    expect(await sampler.sample()).toMatchObject({ eventsPerSecond: 0, bytesPerSecond: 0 });
+    expect(await sampler.sample({})).toMatchObject({ eventsPerSecond: 0, bytesPerSecond: 0 });
     sampler.close();
   });
 });

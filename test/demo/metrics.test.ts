@@ -18,7 +18,15 @@ describe('GET /admin/metrics/stream', () => {
     const events = await admin.take(2, 3500);
     const [first, second] = events.map((event) => JSON.parse(event.data));
     expect(events.every((event) => event.event === 'metrics')).toBe(true);
-    expect(second.connections).toMatchObject({ streamPrices: 1, streamMetrics: 1 });
+    expect(second.connections).toEqual({
+      streamPrices: 1,
+      streamSelectedPrices: 0,
+      streamNotifications: 0,
+      streamTaskProgress: 0,
+      streamChatRoom: 0,
+      streamMetrics: 1,
+      streamLogs: 0,
+    });
     expect(second.eventsPerSecond).toBeGreaterThan(0);
     expect(second.bytesPerSecond).toBeGreaterThan(second.eventsPerSecond);
     expect(second.rssBytes).toBeGreaterThan(10 * 1024 * 1024);
