@@ -44,7 +44,7 @@ function toDiagnostic(d: ParserDiagnostic, sources: SourceSet): Diagnostic {
 function preciseLocation(d: ParserDiagnostic, sources: SourceSet) {
   if (d.code !== 'invalid-ref') return undefined;
   const quoted = /^'(.+)' does not exist$/.exec(d.message)?.[1];
-  if (quoted) return sources.locateRef(quoted);
+  if (quoted) return sources.locateKeyValue('$ref', quoted);
   const atRangeStart = d.range.start.line === 0 && d.range.start.character === 0;
   return atRangeStart ? sources.locate(d.path as Array<string | number>, d.source) : undefined;
 }

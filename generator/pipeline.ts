@@ -3,6 +3,7 @@ import { SpecError, type Diagnostic } from './diagnostics.js';
 import { loadSpec } from './load.js';
 import { buildModel } from './model.js';
 import { renderAll } from './render.js';
+import { compileValidators } from './validators.js';
 import { compareOutput, writeOutput, type WriteReport } from './write.js';
 
 export interface GenerateOptions {
@@ -26,18 +27,19 @@ export interface GenerateResult {
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const loaded = await loadSpec(options.spec);
   const { model, diagnostics } = withLoadWarnings(loaded.diagnostics, () => buildModel(loaded.document, loaded.sources));
-  const { files, warnings } = await renderAll(model, { specFile: options.spec, outDir: options.out, handlersDir: options.handlers });
+  const validators = withLoadWarnings(loaded.diagnostics, () => compileValidators(model, loaded.sources));
+  const { files, warnings } = await renderAll(model, validators, { specFile: options.spec, outDir: options.out, handlersDir: options.handlers });
   const targets = { outDir: options.out, handlersDir: options.handlers };
   const report = options.check ? compareOutput(files, targets) : writeOutput(files, targets);
   return {
-    diagnostics: [...loaded.diagnostics, ...diagnostics],
+    diagnostics: [...loaded.diagnostics, ...diagnostics, ...validators.diagnostics],
     notes: warnings,
     report,
     sourceFiles: loaded.sources.files.map((f) => f.absolutePath),
   };
 }
 
-/** Model errors are reported together with the parser's warnings, which are no less true. */
+/** Later stages' errors are reported together with the parser's warnings, which are no less true. */
 function withLoadWarnings<T>(warnings: Diagnostic[], build: () => T): T {
   try {
     return build();

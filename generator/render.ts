@@ -6,7 +6,7 @@ import Handlebars from 'handlebars';
 import { ExampleSynthesizer } from './examples.js';
 import type { OperationModel, SseModel, StreamOperation } from './model.js';
 import { renderTypeDeclarations } from './types.js';
-import { compileValidators, eventKeyOf, type ValidatorModule, type ValidatorModules } from './validators.js';
+import { eventKeyOf, type ValidatorModule, type ValidatorModules } from './validators.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TEMPLATES = path.join(REPO_ROOT, 'templates');
@@ -51,8 +51,7 @@ function render(name: string, data: object): string {
   return template(data);
 }
 
-export async function renderAll(model: SseModel, options: RenderOptions): Promise<RenderResult> {
-  const validators = compileValidators(model);
+export async function renderAll(model: SseModel, validators: ValidatorModules, options: RenderOptions): Promise<RenderResult> {
   const warnings: string[] = [];
   const examples = new ExampleSynthesizer(model.schemas);
   const specFile = path.basename(options.specFile);

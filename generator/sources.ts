@@ -143,10 +143,10 @@ export class SourceSet {
     return { file: this.root.displayPath, line: 1, col: 1 };
   }
 
-  /** Where a `$ref` with exactly this value is written (first occurrence across the files). */
-  locateRef(value: string): Position | undefined {
+  /** Where `key: value` is first written (a `$ref`, a `pattern`, a `format`), across the files. */
+  locateKeyValue(key: string, value: string): Position | undefined {
     for (const file of this.files) {
-      const hit = file.keys().find((k) => k.key === '$ref' && k.value?.kind === Kind.SCALAR && k.value.value === value);
+      const hit = file.keys().find((k) => k.key === key && k.value?.kind === Kind.SCALAR && k.value.value === value);
       if (hit) return hit.position;
     }
     return undefined;

@@ -5,8 +5,10 @@
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import standaloneCode from 'ajv/dist/standalone/index.js';
+import { SpecError, type Diagnostic } from './diagnostics.js';
 import type { SseModel } from './model.js';
 import type { NamedSchema } from './schemas.js';
+import type { Position, SourceSet } from './sources.js';
 
 const DEFINITIONS_ID = 'definitions.json';
 
@@ -33,6 +35,8 @@ export interface ValidatorModules {
   names: ValidatorNames;
   /** Checks a value against a named type (used to vet examples). */
   check(typeName: string, value: unknown): boolean;
+  /** Schema keywords ajv could not honour (unknown formats), as warnings where they are written. */
+  diagnostics: Diagnostic[];
 }
 
 export interface ValidatorNames {
@@ -47,7 +51,29 @@ export function eventKeyOf(operationId: string, eventKey: string): string {
   return `${operationId}\u0000${eventKey}`;
 }
 
-export function compileValidators(model: SseModel): ValidatorModules {
+/** Compiles every validator; a schema ajv rejects (an invalid `pattern`) is a SpecError at its line. */
+export function compileValidators(model: SseModel, sources: SourceSet): ValidatorModules {
+  const logged = new Set<string>();
+  try {
+    const modules = compileAll(model, (message) => logged.add(message));
+    return { ...modules, diagnostics: [...logged].map((message) => ajvDiagnostic(message, sources, 'warning')) };
+  } catch (error) {
+    if (!(error instanceof Error) || !/^(Invalid regular expression|unknown format)/.test(error.message)) throw error;
+    throw new SpecError([ajvDiagnostic(error.message, sources, 'error')]);
+  }
+}
+
+/** An ajv message as a diagnostic, placed at the `pattern` or `format` it names. */
+function ajvDiagnostic(message: string, sources: SourceSet, severity: Diagnostic['severity']): Diagnostic {
+  const pattern = /^Invalid regular expression: \/(.*)\/[a-z]*:/.exec(message)?.[1];
+  const format = /^unknown format "([^"]+)"/.exec(message)?.[1];
+  const at: Position | undefined =
+    pattern !== undefined ? sources.locateKeyValue('pattern', pattern) : format !== undefined ? sources.locateKeyValue('format', format) : undefined;
+  const text = format !== undefined ? `unknown format "${format}" is not validated` : message;
+  return { ...(at ?? { file: sources.root.displayPath, line: 1, col: 1 }), severity, message: text, code: format !== undefined ? 'unknown-format' : 'invalid-schema' };
+}
+
+function compileAll(model: SseModel, log: (message: string) => void): Omit<ValidatorModules, 'diagnostics'> {
   const names: ValidatorNames = { params: new Map(), query: new Map(), body: new Map(), events: new Map() };
   const payloadExports = new Map<string, string>();
   const requestExports = new Map<string, string>();
@@ -69,18 +95,19 @@ export function compileValidators(model: SseModel): ValidatorModules {
     }
   }
 
-  const payloadAjv = createAjv(model.schemas, {});
+  const payloadAjv = createAjv(model.schemas, {}, log);
   return {
     payloads: moduleCode(payloadAjv, payloadExports),
-    requests: moduleCode(createAjv(model.schemas, { coerceTypes: 'array', useDefaults: true }), requestExports),
+    requests: moduleCode(createAjv(model.schemas, { coerceTypes: 'array', useDefaults: true }, log), requestExports),
     client: moduleCode(payloadAjv, clientExports),
     names,
     check: (typeName, value) => (payloadAjv.getSchema(`${DEFINITIONS_ID}#/definitions/${typeName}`) as ValidateFunction)(value),
   };
 }
 
-function createAjv(schemas: NamedSchema[], options: Options): Ajv {
-  const ajv = new Ajv({ ...options, code: { source: true, esm: true }, strict: false, allErrors: false });
+function createAjv(schemas: NamedSchema[], options: Options, log: (message: string) => void): Ajv {
+  const logger = { log: () => {}, warn: log, error: log };
+  const ajv = new Ajv({ ...options, code: { source: true, esm: true }, strict: false, allErrors: false, logger });
   addFormats.default(ajv);
   ajv.addSchema({ $id: DEFINITIONS_ID, definitions: Object.fromEntries(schemas.map((s) => [s.name, s.schema])) });
   return ajv;

@@ -74,6 +74,12 @@ describe('broken specs', () => {
     expect(run.stderr).toMatch(new RegExp(`^${shown(spec)}:${lineOf(broken, '# broken')}:\\d+ error `, 'm'));
   });
 
+  it('reports a pattern that is not a regular expression at its line', async () => {
+    const broken = VALID.replace('          type: string\n', "          type: string\n          pattern: '([' # broken\n");
+    const run = await expectFailure({ spec: broken });
+    expect(run.stderr).toMatch(new RegExp(`^${shown(spec)}:${lineOf(broken, '# broken')}:\\d+ error Invalid regular expression.* \\(invalid-schema\\)$`, 'm'));
+  });
+
   it('reports an unknown x-sse- key at its line and column', async () => {
     const broken = VALID.replace('    x-sse-heartbeat: 5000', '    x-sse-heartbeats: 5000');
     const run = await expectFailure({ spec: broken });
