@@ -21,22 +21,34 @@ export interface MetricsSample {
   eventLoopDelayMs: { mean: number; p99: number; max: number };
 }
 
+const RESOLUTION_MS = 10;
+
 export class MetricsSampler {
-  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   private previous: { at: number; events: number; bytes: number } | null = null;
 
+  /** `staleMs`: an older previous sample is no base for rates (sampling had stopped). */
   constructor(
     private readonly readTotals: () => Promise<TrafficTotals>,
     private readonly now: () => number = Date.now,
+    private readonly staleMs = 3000,
   ) {
     this.histogram.enable();
   }
 
-  /** Figures since the previous sample (the first one reports zero rates); `connections`: open streams per endpoint. */
-  async sample(connections: Record<string, number>): Promise<MetricsSample> {
+  /**
+   * Figures since the previous sample; `connections`: open streams per endpoint. Null when
+   * there is no recent previous sample: this call only sets the base of the next one.
+   */
+  async sample(connections: Record<string, number>): Promise<MetricsSample | null> {
     const totals = await this.readTotals();
     const at = this.now();
-    const previous = this.previous ?? { at, events: totals.events, bytes: totals.bytes };
+    const previous = this.previous;
+    this.previous = { at, events: totals.events, bytes: totals.bytes };
+    if (!previous || at - previous.at > this.staleMs) {
+      this.histogram.reset();
+      return null;
+    }
     const seconds = Math.max(at - previous.at, 1) / 1000;
     const sample: MetricsSample = {
       timestamp: new Date(at).toISOString(),
@@ -45,12 +57,11 @@ export class MetricsSampler {
       bytesPerSecond: round1((totals.bytes - previous.bytes) / seconds),
       rssBytes: process.memoryUsage.rss(),
       eventLoopDelayMs: {
-        mean: nsToMs(this.histogram.mean),
-        p99: nsToMs(this.histogram.percentile(99)),
-        max: nsToMs(this.histogram.max),
+        mean: delayMs(this.histogram.mean),
+        p99: delayMs(this.histogram.percentile(99)),
+        max: delayMs(this.histogram.max),
       },
     };
-    this.previous = { at, events: totals.events, bytes: totals.bytes };
     this.histogram.reset();
     return sample;
   }
@@ -60,9 +71,12 @@ export class MetricsSampler {
   }
 }
 
-/** The histogram reports NaN before its first measurement. */
-function nsToMs(nanoseconds: number): number {
-  return Number.isFinite(nanoseconds) ? round1(nanoseconds / 1e6) : 0;
+/**
+ * The histogram records whole timer intervals (the resolution included) in nanoseconds, and NaN
+ * before its first measurement; the delay is what exceeds the resolution.
+ */
+function delayMs(nanoseconds: number): number {
+  return Number.isFinite(nanoseconds) ? round1(Math.max(0, nanoseconds / 1e6 - RESOLUTION_MS)) : 0;
 }
 
 function round1(value: number): number {

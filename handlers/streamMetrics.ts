@@ -2,11 +2,11 @@ import type { Connections, Handlers } from '../generated/server.js';
 import type { Demo } from '../demo/services.js';
 import { SharedTicker } from '../demo/ticker.js';
 
-/** One process sample a second, broadcast to every admin stream. */
+/** One process sample a second (from the second tick on: rates need a base), broadcast to every admin stream. */
 export function streamMetrics(demo: Demo): Handlers['streamMetrics'] {
   const ticker = new SharedTicker<Connections>(1000, (connections) => {
     const open = Object.fromEntries(Object.entries(connections).map(([operationId, manager]) => [operationId, manager.count()]));
-    void demo.metrics.sample(open).then((sample) => connections.streamMetrics.broadcast('metrics', sample));
+    void demo.metrics.sample(open).then((sample) => sample && connections.streamMetrics.broadcast('metrics', sample));
   });
   return async (stream, { connections }) => {
     const release = ticker.hold(connections);

@@ -95,20 +95,22 @@ describe('LogSource', () => {
 });
 
 describe('MetricsSampler', () => {
-  it('turns cumulative totals into per-second rates', async () => {
+  it('turns cumulative totals into per-second rates from the second sample on', async () => {
     let now = 0;
     const totals = { events: 10, bytes: 1000 };
     const sampler = new MetricsSampler(async () => totals, () => now);
-    expect(await sampler.sample({})).toMatchObject({ eventsPerSecond: 0, bytesPerSecond: 0 });
+    expect(await sampler.sample({})).toBeNull();
     now = 2000;
     totals.events = 30;
     totals.bytes = 5000;
     const sample = await sampler.sample({ streamPrices: 2 });
     expect(sample).toMatchObject({ connections: { streamPrices: 2 }, eventsPerSecond: 10, bytesPerSecond: 2000 });
-    expect(sample.rssBytes).toBeGreaterThan(0);
-    expect(sample.eventLoopDelayMs.mean).toBeGreaterThanOrEqual(0);
+    expect(sample!.rssBytes).toBeGreaterThan(0);
+    expect(sample!.eventLoopDelayMs.mean).toBeGreaterThanOrEqual(0);
     now = 3000;
     expect(await sampler.sample({})).toMatchObject({ eventsPerSecond: 0, bytesPerSecond: 0 });
+    now = 10_000;
+    expect(await sampler.sample({})).toBeNull();
     sampler.close();
   });
 });

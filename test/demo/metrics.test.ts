@@ -15,7 +15,7 @@ describe('GET /admin/metrics/stream', () => {
     const prices = await EventReader.open(`${demo.url}/prices/stream`);
     await prices.take(5);
     const admin = await metrics(AUTH.admin);
-    const events = await admin.take(2, 3500);
+    const events = await admin.take(2, 5000);
     const [first, second] = events.map((event) => JSON.parse(event.data));
     expect(events.every((event) => event.event === 'metrics')).toBe(true);
     expect(second.connections).toEqual({
