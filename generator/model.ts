@@ -11,7 +11,7 @@ import type {
 } from '@asyncapi/parser';
 import { SpecError, hasErrors, type Diagnostic } from './diagnostics.js';
 import { STREAM_ONLY, checkExtensionPlacement, extensionValueProblem, isKnownExtension, type SseExtension } from './extensions.js';
-import { identifier, pascalCase } from './names.js';
+import { identifier, isIdentifier, pascalCase } from './names.js';
 import { SchemaRegistry, definitionRef, isObject, type JsonSchema, type NamedSchema } from './schemas.js';
 import type { Position, SourceSet } from './sources.js';
 import { bundleDocument } from './bundle.js';
@@ -426,7 +426,7 @@ function expressPath(specPath: string): string {
     .split(/(\{[^}]+\})/)
     .map((part) => {
       const param = /^\{([^}]+)\}$/.exec(part)?.[1];
-      if (param) return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(param) ? `:${param}` : `:${JSON.stringify(param)}`;
+      if (param) return isIdentifier(param) ? `:${param}` : `:${JSON.stringify(param)}`;
       return part.replace(/[()[\]?+*!{}:\\]/g, (c) => `\\${c}`);
     })
     .join('');

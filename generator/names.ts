@@ -16,9 +16,13 @@ export function pascalCase(text: string): string {
   return /^[0-9]/.test(joined) ? `T${joined}` : joined;
 }
 
+export function isIdentifier(text: string): boolean {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(text);
+}
+
 /** An operation id as a JS identifier: kept when it is one, else `send-prices` → `sendPrices`. */
 export function identifier(text: string): string {
-  if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(text)) return text;
+  if (isIdentifier(text)) return text;
   const pascal = pascalCase(text);
   return pascal[0]!.toLowerCase() + pascal.slice(1);
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { ExampleSynthesizer } from './examples.js';
+import { isIdentifier } from './names.js';
 import type { OperationModel, SseModel, StreamOperation } from './model.js';
 import { renderTypeDeclarations } from './types.js';
 import { eventKeyOf, type ValidatorModule, type ValidatorModules } from './validators.js';
@@ -26,14 +27,14 @@ export interface RenderOptions {
 
 export interface RenderResult {
   files: RenderedFile[];
-  /** Events whose spec examples were invalid (a synthesized example is used instead). */
+  /** Problems with examples, in plain words (printed as notes). */
   warnings: string[];
 }
 
 const handlebars = Handlebars.create();
 handlebars.registerHelper('json', (value: unknown) => JSON.stringify(value ?? null));
 handlebars.registerHelper('quote', (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
-handlebars.registerHelper('key', (value: string) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(value) ? value : JSON.stringify(value)));
+handlebars.registerHelper('key', (value: string) => (isIdentifier(value) ? value : JSON.stringify(value)));
 handlebars.registerPartial('header', readTemplate('header'));
 
 const templates = new Map<string, Handlebars.TemplateDelegate>();
