@@ -75,9 +75,11 @@ export class SchemaRegistry {
     }
     const copy: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value)) {
-      if (key.startsWith('x-parser-') || key === '$schema' || key === '$id') continue;
+      if (key.startsWith('x-parser-') || key === '$schema' || key === '$id' || key === 'nullable') continue;
       copy[key] = LITERAL_KEYWORDS.has(key) ? structuredClone(child) : this.plainChild(child, ownName, [...ancestors, value]);
     }
+    // OpenAPI-style `nullable: true` (common in specs) as the JSON Schema it means.
+    if (value.nullable === true && typeof value.type === 'string') copy.type = [value.type, 'null'];
     return copy;
   }
 

@@ -26,7 +26,7 @@ const PAYLOADS: Record<string, string> = {
             word: { type: string, minLength: 20, maxLength: 25 }
             list: { type: array, minItems: 3, uniqueItems: true, items: { type: string } }`,
   choices: `type: object
-          required: [kind, fixed, either, nullable]
+          required: [kind, fixed, either, nullable, openApiNullable]
           properties:
             kind: { type: string, enum: [b, a] }
             fixed: { const: 42 }
@@ -34,7 +34,8 @@ const PAYLOADS: Record<string, string> = {
               oneOf:
                 - { type: object, required: [x], properties: { x: { type: integer } }, additionalProperties: false }
                 - { type: string }
-            nullable: { type: [string, 'null'] }`,
+            nullable: { type: [string, 'null'] }
+            openApiNullable: { type: integer, nullable: true }`,
   combined: `allOf:
             - { type: object, required: [a], properties: { a: { type: string } } }
             - { type: object, required: [b], properties: { b: { type: boolean } } }`,
@@ -101,6 +102,14 @@ it('sends an example for every event, each valid for the generated validator', a
     const validate = validators[`validate${key[0]!.toUpperCase()}${key.slice(1)}`]!;
     expect(validate(payload), `${key}: ${JSON.stringify(payload)}`).toBe(true);
   }
+});
+
+it('turns OpenAPI-style `nullable: true` into a nullable type and validator', async () => {
+  const { validateChoices } = (await import(path.join(project.out, 'validators.js'))) as Record<string, (data: unknown) => boolean>;
+  const choices = stubPayloads().get('choices') as Record<string, unknown>;
+  expect(validateChoices!({ ...choices, openApiNullable: null })).toBe(true);
+  expect(validateChoices!({ ...choices, openApiNullable: 'x' })).toBe(false);
+  expect(readFileSync(path.join(project.out, 'types.ts'), 'utf8')).toMatch(/openApiNullable: number \| null;/);
 });
 
 it("uses the spec's valid examples and notes the invalid ones", () => {
