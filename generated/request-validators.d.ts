@@ -2,7 +2,6 @@
 import type { Validator } from '../runtime/types.js';
 
 export declare const validatePostChannelMessageParams: Validator;
-export declare const validatePostTypingParams: Validator;
 export declare const validateStreamChatRoomParams: Validator;
 export declare const validateStreamLogsQuery: Validator;
 export declare const validateStreamTaskProgressParams: Validator;

@@ -144,19 +144,6 @@ export const service: ServiceSpec = {
       contentType: 'application/json',
     },
     {
-      kind: 'receive',
-      operationId: "postTyping",
-      method: 'POST',
-      path: "/channels/:channel/typing",
-      specPath: "/channels/{channel}/typing",
-      paramNames: ["channel"],
-      params: requests.validatePostTypingParams,
-      body: payloads.validatePostTypingBody,
-      security: [{"schemes":[{"name":"bearer","type":"http","scheme":"bearer"}],"scopes":[]}],
-      summary: "Tells the room the caller is typing; the others in the room get a `typing` event (not replayed).",
-      contentType: 'application/json',
-    },
-    {
       kind: 'stream',
       operationId: "streamMetrics",
       method: 'GET',
@@ -224,8 +211,6 @@ export interface Handlers {
   streamChatRoom: StreamHandler<T.StreamChatRoomEvents, T.StreamChatRoomParams, Record<string, never>, undefined, Connections, T.ChatConnection>;
   /** Posts a message to a room. */
   postChannelMessage: ReceiveHandler<T.PostChannelMessageParams, Record<string, never>, T.PostChannelMessageBody, Connections>;
-  /** Tells the room the caller is typing; the others in the room get a `typing` event (not replayed). */
-  postTyping: ReceiveHandler<T.PostTypingParams, Record<string, never>, T.PostTypingBody, Connections>;
   /** Open connections, event and byte rates, memory and event-loop delay, once a second. */
   streamMetrics: StreamHandler<T.StreamMetricsEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
   /** The last 50 matching entries, then live ones while `follow` is true. */

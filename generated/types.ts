@@ -102,8 +102,6 @@ export interface Typing {
   userId: string;
 }
 
-export interface TypingNotice {}
-
 /**
  * What the chat handler remembers about each connection.
  */
@@ -179,15 +177,6 @@ export interface PostChannelMessageParams {
 }
 
 export type PostChannelMessageBody = ChatMessageInput;
-
-export interface PostTypingParams {
-  /**
-   * Room name.
-   */
-  channel: string;
-}
-
-export type PostTypingBody = TypingNotice;
 
 export type StreamLogsQuery = LogQuery;
 

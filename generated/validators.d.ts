@@ -8,7 +8,6 @@ export declare const validateLogEntry: Validator;
 export declare const validateMetricsSample: Validator;
 export declare const validateNotification: Validator;
 export declare const validatePostChannelMessageBody: Validator;
-export declare const validatePostTypingBody: Validator;
 export declare const validatePresence: Validator;
 export declare const validatePriceSelection: Validator;
 export declare const validatePriceUpdate: Validator;

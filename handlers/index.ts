@@ -3,7 +3,6 @@ import type { Demo } from '../demo/services.js';
 import { createNotification } from './createNotification.js';
 import { createTask } from './createTask.js';
 import { postChannelMessage } from './postChannelMessage.js';
-import { postTyping } from './postTyping.js';
 import { streamChatRoom } from './streamChatRoom.js';
 import { streamLogs } from './streamLogs.js';
 import { streamMetrics } from './streamMetrics.js';
@@ -23,7 +22,6 @@ export function createHandlers(demo: Demo): Handlers {
     streamTaskProgress: streamTaskProgress(demo),
     streamChatRoom: streamChatRoom(demo),
     postChannelMessage: postChannelMessage(demo),
-    postTyping: postTyping(),
     streamMetrics: streamMetrics(demo),
     streamLogs: streamLogs(demo),
   };

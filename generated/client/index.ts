@@ -74,12 +74,6 @@ export const operations = {
     path: "/channels/{channel}/messages",
     contentType: 'application/json',
   } satisfies PostOperationSpec,
-  postTyping: {
-    operationId: "postTyping",
-    method: 'POST',
-    path: "/channels/{channel}/typing",
-    contentType: 'application/json',
-  } satisfies PostOperationSpec,
   streamMetrics: {
     operationId: "streamMetrics",
     method: 'GET',
@@ -127,9 +121,6 @@ export function createClient(options: ClientOptions) {
     /** Posts a message to a room. */
     postChannelMessage: (request: PostRequest<T.PostChannelMessageParams, Record<string, never>, T.PostChannelMessageBody>) =>
       post(operations.postChannelMessage, options, request),
-    /** Tells the room the caller is typing; the others in the room get a `typing` event (not replayed). */
-    postTyping: (request: PostRequest<T.PostTypingParams, Record<string, never>, T.PostTypingBody>) =>
-      post(operations.postTyping, options, request),
     /** Open connections, event and byte rates, memory and event-loop delay, once a second. */
     streamMetrics: (request?: StreamRequest<Record<string, never>, Record<string, never>, undefined>) =>
       subscribe<T.StreamMetricsEvents>(operations.streamMetrics, options, request ?? {}),

@@ -79,27 +79,6 @@ describe('chat rooms', () => {
     again.close();
   });
 
-  it('tells the others, not the typist, that someone is typing, without keeping it for replay', async () => {
-    const u1 = await room('typing', AUTH.u1);
-    const u2 = await room('typing', AUTH.u2);
-    await u1.take(2);
-    await u2.take(2);
-    const typing = (body: unknown, headers: Record<string, string>) =>
-      fetch(`${demo.url}/channels/typing/typing`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-    expect((await typing({}, AUTH.u2)).status).toBe(202);
-    await say('typing', 'after typing', AUTH.u2);
-    const [notice, message] = await u1.take(2);
-    expect(notice).toMatchObject({ event: 'typing', id: undefined });
-    expect(payload(notice!)).toEqual({ channel: 'typing', userId: 'u2' });
-    expect(payload(message!).content).toBe('after typing');
-    const [ownMessage] = await u2.take(1);
-    expect(payload(ownMessage!).content).toBe('after typing');
-    expect((await typing({}, {})).status).toBe(401);
-    expect((await typing({ text: 'x' }, AUTH.u2)).status).toBe(400);
-    u1.close();
-    u2.close();
-  });
-
   it('keeps rooms apart', async () => {
     const here = await room('here', AUTH.u1);
     const there = await room('there', AUTH.u2);

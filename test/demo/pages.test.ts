@@ -46,7 +46,6 @@ describe('pages', () => {
       'GET /prices/stream streamPrices',
       'GET /tasks/{taskId}/progress streamTaskProgress',
       'POST /channels/{channel}/messages postChannelMessage',
-      'POST /channels/{channel}/typing postTyping',
       'POST /notifications createNotification',
       'POST /prices/stream streamSelectedPrices',
       'POST /tasks createTask',
