@@ -62,8 +62,11 @@ function isOperationLevel(path: JsonPath): boolean {
   return false;
 }
 
-/** Unknown keys, keys outside an operation and ill-typed values, each at its own position. */
-export function checkExtensionPlacement(sources: SourceSet): Diagnostic[] {
+/**
+ * Unknown keys, keys outside an operation and ill-typed values, each at its own position
+ * (values written as a `$ref` are checked once resolved, by the model).
+ */
+export function checkExtensions(sources: SourceSet): Diagnostic[] {
   const problems: Diagnostic[] = [];
   for (const occurrence of sources.keysWithPrefix('x-sse-')) {
     const at = { ...occurrence.position, severity: 'error' as const };
@@ -72,9 +75,17 @@ export function checkExtensionPlacement(sources: SourceSet): Diagnostic[] {
       problems.push({ ...at, message: `unknown extension "${occurrence.key}"; known: ${known}`, code: 'unknown-sse-extension' });
     } else if (occurrence.file !== sources.root || !isOperationLevel(occurrence.path)) {
       problems.push({ ...at, message: `"${occurrence.key}" belongs on an operation`, code: 'misplaced-sse-extension' });
+    } else {
+      const value = occurrence.file.valueAt(occurrence.path);
+      const problem = isReference(value) ? undefined : extensionValueProblem(occurrence.key, value);
+      if (problem) problems.push({ ...at, message: problem, code: 'invalid-sse-extension' });
     }
   }
   return problems;
+}
+
+function isReference(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && '$ref' in value;
 }
 
 /** Checks one extension value (already resolved by the parser); returns a message when it is wrong. */

@@ -10,7 +10,7 @@ import type {
   SecurityRequirementsInterface,
 } from '@asyncapi/parser';
 import { SpecError, hasErrors, type Diagnostic } from './diagnostics.js';
-import { STREAM_ONLY, checkExtensionPlacement, extensionValueProblem, isKnownExtension, type SseExtension } from './extensions.js';
+import { STREAM_ONLY, checkExtensions, extensionValueProblem, isKnownExtension, type SseExtension } from './extensions.js';
 import { identifier, isIdentifier, pascalCase } from './names.js';
 import { SchemaRegistry, definitionRef, isObject, type JsonSchema, type NamedSchema } from './schemas.js';
 import type { Position, SourceSet } from './sources.js';
@@ -124,7 +124,7 @@ class ModelBuilder {
       this.report(['asyncapi'], `AsyncAPI ${version} is not supported; convert the document to 3.0 first (\`asyncapi convert\`)`, 'unsupported-version');
       throw new SpecError(this.diagnostics);
     }
-    this.diagnostics.push(...checkExtensionPlacement(this.sources));
+    this.diagnostics.push(...checkExtensions(this.sources));
     const components = (this.document.json() as { components?: { schemas?: Record<string, unknown> } }).components;
     this.registry.registerComponents(components?.schemas ?? {});
 
@@ -237,14 +237,20 @@ class ModelBuilder {
 
   private extensions(operation: OperationInterface): Partial<Record<SseExtension, unknown>> {
     const found: Partial<Record<SseExtension, unknown>> = {};
+    const at = (key: string) => ['operations', idOf(operation), key];
+    // Values written in place were checked where they stand; this catches `$ref`'d ones.
+    const reportedInPlace = this.diagnostics.some((d) => d.code === 'invalid-sse-extension');
     for (const extension of operation.extensions().all()) {
       const key = extension.id();
       if (!isKnownExtension(key)) continue;
       const problem = extensionValueProblem(key, extension.value());
-      if (problem) this.report(['operations', idOf(operation), key], problem, 'invalid-sse-extension');
-      else if (operation.isReceive() && STREAM_ONLY.includes(key)) {
-        this.report(['operations', idOf(operation), key], `"${key}" applies to streams (action: send) only`, 'misplaced-sse-extension');
-      } else found[key] = extension.value();
+      if (problem) {
+        if (!reportedInPlace) this.report(at(key), problem, 'invalid-sse-extension');
+      } else if (operation.isReceive() && STREAM_ONLY.includes(key)) {
+        this.report(at(key), `"${key}" applies to streams (action: send) only`, 'misplaced-sse-extension');
+      } else {
+        found[key] = extension.value();
+      }
     }
     return found;
   }

@@ -27,6 +27,8 @@ export interface KeyOccurrence {
 
 class SourceFile {
   readonly ast: YAMLNode | undefined;
+  /** The file's content as plain data. */
+  readonly data: unknown;
   private readonly lineStarts: number[];
 
   constructor(
@@ -34,7 +36,9 @@ class SourceFile {
     readonly displayPath: string,
     readonly text: string,
   ) {
-    this.ast = parseWithPointers(text).ast;
+    const parsed = parseWithPointers(text);
+    this.ast = parsed.ast;
+    this.data = parsed.data;
     this.lineStarts = [0];
     for (let i = 0; i < text.length; i++) if (text[i] === '\n') this.lineStarts.push(i + 1);
   }
@@ -71,6 +75,16 @@ class SourceFile {
       }
     }
     return this.positionOf(keyStart);
+  }
+
+  /** The plain value at a JSON path, if there is one. */
+  valueAt(jsonPath: JsonPath): unknown {
+    let value = this.data;
+    for (const segment of jsonPath) {
+      if (typeof value !== 'object' || value === null) return undefined;
+      value = (value as Record<string, unknown>)[String(segment)];
+    }
+    return value;
   }
 
   /** Every mapping key in the file, depth first, in source order. */

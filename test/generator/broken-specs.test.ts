@@ -94,6 +94,15 @@ describe('broken specs', () => {
     expect(run.stderr).toMatch(new RegExp(`^${shown(spec)}:${lineOf(broken, 'x-sse-heartbeat')}:5 error "x-sse-heartbeat" value must be integer`, 'm'));
   });
 
+  it('reports an x-sse- value of the wrong type inside an operation trait at the trait', async () => {
+    const broken = VALID.replace('    x-sse-heartbeat: 5000\n', "    traits:\n      - $ref: '#/components/operationTraits/slow'\n").replace(
+      'components:\n',
+      'components:\n  operationTraits:\n    slow:\n      x-sse-heartbeat: -1 # broken\n',
+    );
+    const run = await expectFailure({ spec: broken });
+    expect(run.stderr).toMatch(new RegExp(`^${shown(spec)}:${lineOf(broken, '# broken')}:7 error "x-sse-heartbeat" value must be >= 1`, 'm'));
+  });
+
   it('reports two operations on the same method and path at the second one', async () => {
     const broken = VALID.replace(
       'components:\n',
