@@ -4,6 +4,7 @@
  * valid POSTs.
  */
 import type { AddressInfo } from 'node:net';
+import type { Request } from 'express';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExampleSynthesizer } from '../../generator/examples.js';
@@ -13,6 +14,9 @@ import type { ServiceSpec, StreamEndpointSpec } from '../../runtime/index.js';
 import { EventReader } from '../demo/sse.js';
 import { generate, removeDir, scratchDir, typecheck } from './helpers.js';
 import { EXAMPLES, MAPPABLE } from './shared-examples.js';
+
+/** Operations whose document secures them (on the operation, or on the HTTP server). */
+const SECURED = ['sendRoomInfo', 'receiveOutgoingMessage', 'sendMessages', 'sendAuthRevoke'];
 
 describe('documents with SSE-mappable operations', () => {
   const generated = new Map<string, { out: string; handlers: string; model: SseModel }>();
@@ -41,7 +45,7 @@ describe('documents with SSE-mappable operations', () => {
     expect(result.ok).toBe(true);
   }, 60_000);
 
-  it.each(MAPPABLE)('%s: the mock server streams valid events and accepts valid POSTs', async (file) => {
+  it.each(MAPPABLE)('%s: the mock server streams valid events, accepts valid POSTs and guards secured operations', async (file) => {
     const { out, handlers, model } = generated.get(file)!;
     const { createApp, service } = (await import(path.join(out, 'server.ts'))) as {
       createApp: (handlers: object, options?: object) => import('express').Express;
@@ -53,7 +57,7 @@ describe('documents with SSE-mappable operations', () => {
       scopes: model.operations.flatMap((op) => op.security.flatMap((s) => s.scopes)),
       roles: model.operations.flatMap((op) => op.roles ?? []),
     };
-    const server = createApp(handlerMap, { authenticate: () => everyone }).listen(0, '127.0.0.1');
+    const server = createApp(handlerMap, { authenticate: (req: Request) => (req.headers.authorization ? everyone : null) }).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const examples = new ExampleSynthesizer(model.schemas);
@@ -62,6 +66,12 @@ describe('documents with SSE-mappable operations', () => {
         const url = base + pathWithParams(op, examples);
         const headers = { authorization: 'Bearer test', 'content-type': 'application/json' };
         const body = op.method === 'POST' ? JSON.stringify(op.bodyType ? examples.forType(op.bodyType) : {}) : undefined;
+        const anonymous = new AbortController();
+        const withoutCredentials = await fetch(url, { method: op.method, headers: { 'content-type': 'application/json' }, body, signal: anonymous.signal });
+        anonymous.abort();
+        expect(withoutCredentials.status === 401, `${op.operationId} answers ${withoutCredentials.status} without credentials`).toBe(
+          SECURED.includes(op.operationId),
+        );
         if (op.kind === 'receive') {
           const response = await fetch(url, { method: 'POST', headers, body });
           const satisfiable = !notes.get(file)!.includes(`operation "${op.operationId}": no valid example body`);
