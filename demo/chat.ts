@@ -3,14 +3,7 @@
  * as joined from the first until the last one closes) and message creation.
  */
 import { randomUUID } from 'node:crypto';
-
-export interface ChatMessage {
-  id: string;
-  channel: string;
-  userId: string;
-  content: string;
-  timestamp: string;
-}
+import type { ChatMessage } from '../generated/types.js';
 
 export class ChatRooms {
   /** room -> userId -> open connections */

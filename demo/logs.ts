@@ -2,20 +2,12 @@
  * A log source: a ring buffer of the latest entries plus a live feed of new ones.
  * `LogFilter.level` is a minimum severity (`warn` matches `warn` and `error`).
  */
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import type { LogEntry, LogLevel, LogQuery } from '../generated/types.js';
 
-export interface LogEntry {
-  timestamp: string;
-  level: LogLevel;
-  service: string;
-  message: string;
-}
+/** Least to most severe. */
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
-export interface LogFilter {
-  level?: LogLevel;
-  service?: string;
-}
+export type LogFilter = Pick<LogQuery, 'level' | 'service'>;
 
 export type LogListener = (entry: LogEntry) => void;
 

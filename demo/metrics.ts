@@ -4,21 +4,13 @@
  * and event-loop delay.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { MetricsSample } from '../generated/types.js';
 
 export interface TrafficTotals {
   /** Events written since start. */
   events: number;
   /** Bytes written since start. */
   bytes: number;
-}
-
-export interface MetricsSample {
-  timestamp: string;
-  connections: Record<string, number>;
-  eventsPerSecond: number;
-  bytesPerSecond: number;
-  rssBytes: number;
-  eventLoopDelayMs: { mean: number; p99: number; max: number };
 }
 
 const RESOLUTION_MS = 10;

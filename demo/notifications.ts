@@ -3,18 +3,7 @@
  * The demo has no "mark read" endpoint, so every kept notification counts as unread.
  */
 import { randomUUID } from 'node:crypto';
-
-export interface NotificationInput {
-  userId: string;
-  type: string;
-  title: string;
-  body: string;
-}
-
-export interface Notification extends NotificationInput {
-  id: string;
-  createdAt: string;
-}
+import type { Notification, NotificationInput } from '../generated/types.js';
 
 export class NotificationStore {
   private readonly byUser = new Map<string, Notification[]>();

@@ -2,13 +2,7 @@
  * A simulated market: each symbol's price follows a geometric random walk in continuous time,
  * so every reader sees the same price for a symbol at a given moment, whatever its polling interval.
  */
-export interface Quote {
-  symbol: string;
-  price: number;
-  /** Price minus the symbol's opening price. */
-  change: number;
-  timestamp: number;
-}
+import type { PriceUpdate } from '../generated/types.js';
 
 export interface PriceSimulatorOptions {
   /** Volatility per second (standard deviation of the log-return over one second). */
@@ -41,7 +35,7 @@ export class PriceSimulator {
   }
 
   /** The current quote of `symbol`; an unlisted symbol opens at a price derived from its name. */
-  quote(symbol: string): Quote {
+  quote(symbol: string): PriceUpdate {
     const now = this.now();
     const state = this.states.get(symbol) ?? this.open(symbol, now);
     const elapsedSeconds = Math.max(0, now - state.at) / 1000;

@@ -3,18 +3,9 @@
  * or (with a configurable probability) failed. Finished tasks are forgotten after a while.
  */
 import { randomUUID } from 'node:crypto';
+import type { TaskProgress } from '../generated/types.js';
 
-export type TaskStatus = 'running' | 'completed' | 'failed';
-
-export interface TaskState {
-  taskId: string;
-  status: TaskStatus;
-  /** 0..1 */
-  progress: number;
-  message: string;
-}
-
-export type TaskListener = (state: TaskState) => void;
+export type TaskListener = (state: TaskProgress) => void;
 
 export interface TaskRunnerOptions {
   /** How long a task takes from start to its last step. */
@@ -28,7 +19,7 @@ export interface TaskRunnerOptions {
 }
 
 interface Task {
-  state: TaskState;
+  state: TaskProgress;
   listeners: Set<TaskListener>;
   timer: NodeJS.Timeout;
 }
@@ -49,7 +40,7 @@ export class TaskRunner {
     this.random = options.random ?? Math.random;
   }
 
-  start(): TaskState {
+  start(): TaskProgress {
     const taskId = randomUUID();
     const failAtStep = this.random() < this.failureRate ? 1 + Math.floor(this.random() * this.steps) : null;
     let step = 0;
@@ -67,7 +58,7 @@ export class TaskRunner {
     return { ...task.state };
   }
 
-  get(taskId: string): TaskState | undefined {
+  get(taskId: string): TaskProgress | undefined {
     const task = this.tasks.get(taskId);
     return task && { ...task.state };
   }
@@ -86,7 +77,7 @@ export class TaskRunner {
     this.tasks.clear();
   }
 
-  private update(task: Task, change: Partial<TaskState>): void {
+  private update(task: Task, change: Partial<TaskProgress>): void {
     task.state = { ...task.state, ...change };
     if (task.state.status !== 'running') this.finish(task);
     for (const listener of task.listeners) listener({ ...task.state });

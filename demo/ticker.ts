@@ -11,14 +11,13 @@ export class SharedTicker<T> {
     private readonly tick: (target: T) => void,
   ) {}
 
-  /** Starts the timer for the first holder; the returned function releases this hold once. */
-  hold(target: T): () => void {
+  /** Holds the ticker (starting it for the first holder) until `released` settles: a stream's `closed`, say. */
+  async holdUntil(target: T, released: Promise<unknown>): Promise<void> {
     if (this.holders++ === 0) this.timer = setInterval(() => this.tick(target), this.intervalMs);
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
+    try {
+      await released;
+    } finally {
       if (--this.holders === 0) clearInterval(this.timer);
-    };
+    }
   }
 }

@@ -9,11 +9,6 @@ export function streamMetrics(demo: Demo): Handlers['streamMetrics'] {
     void demo.metrics.sample(open).then((sample) => sample && connections.streamMetrics.broadcast('metrics', sample));
   });
   return async (stream, { connections }) => {
-    const release = ticker.hold(connections);
-    try {
-      await stream.closed;
-    } finally {
-      release();
-    }
+    await ticker.holdUntil(connections, stream.closed);
   };
 }

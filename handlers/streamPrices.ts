@@ -13,11 +13,6 @@ export function streamPrices(demo: Demo): Handlers['streamPrices'] {
   });
   return async (stream, { connections }) => {
     for (const symbol of DEFAULT_SYMBOLS) stream.send('priceUpdate', demo.prices.quote(symbol));
-    const release = ticker.hold(connections);
-    try {
-      await stream.closed;
-    } finally {
-      release();
-    }
+    await ticker.holdUntil(connections, stream.closed);
   };
 }

@@ -1,10 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ChatRooms } from '../../demo/chat.js';
 import { LogSource } from '../../demo/logs.js';
 import { MetricsSampler } from '../../demo/metrics.js';
 import { NotificationStore } from '../../demo/notifications.js';
 import { PriceSimulator } from '../../demo/prices.js';
-import { TaskRunner, type TaskState } from '../../demo/tasks.js';
+import type { TaskProgress } from '../../generated/types.js';
+import { TaskRunner } from '../../demo/tasks.js';
+import { SharedTicker } from '../../demo/ticker.js';
 
 describe('PriceSimulator', () => {
   it('opens every symbol at a stable price and moves it only as time passes', () => {
@@ -25,7 +27,7 @@ describe('TaskRunner', () => {
   it('reports rising progress and ends completed at 1', async () => {
     const runner = new TaskRunner({ durationMs: 40, steps: 4 });
     const { taskId } = runner.start();
-    const seen: TaskState[] = [];
+    const seen: TaskProgress[] = [];
     await new Promise<void>((resolve) => {
       runner.watch(taskId, (state) => {
         seen.push(state);
@@ -41,7 +43,7 @@ describe('TaskRunner', () => {
   it('ends failed when the task is drawn to fail', async () => {
     const runner = new TaskRunner({ durationMs: 20, steps: 2, failureRate: 1, random: () => 0 });
     const { taskId } = runner.start();
-    const last = await new Promise<TaskState>((resolve) => runner.watch(taskId, resolve));
+    const last = await new Promise<TaskProgress>((resolve) => runner.watch(taskId, resolve));
     expect(last).toMatchObject({ taskId, status: 'failed', progress: 0 });
     runner.close();
   });
@@ -112,5 +114,27 @@ describe('MetricsSampler', () => {
     now = 10_000;
     expect(await sampler.sample({})).toBeNull();
     sampler.close();
+  });
+});
+
+describe('SharedTicker', () => {
+  it('runs one timer while anyone holds it and stops when the last holder lets go', async () => {
+    const ticks: string[] = [];
+    const ticker = new SharedTicker<string>(5, (target) => ticks.push(target));
+    let releaseFirst!: () => void;
+    let releaseSecond!: () => void;
+    const first = ticker.holdUntil('a', new Promise<void>((resolve) => (releaseFirst = resolve)));
+    const second = ticker.holdUntil('b', new Promise<void>((resolve) => (releaseSecond = resolve)));
+    await vi.waitFor(() => expect(ticks.length).toBeGreaterThanOrEqual(2));
+    expect(new Set(ticks)).toEqual(new Set(['a']));
+    releaseFirst();
+    await first;
+    const afterFirst = ticks.length;
+    await vi.waitFor(() => expect(ticks.length).toBeGreaterThan(afterFirst));
+    releaseSecond();
+    await second;
+    const afterBoth = ticks.length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ticks).toHaveLength(afterBoth);
   });
 });

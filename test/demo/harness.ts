@@ -1,7 +1,9 @@
 /** Starts the demo service on a real socket (127.0.0.1, a free port) for a test. */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createDemoApp, type DemoApp, type DemoAppOptions } from '../../demo/app.js';
+import type { EventReader } from './sse.js';
 
 export interface RunningDemo extends DemoApp {
   url: string;
@@ -35,6 +37,30 @@ export async function listen(demo: DemoApp, port = 0): Promise<RunningDemo> {
 
 export async function startDemo(options: DemoAppOptions = {}): Promise<RunningDemo> {
   return listen(await createTestDemo(options));
+}
+
+/** Starts a demo before the enclosing suite's tests and stops it after them; call the result inside a test. */
+export function useDemo(options: DemoAppOptions = {}): () => RunningDemo {
+  let running: RunningDemo | undefined;
+  beforeAll(async () => {
+    running = await startDemo(options);
+  });
+  afterAll(() => running?.stop());
+  return () => running!;
+}
+
+/**
+ * Opens five streams of one identity with `open(index)` and checks that a sixth is refused with
+ * 429 and a Retry-After; returns the five, still open.
+ */
+export async function expectStreamLimit(open: (index: number) => Promise<EventReader>): Promise<EventReader[]> {
+  const admitted = await Promise.all([0, 1, 2, 3, 4].map(open));
+  expect(admitted.map((reader) => reader.response.status)).toEqual([200, 200, 200, 200, 200]);
+  const refused = await open(5);
+  refused.close();
+  expect(refused.response.status).toBe(429);
+  expect(Number(refused.response.headers.get('retry-after'))).toBeGreaterThan(0);
+  return admitted;
 }
 
 export const AUTH = {

@@ -1,16 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useDemo } from './harness.js';
 import { EventReader } from './sse.js';
 
-let demo: RunningDemo;
-beforeAll(async () => {
-  demo = await startDemo();
-  for (let i = 1; i <= 60; i++) demo.demo.logs.write(i % 10 === 0 ? 'error' : 'info', i % 2 ? 'billing' : 'search', `entry ${i}`);
-  for (let i = 1; i <= 60; i++) demo.demo.logs.write('debug', 'batch', `batch ${i}`);
+const demo = useDemo();
+beforeAll(() => {
+  for (let i = 1; i <= 60; i++) demo().demo.logs.write(i % 10 === 0 ? 'error' : 'info', i % 2 ? 'billing' : 'search', `entry ${i}`);
+  for (let i = 1; i <= 60; i++) demo().demo.logs.write('debug', 'batch', `batch ${i}`);
 });
-afterAll(() => demo.stop());
 
-const logs = (query: string) => EventReader.open(`${demo.url}/logs/stream?${query}`);
+const logs = (query: string) => EventReader.open(`${demo().url}/logs/stream?${query}`);
 const messages = (events: { data: string }[]) => events.map((event) => JSON.parse(event.data).message);
 
 describe('GET /logs/stream', () => {
@@ -30,16 +28,16 @@ describe('GET /logs/stream', () => {
   it('follows live entries that match, by default', async () => {
     const reader = await logs('level=warn&service=search');
     await reader.take(6);
-    demo.demo.logs.write('info', 'search', 'too low');
-    demo.demo.logs.write('error', 'billing', 'other service');
-    demo.demo.logs.write('warn', 'search', 'live one');
+    demo().demo.logs.write('info', 'search', 'too low');
+    demo().demo.logs.write('error', 'billing', 'other service');
+    demo().demo.logs.write('warn', 'search', 'live one');
     const [live] = await reader.take(1);
     expect(JSON.parse(live!.data)).toMatchObject({ level: 'warn', service: 'search', message: 'live one' });
     reader.close();
   });
 
   it.each([['level=loud'], ['follow=maybe'], ['verbose=1']])('refuses %s with 400', async (query) => {
-    const response = await fetch(`${demo.url}/logs/stream?${query}`);
+    const response = await fetch(`${demo().url}/logs/stream?${query}`);
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });

@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH, startDemo, type RunningDemo } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { AUTH, expectStreamLimit, useDemo } from './harness.js';
 import { EventReader } from './sse.js';
 
-let demo: RunningDemo;
-beforeAll(async () => {
-  demo = await startDemo();
-});
-afterAll(() => demo.stop());
+const demo = useDemo();
 
-const metrics = (headers: Record<string, string>) => EventReader.open(`${demo.url}/admin/metrics/stream`, { headers });
+const metrics = (headers: Record<string, string>) => EventReader.open(`${demo().url}/admin/metrics/stream`, { headers });
 
 describe('GET /admin/metrics/stream', () => {
   it('sends the admin real process figures every second', async () => {
-    const prices = await EventReader.open(`${demo.url}/prices/stream`);
+    const prices = await EventReader.open(`${demo().url}/prices/stream`);
     await prices.take(5);
     const admin = await metrics(AUTH.admin);
     const events = await admin.take(2, 5000);
@@ -37,15 +33,14 @@ describe('GET /admin/metrics/stream', () => {
   });
 
   it('refuses anonymous callers (401) and identities without the admin role (403)', async () => {
-    expect((await fetch(`${demo.url}/admin/metrics/stream`)).status).toBe(401);
-    const forbidden = await fetch(`${demo.url}/admin/metrics/stream`, { headers: AUTH.u1 });
+    expect((await fetch(`${demo().url}/admin/metrics/stream`)).status).toBe(401);
+    const forbidden = await fetch(`${demo().url}/admin/metrics/stream`, { headers: AUTH.u1 });
     expect(forbidden.status).toBe(403);
     expect((await forbidden.json()).detail).toMatch(/role/);
   });
 
   it('refuses a sixth open stream of the admin (429)', async () => {
-    const open = await Promise.all(Array.from({ length: 5 }, () => metrics(AUTH.admin)));
-    expect((await fetch(`${demo.url}/admin/metrics/stream`, { headers: AUTH.admin })).status).toBe(429);
+    const open = await expectStreamLimit(() => metrics(AUTH.admin));
     for (const reader of open) reader.close();
   });
 });

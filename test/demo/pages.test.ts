@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useDemo } from './harness.js';
 
-let demo: RunningDemo;
-beforeAll(async () => {
-  demo = await startDemo();
-});
-afterAll(() => demo.stop());
+const demo = useDemo();
 
 async function get(path: string): Promise<Response> {
-  const response = await fetch(`${demo.url}${path}`);
+  const response = await fetch(`${demo().url}${path}`);
   expect(response.status, path).toBe(200);
   return response;
 }

@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useDemo } from './harness.js';
 import { EventReader } from './sse.js';
 
-let demo: RunningDemo;
-beforeAll(async () => {
-  demo = await startDemo();
-});
-afterAll(() => demo.stop());
+const demo = useDemo();
 
 const json = { 'content-type': 'application/json' };
 
 describe('GET /prices/stream', () => {
   it('sends data-only price updates for every default symbol, then again a second later', async () => {
-    const stream = await EventReader.open(`${demo.url}/prices/stream`);
+    const stream = await EventReader.open(`${demo().url}/prices/stream`);
     expect(stream.response.status).toBe(200);
     expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const events = await stream.take(10, 3000);
@@ -31,7 +27,7 @@ describe('GET /prices/stream', () => {
 
 describe('POST /prices/stream', () => {
   it('streams only the chosen symbols at the chosen interval', async () => {
-    const stream = await EventReader.open(`${demo.url}/prices/stream`, {
+    const stream = await EventReader.open(`${demo().url}/prices/stream`, {
       method: 'POST',
       headers: json,
       body: JSON.stringify({ symbols: ['TSLA', 'AAPL'], interval: 100 }),
@@ -51,7 +47,7 @@ describe('POST /prices/stream', () => {
     ['a lower-case symbol', { symbols: ['aapl'], interval: 1000 }, '/body/symbols/0'],
     ['no interval', { symbols: ['AAPL'] }, '/body/interval'],
   ])('refuses %s with 400 before any stream opens', async (_case, body, pointer) => {
-    const response = await fetch(`${demo.url}/prices/stream`, { method: 'POST', headers: json, body: JSON.stringify(body) });
+    const response = await fetch(`${demo().url}/prices/stream`, { method: 'POST', headers: json, body: JSON.stringify(body) });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const problem = await response.json();
@@ -60,7 +56,7 @@ describe('POST /prices/stream', () => {
   });
 
   it('refuses a body that is not JSON with 400', async () => {
-    const response = await fetch(`${demo.url}/prices/stream`, { method: 'POST', headers: json, body: '{symbols:' });
+    const response = await fetch(`${demo().url}/prices/stream`, { method: 'POST', headers: json, body: '{symbols:' });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });

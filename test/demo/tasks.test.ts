@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { startDemo, useDemo } from './harness.js';
 import { EventReader } from './sse.js';
 
 const json = { 'content-type': 'application/json' };
@@ -13,15 +13,11 @@ async function startTask(url: string, body: unknown = {}): Promise<string> {
 }
 
 describe('tasks', () => {
-  let demo: RunningDemo;
-  beforeAll(async () => {
-    demo = await startDemo({ tasks: { durationMs: 300, steps: 3 } });
-  });
-  afterAll(() => demo.stop());
+  const demo = useDemo({ tasks: { durationMs: 300, steps: 3 } });
 
   it('streams a started task\'s progress from 0 to 1 and ends the stream after completed', async () => {
-    const taskId = await startTask(demo.url, { label: 'report' });
-    const stream = await EventReader.open(`${demo.url}/tasks/${taskId}/progress`);
+    const taskId = await startTask(demo().url, { label: 'report' });
+    const stream = await EventReader.open(`${demo().url}/tasks/${taskId}/progress`);
     const events = await stream.rest(5000);
     expect(events.every((event) => event.event === 'progress')).toBe(true);
     const states = events.map((event) => JSON.parse(event.data));
@@ -31,21 +27,21 @@ describe('tasks', () => {
   });
 
   it('sends only the final state of a task that already ended', async () => {
-    const taskId = await startTask(demo.url);
+    const taskId = await startTask(demo().url);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const events = await (await EventReader.open(`${demo.url}/tasks/${taskId}/progress`)).rest();
+    const events = await (await EventReader.open(`${demo().url}/tasks/${taskId}/progress`)).rest();
     expect(events.map((event) => JSON.parse(event.data))).toEqual([{ taskId, status: 'completed', progress: 1, message: 'Done' }]);
   });
 
   it('answers 404 with a problem, not a stream, for an unknown task id', async () => {
-    const response = await fetch(`${demo.url}/tasks/no-such-task/progress`);
+    const response = await fetch(`${demo().url}/tasks/no-such-task/progress`);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await response.json()).toMatchObject({ status: 404, detail: 'No task with id no-such-task' });
   });
 
   it('refuses an invalid task request with 400', async () => {
-    const response = await fetch(`${demo.url}/tasks`, { method: 'POST', headers: json, body: JSON.stringify({ label: 5 }) });
+    const response = await fetch(`${demo().url}/tasks`, { method: 'POST', headers: json, body: JSON.stringify({ label: 5 }) });
     expect(response.status).toBe(400);
     expect((await response.json()).errors[0].pointer).toBe('/body/label');
   });
