@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBrowser, launchBrowser, screenshot } from './chromium.js';
-import { startDemoProcess, type DemoProcess } from './demo-process.js';
+import { startDemoProcess, type DemoProcess } from '../demo/process.js';
 
 describeBrowser('the dashboard in Chromium', () => {
   let server: DemoProcess;

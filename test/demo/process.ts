@@ -1,12 +1,13 @@
-/** Runs `server.ts` (what `npm start` serves) in its own process on a free port, as a user would. */
-import { spawn, type ChildProcess } from 'node:child_process';
+/** Runs `server.ts` (what `npm start` serves) in its own process, as a user would. */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as { port: number };
@@ -19,6 +20,7 @@ export interface DemoProcess {
   stop(): Promise<void>;
 }
 
+/** Starts the server on a free port and resolves once it listens. */
 export async function startDemoProcess(): Promise<DemoProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
@@ -45,4 +47,16 @@ export async function startDemoProcess(): Promise<DemoProcess> {
       await exited;
     },
   };
+}
+
+/** Runs the server with `PORT` set to `port`, expecting it to exit; resolves with its exit code and output. */
+export async function runDemoProcess(port: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const run = promisify(execFile);
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env: { ...process.env, PORT: port }, timeout: 20_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
 }
