@@ -4,6 +4,9 @@
  */
 import type { PriceUpdate } from '../generated/types.js';
 
+/** Symbols tracked at once; the least recently quoted one is dropped (and reopens) beyond it. */
+const MAX_SYMBOLS = 1000;
+
 export interface PriceSimulatorOptions {
   /** Volatility per second (standard deviation of the log-return over one second). */
   volatility?: number;
@@ -38,6 +41,9 @@ export class PriceSimulator {
   quote(symbol: string): PriceUpdate {
     const now = this.now();
     const state = this.states.get(symbol) ?? this.open(symbol, now);
+    // Re-inserting keeps the map ordered from least to most recently quoted.
+    this.states.delete(symbol);
+    this.states.set(symbol, state);
     const elapsedSeconds = Math.max(0, now - state.at) / 1000;
     if (elapsedSeconds > 0) {
       state.price *= Math.exp(this.volatility * Math.sqrt(elapsedSeconds) * this.gaussian());
@@ -48,10 +54,9 @@ export class PriceSimulator {
   }
 
   private open(symbol: string, now: number): SymbolState {
+    if (this.states.size >= MAX_SYMBOLS) this.states.delete(this.states.keys().next().value!);
     const open = OPENING_PRICES[symbol] ?? openingPrice(symbol);
-    const state = { open, price: open, at: now };
-    this.states.set(symbol, state);
-    return state;
+    return { open, price: open, at: now };
   }
 
   /** Box–Muller transform: a standard normal draw from two uniform ones. */

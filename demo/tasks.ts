@@ -1,6 +1,7 @@
 /**
  * Demo tasks: each one advances in equal steps over a fixed duration, then ends completed
- * or (with a configurable probability) failed. Finished tasks are forgotten after a while.
+ * or (with a configurable probability) failed. Finished tasks are forgotten after a while, or
+ * sooner when the runner holds `maxTasks`.
  */
 import { randomUUID } from 'node:crypto';
 import type { TaskProgress } from '../generated/types.js';
@@ -15,6 +16,8 @@ export interface TaskRunnerOptions {
   failureRate?: number;
   /** How long a finished task stays readable. */
   keepFinishedMs?: number;
+  /** Tasks held at once, running or finished. Default 1000. */
+  maxTasks?: number;
   random?: () => number;
 }
 
@@ -30,6 +33,7 @@ export class TaskRunner {
   private readonly steps: number;
   private readonly failureRate: number;
   private readonly keepFinishedMs: number;
+  private readonly maxTasks: number;
   private readonly random: () => number;
 
   constructor(options: TaskRunnerOptions = {}) {
@@ -37,10 +41,13 @@ export class TaskRunner {
     this.steps = options.steps ?? 10;
     this.failureRate = options.failureRate ?? 0;
     this.keepFinishedMs = options.keepFinishedMs ?? 10 * 60_000;
+    this.maxTasks = options.maxTasks ?? 1000;
     this.random = options.random ?? Math.random;
   }
 
-  start(): TaskProgress {
+  /** Starts a task; null when `maxTasks` tasks are running. */
+  start(): TaskProgress | null {
+    if (this.tasks.size >= this.maxTasks && !this.forgetOldestFinished()) return null;
     const taskId = randomUUID();
     const failAtStep = this.random() < this.failureRate ? 1 + Math.floor(this.random() * this.steps) : null;
     let step = 0;
@@ -81,6 +88,16 @@ export class TaskRunner {
     task.state = { ...task.state, ...change };
     if (task.state.status !== 'running') this.finish(task);
     for (const listener of task.listeners) listener({ ...task.state });
+  }
+
+  /** Maps iterate in insertion order, so the first finished task found is the oldest. */
+  private forgetOldestFinished(): boolean {
+    for (const task of this.tasks.values()) {
+      if (task.state.status === 'running') continue;
+      clearTimeout(task.timer);
+      return this.tasks.delete(task.state.taskId);
+    }
+    return false;
   }
 
   private finish(task: Task): void {

@@ -23,10 +23,22 @@ describe('PriceSimulator', () => {
   });
 });
 
+describe('PriceSimulator memory', () => {
+  it('tracks at most 1000 symbols, reopening the least recently quoted one', () => {
+    let now = 0;
+    const simulator = new PriceSimulator({ now: () => now });
+    simulator.quote('AAPL');
+    now = 60_000;
+    expect(simulator.quote('AAPL').change).not.toBe(0);
+    for (let i = 0; i < 1000; i++) simulator.quote(`S${i}`);
+    expect(simulator.quote('AAPL')).toMatchObject({ price: 189.5, change: 0 });
+  });
+});
+
 describe('TaskRunner', () => {
   it('reports rising progress and ends completed at 1', async () => {
     const runner = new TaskRunner({ durationMs: 40, steps: 4 });
-    const { taskId } = runner.start();
+    const { taskId } = runner.start()!;
     const seen: TaskProgress[] = [];
     await new Promise<void>((resolve) => {
       runner.watch(taskId, (state) => {
@@ -42,9 +54,20 @@ describe('TaskRunner', () => {
 
   it('ends failed when the task is drawn to fail', async () => {
     const runner = new TaskRunner({ durationMs: 20, steps: 2, failureRate: 1, random: () => 0 });
-    const { taskId } = runner.start();
+    const { taskId } = runner.start()!;
     const last = await new Promise<TaskProgress>((resolve) => runner.watch(taskId, resolve));
     expect(last).toMatchObject({ taskId, status: 'failed', progress: 0 });
+    runner.close();
+  });
+
+  it('holds at most maxTasks, forgetting the oldest finished task to make room', async () => {
+    const runner = new TaskRunner({ durationMs: 20, steps: 1, maxTasks: 2 });
+    const first = runner.start()!;
+    runner.start();
+    expect(runner.start()).toBeNull();
+    await new Promise<TaskProgress>((resolve) => runner.watch(first.taskId, resolve));
+    expect(runner.start()).not.toBeNull();
+    expect(runner.get(first.taskId)).toBeUndefined();
     runner.close();
   });
 
@@ -69,12 +92,20 @@ describe('ChatRooms', () => {
 
 describe('NotificationStore', () => {
   it('keeps each user\'s latest notifications apart', () => {
-    const store = new NotificationStore(2);
+    const store = new NotificationStore(2, 10);
     for (const title of ['a', 'b', 'c']) store.create({ userId: 'u1', type: 'info', title, body: '' });
     store.create({ userId: 'u2', type: 'info', title: 'x', body: '' });
     expect(store.unread('u1').map((n) => n.title)).toEqual(['b', 'c']);
     expect(store.unread('u2').map((n) => n.title)).toEqual(['x']);
     expect(store.unread('u3')).toEqual([]);
+  });
+
+  it('forgets the user it heard of first beyond maxUsers', () => {
+    const store = new NotificationStore(10, 2);
+    for (const userId of ['u1', 'u2', 'u1', 'u3']) store.create({ userId, type: 'info', title: userId, body: '' });
+    expect(store.unread('u1')).toEqual([]);
+    expect(store.unread('u2')).toHaveLength(1);
+    expect(store.unread('u3')).toHaveLength(1);
   });
 });
 

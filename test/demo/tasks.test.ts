@@ -60,3 +60,15 @@ describe('a failing task', () => {
     }
   });
 });
+
+describe('too many tasks', () => {
+  const demo = useDemo({ tasks: { durationMs: 10_000, steps: 2, maxTasks: 1 } });
+
+  it('refuses a task beyond the limit with 503 and Retry-After while the others run', async () => {
+    await startTask(demo().url);
+    const response = await fetch(`${demo().url}/tasks`, { method: 'POST', headers: json, body: '{}' });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(response.headers.get('retry-after')).toBe('5');
+  });
+});
