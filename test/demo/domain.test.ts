@@ -26,7 +26,7 @@ describe('PriceSimulator', () => {
 describe('PriceSimulator memory', () => {
   it('tracks at most 1000 symbols, reopening the least recently quoted one', () => {
     let now = 0;
-    const simulator = new PriceSimulator({ now: () => now });
+    const simulator = new PriceSimulator({ now: () => now, random: () => 0.3 });
     simulator.quote('AAPL');
     now = 60_000;
     expect(simulator.quote('AAPL').change).not.toBe(0);
