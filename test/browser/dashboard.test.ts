@@ -19,7 +19,6 @@ describeBrowser('the dashboard in Chromium', () => {
     }
   });
   afterAll(async () => {
-    for (const [as, page] of Object.entries(pages)) await screenshot(page, `dashboard-${as}`);
     await browser?.close();
     await server?.stop();
   });
@@ -71,5 +70,16 @@ describeBrowser('the dashboard in Chromium', () => {
     await expect.poll(() => admin.locator('#metrics polyline').getAttribute('points'), { timeout: 5000 }).toMatch(/ /);
     expect(await pages.u1!.locator('#metrics .locked').isVisible()).toBe(true);
     expect(await pages.u1!.locator('#metrics .state').textContent()).toBe('admin only');
+    for (const [as, page] of Object.entries(pages)) await screenshot(page, `dashboard-${as}`);
+  });
+
+  it('shows each stream reconnecting while the server is away', async () => {
+    await server.stop();
+    const page = pages.u1!;
+    for (const card of ['#prices', '#chat']) {
+      await expect.poll(() => page.locator(`${card} .state`).getAttribute('data-state'), { timeout: 5000 }).toBe('reconnecting');
+    }
+    expect(await page.locator('#prices .state').textContent()).toMatch(/^reconnecting \(attempt \d+\)$/);
+    await screenshot(page, 'dashboard-reconnecting');
   });
 });
