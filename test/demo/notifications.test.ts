@@ -56,7 +56,9 @@ describe('notifications', () => {
 
   it('refuses a sixth open stream of one identity (429 with Retry-After), and admits it again once one closes', async () => {
     const open = await expectStreamLimit(() => stream(AUTH.u2));
-    expect((await stream(AUTH.u1)).response.status).toBe(200);
+    const otherUser = await stream(AUTH.u1);
+    expect(otherUser.response.status).toBe(200);
+    otherUser.close();
     open[0]!.close();
     await expect.poll(async () => {
       const again = await stream(AUTH.u2);
