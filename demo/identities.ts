@@ -2,7 +2,7 @@
 import type { Request } from 'express';
 import type { Identity } from '../runtime/types.js';
 
-export const DEMO_TOKENS: Readonly<Record<string, Identity>> = {
+const DEMO_TOKENS: Readonly<Record<string, Identity>> = {
   'user-token': { id: 'u1', scopes: ['notifications:read'] },
   'user2-token': { id: 'u2', scopes: ['notifications:read'] },
   'admin-token': { id: 'admin', roles: ['admin'] },

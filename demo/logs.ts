@@ -1,5 +1,5 @@
 /**
- * A log source: a ring buffer of the latest entries plus a live feed of new ones.
+ * A log source: the latest `capacity` entries plus a live feed of new ones.
  * `LogFilter.level` is a minimum severity (`warn` matches `warn` and `error`).
  */
 import type { LogEntry, LogLevel, LogQuery } from '../generated/types.js';
@@ -9,7 +9,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export type LogFilter = Pick<LogQuery, 'level' | 'service'>;
 
-export type LogListener = (entry: LogEntry) => void;
+type LogListener = (entry: LogEntry) => void;
 
 export function matches(entry: LogEntry, filter: LogFilter): boolean {
   if (filter.service !== undefined && entry.service !== filter.service) return false;
@@ -22,12 +22,11 @@ export class LogSource {
 
   constructor(private readonly capacity = 1000) {}
 
-  write(level: LogLevel, service: string, message: string): LogEntry {
+  write(level: LogLevel, service: string, message: string): void {
     const entry: LogEntry = { timestamp: new Date().toISOString(), level, service, message };
     this.entries.push(entry);
     if (this.entries.length > this.capacity) this.entries.shift();
     for (const listener of this.listeners) listener(entry);
-    return entry;
   }
 
   /** The last `limit` entries matching `filter`, oldest first. */
@@ -59,9 +58,9 @@ const SAMPLE_LINES: ReadonlyArray<[LogLevel, string, string]> = [
 ];
 
 /** Writes a plausible background entry to `source` every `intervalMs`; returns the stop function. */
-export function simulateBackgroundLogs(source: LogSource, intervalMs = 1000, random = Math.random): () => void {
+export function simulateBackgroundLogs(source: LogSource, intervalMs = 1000): () => void {
   const timer = setInterval(() => {
-    const [level, service, message] = SAMPLE_LINES[Math.floor(random() * SAMPLE_LINES.length)]!;
+    const [level, service, message] = SAMPLE_LINES[Math.floor(Math.random() * SAMPLE_LINES.length)]!;
     source.write(level, service, message);
   }, intervalMs);
   timer.unref();

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskProgress } from '../generated/types.js';
 
-export type TaskListener = (state: TaskProgress) => void;
+type TaskListener = (state: TaskProgress) => void;
 
 export interface TaskRunnerOptions {
   /** How long a task takes from start to its last step. */

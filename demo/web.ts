@@ -34,7 +34,7 @@ function sendText(res: Response, type: string, body: string): void {
   res.send(body);
 }
 
-export const DEFAULT_CLIENT_PACKAGE_DIR = here('../dist/client');
+const DEFAULT_CLIENT_PACKAGE_DIR = here('../dist/client');
 
 /**
  * Routes for the pages; `document` is the bundled AsyncAPI document the runtime serves at
