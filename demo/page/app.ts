@@ -135,6 +135,11 @@ function chatCard(): void {
     showMembers();
     append(create('li', 'system', `${userId} left`));
   });
+  room.onReset(() => {
+    members.clear();
+    showMembers();
+    append(create('li', 'system', 'Some history could not be replayed'));
+  });
   room.on('message', (message) => {
     const item = create('li', 'message', message.content);
     item.prepend(create('span', 'who', message.userId));

@@ -51,6 +51,14 @@ describeBrowser('the dashboard in Chromium', () => {
     await bob.fill('#chat-form input', 'Hi Alice!');
     await bob.press('#chat-form input', 'Enter');
     await expect.poll(() => alice.locator('#chat li.message').last().textContent(), { timeout: 5000 }).toBe('u2Hi Alice!');
+
+    const latecomer = await (await browser.newContext()).newPage();
+    await latecomer.goto(`${server.url}/?as=u2`);
+    await expect.poll(() => latecomer.locator('#chat li.message').allTextContents(), { timeout: 5000 }).toEqual([
+      'u1Hello Bob, from Alice',
+      'u2Hi Alice!',
+    ]);
+    await latecomer.close();
   });
 
   it('renders the API documentation at /docs with the AsyncAPI react component', async () => {
