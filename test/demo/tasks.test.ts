@@ -13,7 +13,8 @@ async function startTask(url: string, body: unknown = {}): Promise<string> {
 }
 
 describe('tasks', () => {
-  const demo = useDemo({ tasks: { durationMs: 300, steps: 3 } });
+  // Steps of 300 ms leave the stream ample time to open before the first one.
+  const demo = useDemo({ tasks: { durationMs: 900, steps: 3 } });
 
   it('streams a started task\'s progress from 0 to 1 and ends the stream after completed', async () => {
     const taskId = await startTask(demo().url, { label: 'report' });
@@ -28,8 +29,9 @@ describe('tasks', () => {
 
   it('sends only the final state of a task that already ended', async () => {
     const taskId = await startTask(demo().url);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const events = await (await EventReader.open(`${demo().url}/tasks/${taskId}/progress`)).rest();
+    const progress = () => EventReader.open(`${demo().url}/tasks/${taskId}/progress`);
+    await (await progress()).rest();
+    const events = await (await progress()).rest();
     expect(events.map((event) => JSON.parse(event.data))).toEqual([{ taskId, status: 'completed', progress: 1, message: 'Done' }]);
   });
 
