@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--servers a,b] [--scenarios a,b] [--burst N]`: fan-out benchmark
  * of asyncapi-sse against better-sse and a naive node:http server. Every run uses fresh
- * processes; servers alternate within each case; results go to stdout, bench/results/ and
+ * processes; servers alternate within each case. Results go to stdout, bench/results/ and
  * (complete full runs) the README's Performance section.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -57,8 +57,10 @@ if (values.scenarios) {
 const total = plan.cases.length * plan.repetitions * servers.length;
 const started = Date.now();
 const runs: RunResult[] = [];
-for (const item of plan.cases) {
-  for (let repetition = 1; repetition <= plan.repetitions; repetition++) {
+// Each repetition sweeps every case, so a change in the machine's load lands on all cases and
+// servers alike instead of on whichever case happened to run then.
+for (let repetition = 1; repetition <= plan.repetitions; repetition++) {
+  for (const item of plan.cases) {
     for (const server of servers) {
       const runStarted = Date.now();
       const result = await runOnce({ ...item, server });
