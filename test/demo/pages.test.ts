@@ -62,3 +62,16 @@ describe('pages', () => {
     ]);
   });
 });
+
+describe('/sdk before `npm run build:client`', () => {
+  const unbuilt = useDemo({ clientPackageDir: '/nonexistent/client-package' });
+
+  it('still serves the page, which explains what to run, and 404s the missing package', async () => {
+    const page = await fetch(`${unbuilt().url}/sdk`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('run npm run build:client');
+    const missing = await fetch(`${unbuilt().url}/sdk/client/index.js`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+});
