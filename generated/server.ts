@@ -140,7 +140,7 @@ export const service: ServiceSpec = {
       params: requests.validatePostChannelMessageParams,
       body: payloads.validatePostChannelMessageBody,
       security: [{"schemes":[{"name":"bearer","type":"http","scheme":"bearer"}],"scopes":[]}],
-      summary: "Posts a message to a room.",
+      summary: "Posts a message to a room, or tells the others in it that the caller is typing.",
       contentType: 'application/json',
     },
     {
@@ -209,7 +209,7 @@ export interface Handlers {
   streamTaskProgress: StreamHandler<T.StreamTaskProgressEvents, T.StreamTaskProgressParams, Record<string, never>, undefined, Connections, Record<string, unknown>>;
   /** Joins, leaves, messages and typing in one room; messages are replayed after a reconnect. */
   streamChatRoom: StreamHandler<T.StreamChatRoomEvents, T.StreamChatRoomParams, Record<string, never>, undefined, Connections, T.ChatConnection>;
-  /** Posts a message to a room. */
+  /** Posts a message to a room, or tells the others in it that the caller is typing. */
   postChannelMessage: ReceiveHandler<T.PostChannelMessageParams, Record<string, never>, T.PostChannelMessageBody, Connections>;
   /** Open connections, event and byte rates, memory and event-loop delay, once a second. */
   streamMetrics: StreamHandler<T.StreamMetricsEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;

@@ -102,6 +102,10 @@ export interface Typing {
   userId: string;
 }
 
+export interface TypingNotice {
+  typing: true;
+}
+
 /**
  * What the chat handler remembers about each connection.
  */
@@ -176,7 +180,7 @@ export interface PostChannelMessageParams {
   channel: string;
 }
 
-export type PostChannelMessageBody = ChatMessageInput;
+export type PostChannelMessageBody = ChatMessageInput | TypingNotice;
 
 export type StreamLogsQuery = LogQuery;
 

@@ -1,10 +1,20 @@
 import type { Handlers } from '../generated/server.js';
 import type { Demo } from '../demo/services.js';
 
-/** Sends the message to everyone in the room; the room's stream keeps it for replay. */
+/**
+ * A message goes to everyone in the room and is kept for replay. A typing notice goes to the
+ * others only; being filtered, it is also left out of the replay log, as short-lived news should.
+ */
 export function postChannelMessage(demo: Demo): Handlers['postChannelMessage'] {
-  return ({ params, body, identity, connections }) => {
-    const message = demo.chat.message(params.channel, identity!.id, body.content);
-    connections.streamChatRoom.broadcast('message', message, { topic: { channel: params.channel } });
+  return ({ params: { channel }, body, identity, connections }) => {
+    const userId = identity!.id;
+    if ('typing' in body) {
+      connections.streamChatRoom.broadcast('typing', { channel, userId }, {
+        topic: { channel },
+        filter: (connection) => connection.metadata.userId !== userId,
+      });
+      return;
+    }
+    connections.streamChatRoom.broadcast('message', demo.chat.message(channel, userId, body.content), { topic: { channel } });
   };
 }

@@ -146,7 +146,23 @@ function chatCard(): void {
     item.title = time(message.timestamp);
     append(item);
   });
+  const typing = new Map<string, ReturnType<typeof setTimeout>>();
+  const showTyping = () => {
+    const names = [...typing.keys()].sort();
+    element('.typing', card).textContent = names.length ? `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} typing…` : '';
+  };
+  room.on('typing', ({ userId }) => {
+    clearTimeout(typing.get(userId));
+    typing.set(userId, setTimeout(() => typing.delete(userId) && showTyping(), 3000));
+    showTyping();
+  });
   const form = element<HTMLFormElement>('#chat-form', card);
+  let lastTypingNotice = 0;
+  form.addEventListener('input', () => {
+    if (Date.now() - lastTypingNotice < 2000) return;
+    lastTypingNotice = Date.now();
+    void client.postChannelMessage({ params: { channel }, body: { typing: true } }).catch(() => {});
+  });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const input = element<HTMLInputElement>('input', form);

@@ -118,7 +118,7 @@ export function createClient(options: ClientOptions) {
     /** Joins, leaves, messages and typing in one room; messages are replayed after a reconnect. */
     streamChatRoom: (request: StreamRequest<T.StreamChatRoomParams, Record<string, never>, undefined>) =>
       subscribe<T.StreamChatRoomEvents>(operations.streamChatRoom, options, request),
-    /** Posts a message to a room. */
+    /** Posts a message to a room, or tells the others in it that the caller is typing. */
     postChannelMessage: (request: PostRequest<T.PostChannelMessageParams, Record<string, never>, T.PostChannelMessageBody>) =>
       post(operations.postChannelMessage, options, request),
     /** Open connections, event and byte rates, memory and event-loop delay, once a second. */

@@ -48,7 +48,9 @@ describeBrowser('the dashboard in Chromium', () => {
     await alice.fill('#chat-form input', 'Hello Bob, from Alice');
     await alice.click('#chat-form button');
     await expect.poll(() => bob.locator('#chat li.message').last().textContent(), { timeout: 5000 }).toBe('u1Hello Bob, from Alice');
-    await bob.fill('#chat-form input', 'Hi Alice!');
+    await bob.locator('#chat-form input').pressSequentially('Hi Alice!');
+    await expect.poll(() => alice.locator('#chat .typing').textContent(), { timeout: 5000 }).toBe('u2 is typing…');
+    expect(await bob.locator('#chat .typing').textContent()).not.toContain('u2');
     await bob.press('#chat-form input', 'Enter');
     await expect.poll(() => alice.locator('#chat li.message').last().textContent(), { timeout: 5000 }).toBe('u2Hi Alice!');
 

@@ -9,11 +9,12 @@ const room = (channel: string, headers: Record<string, string>, lastEventId?: st
     headers: lastEventId === undefined ? headers : { ...headers, 'last-event-id': lastEventId },
   });
 
-function say(channel: string, content: unknown, headers: Record<string, string> = AUTH.u1): Promise<Response> {
+/** Posts `{content}`, or `body` when given. */
+function say(channel: string, content: unknown, headers: Record<string, string> = AUTH.u1, body: unknown = { content }): Promise<Response> {
   return fetch(`${demo().url}/channels/${channel}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ content }),
+    body: JSON.stringify(body),
   });
 }
 
@@ -73,6 +74,24 @@ describe('chat rooms', () => {
     }
     expect(missed).toEqual(['two', 'three']);
     again.close();
+  });
+
+  it('tells the others, not the typist, that someone is typing, without keeping it for replay', async () => {
+    const u1 = await room('typing', AUTH.u1);
+    const u2 = await room('typing', AUTH.u2);
+    await u1.take(2);
+    await u2.take(2);
+    expect((await say('typing', undefined, AUTH.u2, { typing: true })).status).toBe(202);
+    await say('typing', 'after typing', AUTH.u2);
+    const [notice, message] = await u1.take(2);
+    expect(notice).toMatchObject({ event: 'typing', id: undefined });
+    expect(payload(notice!)).toEqual({ channel: 'typing', userId: 'u2' });
+    expect(payload(message!).content).toBe('after typing');
+    const [ownMessage] = await u2.take(1);
+    expect(payload(ownMessage!).content).toBe('after typing');
+    expect((await say('typing', undefined, AUTH.u2, { typing: false })).status).toBe(400);
+    u1.close();
+    u2.close();
   });
 
   it('keeps rooms apart', async () => {
