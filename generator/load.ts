@@ -4,6 +4,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SpecError, sortDiagnostics, hasErrors, type Diagnostic } from './diagnostics.js';
 import { SourceSet } from './sources.js';
+import { usePrecompiledStructureValidators } from './structure.js';
+
+usePrecompiledStructureValidators();
 
 export interface LoadedSpec {
   document: AsyncAPIDocumentInterface;
