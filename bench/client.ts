@@ -98,9 +98,11 @@ class LoadClient {
     this.checkDone();
   }
 
+  /** Paused connections wait until every reader is connected, so the server accepts readers first. */
   private openNext(): void {
     const index = this.streams.length;
     if (index >= this.plan.connections) return;
+    if (index >= this.readers && this.connected + this.failed < this.readers) return;
     const socket = connect({
       host: '127.0.0.1',
       port: this.plan.port,
@@ -173,7 +175,9 @@ class LoadClient {
   }
 
   private afterConnectAttempt(): void {
-    this.openNext();
+    const settled = this.connected + this.failed;
+    const opening = settled === this.readers ? CONNECT_CONCURRENCY : 1;
+    for (let i = 0; i < opening; i++) this.openNext();
     if (this.connected + this.failed === this.plan.connections) {
       this.report({
         type: 'connected',

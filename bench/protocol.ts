@@ -14,6 +14,8 @@ export interface PublishPlan {
   intervalMs: number;
   /** Back-to-back only: broadcasts issued in one event-loop turn before yielding. */
   burst: number;
+  /** The first this many accepted connections read; back-to-back publishing paces on them. */
+  readers: number;
 }
 
 export type ServerCommand =
@@ -42,7 +44,7 @@ export type ServerReport =
 export interface ConnectPlan {
   port: number;
   connections: number;
-  /** The last `paused` connections stop reading once their headers arrive. */
+  /** The last `paused` connections open after every reading one and stop reading once their headers arrive. */
   paused: number;
   /** Events each reading connection must receive before the client reports done. */
   expectEvents: number;

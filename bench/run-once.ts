@@ -102,6 +102,7 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
       size: spec.size,
       intervalMs: spec.intervalMs,
       burst: spec.burst,
+      readers: spec.connections - spec.paused,
     });
     const expected = (spec.connections - spec.paused) * spec.events;
     const loadClient = client;

@@ -20,17 +20,10 @@ export interface BenchTarget {
   connections(): number;
 }
 
-/**
- * Back-to-back publishing paces itself on the first connections accepted (the load client
- * opens its reading connections first): while one of their sockets is past its high-water
- * mark, the publisher waits for it to drain, so memory reflects the server and not an
- * unbounded backlog, and a server that queues bytes itself is not pushed past its limits.
- */
-const PACED_SOCKETS = 16;
 const CONNECTION_WAIT_MS = 30_000;
 
 export async function serveBench(target: BenchTarget): Promise<void> {
-  const paced = pacedSockets(target.server);
+  const accepted = acceptedSockets(target.server);
   const port = await listeningPort(target.server);
   let cpuStart = process.cpuUsage();
 
@@ -47,7 +40,7 @@ export async function serveBench(target: BenchTarget): Promise<void> {
         await waitForConnections(target, command.expectConnections);
         cpuStart = process.cpuUsage();
         const startedAt = now();
-        await publish(target, command, paced);
+        await publish(target, command, accepted.slice(0, command.readers));
         send({ type: 'published', startedAt });
         return;
       }
@@ -69,7 +62,14 @@ export async function serveBench(target: BenchTarget): Promise<void> {
   send({ type: 'ready', port });
 }
 
-async function publish(target: BenchTarget, plan: PublishPlan, paced: Socket[]): Promise<void> {
+/**
+ * Back-to-back publishing paces itself on the reading connections (the load client connects
+ * them before any paused one, so they are the first accepted): while one of their sockets is
+ * past its high-water mark, the publisher waits for it to drain. No reader falls behind, so
+ * memory reflects the server rather than a backlog, and a server that caps what it queues per
+ * connection is not pushed past its cap by a client that merely reads in a different order.
+ */
+async function publish(target: BenchTarget, plan: PublishPlan, readers: Socket[]): Promise<void> {
   if (plan.intervalMs > 0) {
     const start = now();
     for (let seq = 0; seq < plan.count; seq++) {
@@ -83,22 +83,19 @@ async function publish(target: BenchTarget, plan: PublishPlan, paced: Socket[]):
       target.broadcast(makeEvent(seq, plan.size));
     }
     await nextTurn();
-    for (let full = findFull(paced); full; full = findFull(paced)) await drained(full);
+    for (let full = findFull(readers); full; full = findFull(readers)) await drained(full);
   }
 }
 
-function pacedSockets(server: Server): Socket[] {
-  const paced: Socket[] = [];
-  server.on('connection', (socket: Socket) => {
-    if (paced.length >= PACED_SOCKETS) return;
-    paced.push(socket);
-    socket.once('close', () => paced.splice(paced.indexOf(socket), 1));
-  });
-  return paced;
+/** Every socket the server accepts, in order; closed ones stay (they never need draining). */
+function acceptedSockets(server: Server): Socket[] {
+  const accepted: Socket[] = [];
+  server.on('connection', (socket: Socket) => void accepted.push(socket));
+  return accepted;
 }
 
 function findFull(sockets: Socket[]): Socket | undefined {
-  return sockets.find((socket) => socket.writableNeedDrain);
+  return sockets.find((socket) => socket.writableNeedDrain && !socket.destroyed);
 }
 
 function drained(socket: Socket): Promise<void> {
