@@ -40,11 +40,13 @@ export const STREAM_ONLY: readonly SseExtension[] = [
 ];
 
 const validators = new Map<string, ValidateFunction>();
+/** One instance for every extension: each new one would compile the JSON Schema meta-schema again. */
+let ajv: Ajv | undefined;
 
 function validatorFor(key: SseExtension): ValidateFunction {
   let validate = validators.get(key);
   if (!validate) {
-    validate = new Ajv().compile(EXTENSIONS[key]);
+    validate = (ajv ??= new Ajv()).compile(EXTENSIONS[key]);
     validators.set(key, validate);
   }
   return validate;
