@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env -S node --import tsx/esm
 /** The `asyncapi-sse` command (package.json `bin`): the generator's CLI. */
 import { runCli } from './cli.js';
 
