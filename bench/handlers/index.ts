@@ -1,4 +1,4 @@
-import type { Handlers } from '../.generated/server.js';
+import type { Handlers } from '../generated/server.js';
 import { streamEvents } from './streamEvents.js';
 
 const handlers: Handlers = {

@@ -2,7 +2,7 @@
  * The product: the runtime serving the code generated from `bench/bench-asyncapi.yaml`, with
  * its defaults (outgoing validation on, replay buffer from `x-sse-replay`, typed connection manager).
  */
-import { createApp } from '../.generated/server.js';
+import { createApp } from '../generated/server.js';
 import handlers from '../handlers/index.js';
 import { EVENT_NAME, type BenchEvent } from '../payload.js';
 import { serveBench } from './harness.js';
