@@ -1,7 +1,8 @@
 /**
  * One open event stream: the object a stream handler writes to and the connection
- * manager lists. Writes go straight to the response until it reports backpressure; then
- * frames queue here, up to the endpoint's byte cap, until the socket drains.
+ * manager lists. Frames written in one tick leave together at its end, straight to the
+ * socket until it reports backpressure; then they queue here, up to the endpoint's byte
+ * cap, until the socket drains.
  */
 import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -10,6 +11,7 @@ import type { OperationMetrics } from './metrics.js';
 import type { SlowClientPolicy } from './options.js';
 import { serializePayload } from './validation.js';
 import { frameComment, frameEvent, HEARTBEAT_FRAME } from './wire.js';
+import { appendFrame, encodeFrames, encodeShared, scheduleFlush, type Flushable, type Frames } from './outbox.js';
 import type { Beating } from './heartbeat.js';
 import type { ConnectionInfo, ConnectionMetadata, EventMap, Identity, SseStream, StreamEndpointSpec } from './types.js';
 
@@ -43,24 +45,29 @@ const SAFE_ERROR_FRAME = frameEvent({
   data: JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }),
 });
 
-/** Sets the event-stream headers and sends them at once, with Nagle's algorithm off. */
+const STREAM_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-cache, no-transform',
+  'X-Accel-Buffering': 'no',
+};
+const KEEP_ALIVE_STREAM_HEADERS = { ...STREAM_HEADERS, Connection: 'keep-alive' };
+
+/**
+ * Sends the event-stream headers at once, with Nagle's algorithm off. They go to `writeHead`
+ * rather than `setHeader`, so a response no middleware touched keeps no header map for the
+ * life of the stream.
+ */
 export function openEventStream(req: Request, res: Response): void {
-  res.status(200);
-  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-cache, no-transform');
-  res.setHeader('X-Accel-Buffering', 'no');
-  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1) res.setHeader('Connection', 'keep-alive');
+  const http11 = req.httpVersionMajor === 1 && req.httpVersionMinor === 1;
   req.socket.setNoDelay(true);
+  res.writeHead(200, http11 ? KEEP_ALIVE_STREAM_HEADERS : STREAM_HEADERS);
   res.flushHeaders();
 }
 
 let lastConnectionId = 0;
 
-const CRLF = Buffer.from('\r\n');
-
-function uncork(socket: Socket): void {
-  socket.uncork();
-}
+/** Bytes handed to the socket per write while a backlog drains: about one socket buffer. */
+const DRAIN_BATCH_BYTES = 64 * 1024;
 
 /**
  * The socket to write events to directly, when that is safe: nothing but Node's own `write`
@@ -73,12 +80,14 @@ function directSocket(res: Response): Socket | null {
   return res.socket;
 }
 
-export class SseConnection implements SseStream<EventMap, Params>, ConnectionInfo<Params>, Beating {
+export class SseConnection implements SseStream<EventMap, Params>, ConnectionInfo<Params>, Beating, Flushable {
   readonly id = (++lastConnectionId).toString(36);
   readonly connectedAt = Date.now();
   readonly expiresAt: number;
-  metadata: ConnectionMetadata = {};
   isClosed = false;
+  private ownMetadata: ConnectionMetadata | undefined;
+  /** Frames written in this tick; they leave together when it ends (see outbox). */
+  private held: Frames | null = null;
   /** Frames waiting for `drain`; null while the socket accepts writes. */
   private queue: Buffer[] | null = null;
   private queuedBytes = 0;
@@ -87,12 +96,13 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   private controller: AbortController | undefined;
   private closedPromise: Promise<void> | undefined;
   private resolveClosed: (() => void) | undefined;
+  /** Listens for `drain` only while a backlog waits (idle streams carry no listener). */
+  private onDrain: (() => void) | undefined;
   private readonly flushes: boolean;
   /** Set when frames bypass the response object (see `directSocket`). */
   private readonly socket: Socket | null;
-  /** HTTP/1.1 responses are chunked: a direct write frames each chunk itself. */
+  /** Direct writes to an HTTP/1.1 response carry the chunked transfer coding themselves. */
   private readonly chunked: boolean;
-  private readonly onDrain = () => this.drain();
 
   constructor(
     readonly endpoint: EndpointRuntime,
@@ -107,13 +117,21 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     // compression middleware adds flush(); without it each event would wait in zlib.
     this.flushes = typeof (res as { flush?: unknown }).flush === 'function';
     this.socket = directSocket(res);
-    this.chunked = (res as { chunkedEncoding?: boolean }).chunkedEncoding === true;
-    (this.socket ?? res).on('drain', this.onDrain);
+    this.chunked = this.socket !== null && (res as { chunkedEncoding?: boolean }).chunkedEncoding === true;
     res.on('close', () => this.finish('client-disconnected'));
   }
 
   get operationId(): string {
     return this.endpoint.spec.operationId;
+  }
+
+  /** Created on first use: most streams never carry metadata. */
+  get metadata(): ConnectionMetadata {
+    return (this.ownMetadata ??= {});
+  }
+
+  set metadata(value: ConnectionMetadata) {
+    this.ownMetadata = value;
   }
 
   get signal(): AbortSignal {
@@ -129,6 +147,11 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
       this.closedPromise = this.isClosed ? Promise.resolve() : new Promise((resolve) => (this.resolveClosed = resolve));
     }
     return this.closedPromise;
+  }
+
+  /** True for the promise `closed` returned: a handler returning it has nothing left to do once it settles. */
+  isClosedPromise(value: unknown): boolean {
+    return value !== undefined && value === this.closedPromise;
   }
 
   send(event: string, data: unknown, options?: { id?: string }): void {
@@ -149,32 +172,29 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.end('closed-by-server');
   }
 
-  /** Writes a frame, or queues it while the socket is full. */
+  /** Holds a frame until the end of this tick, when everything written in it leaves in one write. */
   write(frame: Buffer): void {
-    if (this.queue) {
-      this.enqueue(frame);
-      return;
-    }
-    if (!this.put(frame)) this.queue = [];
+    if (this.held === null) scheduleFlush(this);
+    this.held = appendFrame(this.held, frame);
   }
 
-  /** Hands one frame to the socket (or the response); false when it asks us to wait for `drain`. */
-  private put(frame: Buffer): boolean {
-    const socket = this.socket;
-    if (!socket) {
-      const accepted = this.res.write(frame);
-      if (this.flushes) (this.res as unknown as { flush(): void }).flush();
-      return accepted;
+  flush(): void {
+    const frames = this.held;
+    this.held = null;
+    if (frames === null || this.isClosed) return;
+    if (this.queue) {
+      this.enqueue(frames);
+      return;
     }
-    // Like Node's own response writes: everything written in one tick leaves in one syscall.
-    if (!socket.writableCorked) {
-      socket.cork();
-      process.nextTick(uncork, socket);
-    }
-    if (!this.chunked) return socket.write(frame);
-    socket.write(`${frame.length.toString(16)}\r\n`, 'latin1');
-    socket.write(frame);
-    return socket.write(CRLF);
+    if (!this.put(encodeShared(frames, this.chunked))) this.awaitDrain();
+  }
+
+  /** Hands bytes to the socket (or the response); false when it asks us to wait for `drain`. */
+  private put(bytes: Buffer): boolean {
+    if (this.socket) return this.socket.write(bytes);
+    const accepted = this.res.write(bytes);
+    if (this.flushes) (this.res as unknown as { flush(): void }).flush();
+    return accepted;
   }
 
   /** A broadcast frame; held back while a replay is in progress. `seq` is its numeric id (NaN if none). */
@@ -200,7 +220,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
 
   beat(): void {
     if (this.res.destroyed) this.finish('stale');
-    else if (!this.queue) this.write(HEARTBEAT_FRAME);
+    else if (!this.queue && this.held === null) this.write(HEARTBEAT_FRAME);
   }
 
   expire(): void {
@@ -212,11 +232,14 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.end('error', SAFE_ERROR_FRAME);
   }
 
-  /** Ends the response after any queued frames and an optional last frame. */
+  /** Ends the response after any queued and held frames and an optional last frame. */
   end(reason: CloseReason, lastFrame?: Buffer): void {
     if (this.isClosed) return;
-    for (const frame of this.queue ?? []) this.put(frame);
-    if (lastFrame) this.put(lastFrame);
+    const frames = [...(this.queue ?? [])];
+    if (this.held !== null) frames.push(...(Array.isArray(this.held) ? this.held : [this.held]));
+    if (lastFrame) frames.push(lastFrame);
+    this.held = null;
+    if (frames.length > 0) this.put(encodeFrames(frames, this.chunked));
     this.res.end();
     this.finish(reason);
   }
@@ -237,10 +260,18 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.finish(reason);
   }
 
-  private enqueue(frame: Buffer): void {
+  private awaitDrain(): void {
+    this.queue ??= [];
+    this.onDrain ??= () => this.drain();
+    (this.socket ?? this.res).once('drain', this.onDrain);
+  }
+
+  private enqueue(frames: Frames): void {
     const queue = this.queue!;
-    queue.push(frame);
-    this.queuedBytes += frame.length;
+    for (const frame of Array.isArray(frames) ? frames : [frames]) {
+      queue.push(frame);
+      this.queuedBytes += frame.length;
+    }
     const cap = this.endpoint.maxBufferedBytes;
     if (this.queuedBytes <= cap) return;
     if (this.endpoint.slowClientPolicy === 'disconnect') {
@@ -254,28 +285,36 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.endpoint.slowClient(this, dropped);
   }
 
+  /** Writes the backlog a socket buffer at a time, so little more than the cap is ever held for one client. */
   private drain(): void {
     const queue = this.queue;
     if (!queue || this.isClosed) return;
-    let written = 0;
-    let accepted = true;
-    while (accepted && written < queue.length) {
-      const frame = queue[written++]!;
-      this.queuedBytes -= frame.length;
-      accepted = this.put(frame);
+    let sent = 0;
+    while (sent < queue.length) {
+      let end = sent + 1;
+      let bytes = queue[sent]!.length;
+      while (end < queue.length && bytes + queue[end]!.length <= DRAIN_BATCH_BYTES) bytes += queue[end++]!.length;
+      const accepted = this.put(encodeFrames(end - sent === 1 ? queue[sent]! : queue.slice(sent, end), this.chunked));
+      this.queuedBytes -= bytes;
+      sent = end;
+      if (!accepted) {
+        queue.splice(0, sent);
+        (this.socket ?? this.res).once('drain', this.onDrain!);
+        return;
+      }
     }
-    queue.splice(0, written);
-    if (accepted) this.queue = null;
+    this.queue = null;
   }
 
   private finish(reason: CloseReason): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.held = null;
     this.queue = null;
     this.queuedBytes = 0;
     this.heldDuringReplay = null;
     // A kept-alive socket outlives this stream; its next request must not call back here.
-    this.socket?.off('drain', this.onDrain);
+    if (this.onDrain) (this.socket ?? this.res).off('drain', this.onDrain);
     this.endpoint.release(this, reason);
     this.controller?.abort();
     this.resolveClosed?.();

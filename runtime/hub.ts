@@ -199,10 +199,17 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
     return this.deliverTo(frame, message.id ? Number(message.id) : NaN, message.topic);
   }
 
-  /** Sends the events a reconnecting client missed, or the `sse-reset` signal, before any live event. */
-  async replayTo(connection: SseConnection): Promise<void> {
+  /**
+   * Sends the events a reconnecting client missed, or the `sse-reset` signal, before any live
+   * event. Returns nothing when there is nothing to replay, so a fresh stream holds no promise.
+   */
+  replayTo(connection: SseConnection): Promise<void> | undefined {
     const lastEventId = connection.lastEventId;
-    if (!this.spec.replay || lastEventId === null) return;
+    if (!this.spec.replay || lastEventId === null) return undefined;
+    return this.replayMissed(connection, lastEventId);
+  }
+
+  private async replayMissed(connection: SseConnection, lastEventId: string): Promise<void> {
     connection.beginReplay();
     let lastReplayed = NaN;
     try {

@@ -12,6 +12,7 @@ import type { Runtime } from './runtime.js';
 import type { EventMap, EventOf, HandlerContext, StreamHandler } from './types.js';
 
 type AnyStreamHandler = StreamHandler<EventMap, unknown, unknown, unknown, unknown>;
+type StreamContext = HandlerContext<unknown, unknown, unknown, unknown>;
 
 function openingBytes(retryMs: number | undefined): Buffer {
   return Buffer.from(`: ok\n${retryMs === undefined ? '' : `retry: ${retryMs}\n`}\n`);
@@ -28,22 +29,41 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<EventOf<EventMa
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-async function runHandler(handler: AnyStreamHandler, connection: SseConnection, context: HandlerContext<unknown, unknown, unknown, unknown>): Promise<void> {
-  const result = handler(connection, context);
-  if (!isAsyncIterable(result)) {
-    await result;
-    return;
-  }
-  for await (const item of result) {
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** Feeds the events an async-iterable handler yields into the stream until either ends. */
+async function pump(events: AsyncIterable<EventOf<EventMap>>, connection: SseConnection): Promise<void> {
+  for await (const item of events) {
     if (connection.isClosed) break;
     connection.send(item.event, item.data, item.id === undefined ? undefined : { id: item.id });
   }
 }
 
+/**
+ * Runs the handler, then ends the stream when it is done; `failed` ends it with the safe error
+ * event instead. Nothing here waits on a handler that returned `stream.closed`: that promise
+ * settles only once the stream is over, and waiting on it would hold a reaction per idle stream.
+ */
+function runHandler(handler: AnyStreamHandler, connection: SseConnection, context: StreamContext, failed: (error: unknown) => void): void {
+  let result: ReturnType<AnyStreamHandler>;
+  try {
+    result = handler(connection, context);
+  } catch (error) {
+    failed(error);
+    return;
+  }
+  const completed = () => connection.end('completed');
+  if (isAsyncIterable(result)) pump(result, connection).then(completed, failed);
+  else if (!isThenable(result)) completed();
+  else if (!connection.isClosedPromise(result)) result.then(completed, failed);
+}
+
 export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, handler: AnyStreamHandler, logger: Logger): RequestHandler {
   const spec = hub.spec;
   const opening = openingBytes(spec.retryMs);
-  return async (req, res) => {
+  return (req, res) => {
     const checked = checkRequest(spec, req);
     if (req.method === 'HEAD') {
       openEventStream(req, res);
@@ -58,15 +78,24 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, handler: Any
     runtime.register(hub, connection);
     connection.write(opening);
     publish(channels.started, signal);
-    try {
-      await hub.replayTo(connection);
-      const context = { ...checked, connections: runtime.connections, request: req };
-      await runHandler(handler, connection, context);
-      connection.end('completed');
-    } catch (error) {
+    // The stream never hands the request back to Express, whose continuation on req.next holds
+    // the whole router chain of this request for as long as the stream stays open.
+    req.next = undefined;
+    const context: StreamContext = {
+      identity: checked.identity,
+      params: checked.params,
+      query: checked.query,
+      body: checked.body,
+      connections: runtime.connections,
+      request: req,
+    };
+    const failed = (error: unknown) => {
       publish(channels.error, { ...signal, error });
       logger.error(`stream handler of ${spec.operationId} failed`, { connectionId: connection.id, error });
       connection.fail();
-    }
+    };
+    const replaying = hub.replayTo(connection);
+    if (replaying) replaying.then(() => runHandler(handler, connection, context, failed), failed);
+    else runHandler(handler, connection, context, failed);
   };
 }
