@@ -3,6 +3,7 @@ import { SpecError, type Diagnostic } from './diagnostics.js';
 import { loadSpec } from './load.js';
 import { buildModel } from './model.js';
 import { renderAll } from './render.js';
+import { startTypeThread, typeDeclarations } from './type-thread.js';
 import { compileValidators } from './validators.js';
 import { compareOutput, writeOutput, type WriteReport } from './write.js';
 
@@ -25,10 +26,15 @@ export interface GenerateResult {
 }
 
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  startTypeThread();
   const loaded = await loadSpec(options.spec);
   const { model, diagnostics } = withLoadWarnings(loaded.diagnostics, () => buildModel(loaded.document, loaded.sources));
+  // Printed in the worker while this thread compiles the validators.
+  const declarations = typeDeclarations(model.schemas);
+  // Awaited by renderAll; should validators fail first, its outcome no longer matters.
+  declarations.catch(() => {});
   const validators = withLoadWarnings(loaded.diagnostics, () => compileValidators(model, loaded.sources));
-  const { files, warnings } = await renderAll(model, validators, { specFile: options.spec, outDir: options.out, handlersDir: options.handlers });
+  const { files, warnings } = await renderAll(model, validators, declarations, { specFile: options.spec, outDir: options.out, handlersDir: options.handlers });
   const targets = { outDir: options.out, handlersDir: options.handlers };
   const report = options.check ? compareOutput(files, targets) : writeOutput(files, targets);
   return {

@@ -6,7 +6,6 @@ import Handlebars from 'handlebars';
 import { ExampleSynthesizer } from './examples.js';
 import { isIdentifier } from './names.js';
 import type { OperationModel, SseModel, StreamOperation } from './model.js';
-import { renderTypeDeclarations } from './types.js';
 import { eventKeyOf, type ValidatorModule, type ValidatorModules } from './validators.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -52,7 +51,8 @@ function render(name: string, data: object): string {
   return template(data);
 }
 
-export async function renderAll(model: SseModel, validators: ValidatorModules, options: RenderOptions): Promise<RenderResult> {
+/** `declarations`: the body of types.ts (see type-thread.ts). */
+export async function renderAll(model: SseModel, validators: ValidatorModules, declarations: Promise<string>, options: RenderOptions): Promise<RenderResult> {
   const warnings: string[] = [];
   const examples = new ExampleSynthesizer(model.schemas);
   const specFile = path.basename(options.specFile);
@@ -71,7 +71,7 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, o
   ];
 
   const files: RenderedFile[] = [
-    out('types.ts', render('types.ts', { specFile, declarations: await renderTypeDeclarations(model.schemas), streams })),
+    out('types.ts', render('types.ts', { specFile, declarations: await declarations, streams })),
     out('server.ts', render('server.ts', {
       specFile,
       title: model.title,
