@@ -3,7 +3,7 @@ import { SpecError, type Diagnostic } from './diagnostics.js';
 import { loadSpec } from './load.js';
 import { buildModel } from './model.js';
 import { renderAll } from './render.js';
-import { startTypeThread, typeDeclarations } from './type-thread.js';
+import { startTypeThread, typeDeclarations } from './types-thread.js';
 import { compileValidators } from './validators.js';
 import { compareOutput, writeOutput, type WriteReport } from './write.js';
 

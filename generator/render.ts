@@ -51,7 +51,7 @@ function render(name: string, data: object): string {
   return template(data);
 }
 
-/** `declarations`: the body of types.ts (see type-thread.ts). */
+/** `declarations`: the body of types.ts (see types-thread.ts). */
 export async function renderAll(model: SseModel, validators: ValidatorModules, declarations: Promise<string>, options: RenderOptions): Promise<RenderResult> {
   const warnings: string[] = [];
   const examples = new ExampleSynthesizer(model.schemas);

@@ -15,7 +15,7 @@ const pending = new Map<number, { resolve(declarations: string): void; reject(er
 /** Starts the worker now, so that it is ready when the model is. */
 export function startTypeThread(): void {
   if (worker) return;
-  worker = new Worker(new URL('./types-thread.mjs', import.meta.url));
+  worker = new Worker(new URL('./types-thread-entry.mjs', import.meta.url));
   worker.on('message', (reply: Reply) => {
     const request = pending.get(reply.id);
     pending.delete(reply.id);
