@@ -15,23 +15,25 @@ const pending = new Map<number, { resolve(declarations: string): void; reject(er
 /** Starts the worker now, so that it is ready when the model is. */
 export function startTypeThread(): void {
   if (worker) return;
-  worker = new Worker(new URL('./types-thread-entry.mjs', import.meta.url));
-  worker.on('message', (reply: Reply) => {
+  const thread = new Worker(new URL('./types-thread-entry.mjs', import.meta.url));
+  thread.on('message', (reply: Reply) => {
     const request = pending.get(reply.id);
     pending.delete(reply.id);
-    if (pending.size === 0) worker?.unref();
+    if (pending.size === 0) thread.unref();
     if ('error' in reply) request?.reject(new Error(reply.error));
     else request?.resolve(reply.declarations);
   });
   const fail = (error: Error) => {
+    if (worker !== thread) return;
     worker = undefined;
     for (const request of pending.values()) request.reject(error);
     pending.clear();
   };
-  worker.on('error', fail);
-  worker.on('exit', (code) => fail(new Error(`the type declaration worker stopped (exit code ${code})`)));
+  thread.on('error', fail);
+  thread.on('exit', (code) => fail(new Error(`the type declaration worker stopped (exit code ${code})`)));
   // After the listeners: adding a 'message' listener holds the process open again.
-  worker.unref();
+  thread.unref();
+  worker = thread;
 }
 
 /** TypeScript source declaring every named schema, printed by the worker. */
