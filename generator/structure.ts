@@ -2,9 +2,10 @@
  * The parser checks every document against the AsyncAPI JSON Schema of its version, and ajv
  * compiling that schema (twice: as written and with `$ref`s resolved) takes most of a run.
  * The same validators, compiled ahead of time by the same ajv with the options the parser's
- * linter uses, are kept as standalone code in `structure/asyncapi-<version>.cjs`; ajv is handed
- * those instead of compiling the same schema object again. Everything else (which rules run,
- * how errors become diagnostics) stays the parser's own, so the diagnostics are the same.
+ * linter uses, are kept as standalone code in `structure/asyncapi-<version>-<variant>.cjs`;
+ * ajv is handed those instead of compiling the same schema object again. Everything else
+ * (which rules run, how errors become diagnostics) stays the parser's own, so the diagnostics
+ * are the same.
  *
  * After upgrading @asyncapi/parser or ajv, refresh the files: `tsx generator/structure.ts`
  * (a test fails while they are stale; until refreshed, the schemas are simply compiled at run time).
@@ -74,6 +75,8 @@ export function structureValidatorCode(version: string, variant: Variant): strin
  * schema objects are affected; every other compile goes through as before.
  */
 export function usePrecompiledStructureValidators(): void {
+  // Once per process, however many times this module is loaded (test runners load it per file).
+  if (Ajv.prototype.compile.name === 'compileOrReuse') return;
   const { getSchema, formatOf } = parserInternals();
   const installed = dependencyVersions();
   const loaded = new Map<string, ValidateFunction | null>();
