@@ -4,7 +4,7 @@ import { createSseApp, WireFormatError, type SseStream } from '../../runtime/ind
 import { listen, RawClient, service, streamEndpoint, type Running } from './helpers.js';
 
 type Events = { tick: unknown; note: string; plain: unknown; badName: unknown };
-type Scenario = (stream: SseStream<Events>) => void;
+type Scenario = (stream: SseStream<Events>) => void | Promise<void>;
 
 const errors: unknown[] = [];
 const scenarios: Record<string, Scenario> = {
@@ -13,6 +13,11 @@ const scenarios: Record<string, Scenario> = {
   lineBreaks: (s) => s.send('note', 'lf\ncr\rcrlf\r\nend'),
   emptyLines: (s) => s.send('note', '\n leading space\n'),
   comment: (s) => s.comment('hello\nworld'),
+  twoTicks: async (s) => {
+    for (let n = 1; n <= 3; n++) s.send('tick', { n });
+    await new Promise((resolve) => setImmediate(resolve));
+    s.send('tick', { n: 4 });
+  },
   injection: (s) => {
     for (const id of ['1\nevent: x', '2\revent: x', '3\r\nevent: x', '4\0']) {
       try {
@@ -102,6 +107,15 @@ describe('event-stream framing on the wire', () => {
     expect(client.text.endsWith(chunk(OPENING + ': hello\n: world\n\n') + '0\r\n\r\n')).toBe(true);
     expect(serverSockets).toHaveLength(1);
     expect(serverSockets[0]!.listenerCount('drain')).toBe(drainListeners);
+    client.close();
+  });
+
+  it('sends the events of one tick in one HTTP/1.1 chunk and those of the next tick in the next', async () => {
+    const client = await RawClient.open(running.port, 'GET /stream?case=twoTicks HTTP/1.1\r\nHost: x\r\n\r\n');
+    await client.waitFor((c) => c.body.endsWith('0\r\n\r\n'), 2000, 'the stream to end');
+    const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+    const tick = (n: number) => `event: tick\ndata: {"n":${n}}\n\n`;
+    expect(client.body).toBe(chunk(OPENING + tick(1) + tick(2) + tick(3)) + chunk(tick(4)) + '0\r\n\r\n');
     client.close();
   });
 
