@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SpecError, sortDiagnostics, hasErrors, type Diagnostic } from './diagnostics.js';
 import { SourceSet } from './sources.js';
-import { usePrecompiledStructureValidators } from './structure.js';
+import { useCachedStructureValidators } from './structure.js';
 
-usePrecompiledStructureValidators();
+useCachedStructureValidators();
 
 export interface LoadedSpec {
   document: AsyncAPIDocumentInterface;
