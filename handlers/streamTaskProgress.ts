@@ -1,8 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Handlers } from '../generated/server.js';
 import type { Demo } from '../demo/services.js';
-import { HttpProblem } from '../runtime/index.js';
-import { sendProblem } from '../runtime/problem.js';
+import { HttpProblem, sendProblem } from '../runtime/index.js';
 
 /** The task's current state, then each change; the stream ends after `completed` or `failed`. */
 export function streamTaskProgress(demo: Demo): Handlers['streamTaskProgress'] {
