@@ -6,7 +6,6 @@ import express, { type Express, type RequestHandler } from 'express';
 import { Registry } from 'prom-client';
 import { createApp, service, type Connections } from '../generated/server.js';
 import { createHandlers } from '../handlers/index.js';
-import { rejectUnknownTask } from '../handlers/streamTaskProgress.js';
 import type { Replayer, SseRuntime } from '../runtime/index.js';
 import { authenticate } from './identities.js';
 import type { LogSource } from './logs.js';
@@ -40,7 +39,6 @@ export async function createDemoApp(options: DemoAppOptions = {}): Promise<DemoA
   app.disable('x-powered-by');
   app.use(logRequests(demo.logs));
   app.use(await createPagesRouter(service.document as Record<string, unknown>, options.clientPackageDir));
-  app.get('/tasks/:taskId/progress', rejectUnknownTask(demo));
   app.use(api);
   return {
     app,

@@ -10,7 +10,7 @@ import {
   type ServiceSpec,
   type SseApp,
   type SseRouter,
-  type StreamHandler,
+  type StreamOperationHandler,
 } from '../runtime/index.js';
 import type * as T from './types.js';
 import * as payloads from './validators.js';
@@ -196,25 +196,25 @@ export type ReplyingHandler<P, Q, B, R> = (
 /** The service's handlers, one per operation. */
 export interface Handlers {
   /** Every symbol's price, once a second. */
-  streamPrices: StreamHandler<T.StreamPricesEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
+  streamPrices: StreamOperationHandler<T.StreamPricesEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
   /** Prices of the chosen symbols at the chosen interval. */
-  streamSelectedPrices: StreamHandler<T.StreamSelectedPricesEvents, Record<string, never>, Record<string, never>, T.PriceSelection, Connections, Record<string, unknown>>;
+  streamSelectedPrices: StreamOperationHandler<T.StreamSelectedPricesEvents, Record<string, never>, Record<string, never>, T.PriceSelection, Connections, Record<string, unknown>>;
   /** The caller's unread notifications, then new ones as they arrive. */
-  streamNotifications: StreamHandler<T.StreamNotificationsEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
+  streamNotifications: StreamOperationHandler<T.StreamNotificationsEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
   /** Creates a notification, delivered live to that user's connections only. */
   createNotification: ReceiveHandler<Record<string, never>, Record<string, never>, T.CreateNotificationBody, Connections>;
   /** Starts a demo task (about five seconds) and returns its id. */
   createTask: ReplyingHandler<Record<string, never>, Record<string, never>, T.CreateTaskBody, T.CreateTaskReply>;
   /** Progress of a task; the stream ends after `completed` or `failed`. */
-  streamTaskProgress: StreamHandler<T.StreamTaskProgressEvents, T.StreamTaskProgressParams, Record<string, never>, undefined, Connections, Record<string, unknown>>;
+  streamTaskProgress: StreamOperationHandler<T.StreamTaskProgressEvents, T.StreamTaskProgressParams, Record<string, never>, undefined, Connections, Record<string, unknown>>;
   /** Joins, leaves, messages and typing in one room; messages are replayed after a reconnect. */
-  streamChatRoom: StreamHandler<T.StreamChatRoomEvents, T.StreamChatRoomParams, Record<string, never>, undefined, Connections, T.ChatConnection>;
+  streamChatRoom: StreamOperationHandler<T.StreamChatRoomEvents, T.StreamChatRoomParams, Record<string, never>, undefined, Connections, T.ChatConnection>;
   /** Posts a message to a room, or tells the others in it that the caller is typing. */
   postChannelMessage: ReceiveHandler<T.PostChannelMessageParams, Record<string, never>, T.PostChannelMessageBody, Connections>;
   /** Open connections, event and byte rates, memory and event-loop delay, once a second. */
-  streamMetrics: StreamHandler<T.StreamMetricsEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
+  streamMetrics: StreamOperationHandler<T.StreamMetricsEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
   /** The last 50 matching entries, then live ones while `follow` is true. */
-  streamLogs: StreamHandler<T.StreamLogsEvents, Record<string, never>, T.StreamLogsQuery, undefined, Connections, Record<string, unknown>>;
+  streamLogs: StreamOperationHandler<T.StreamLogsEvents, Record<string, never>, T.StreamLogsQuery, undefined, Connections, Record<string, unknown>>;
 }
 
 /** An Express app serving every endpoint (and the spec at `/asyncapi.json`). */

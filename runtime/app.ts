@@ -18,10 +18,11 @@ export type SseRouter<C> = Router & { sse: SseRuntime<C> };
 
 const DEFAULT_BODY_LIMIT = '100kb';
 
-/** The user's handler of one operation; generated code types it, so only its presence is checked here. */
-function handlerFor<H>(handlers: object, operationId: string): H {
+/** The user's handler of one operation; generated code types it, so only its shape is checked here. */
+function handlerFor<H>(handlers: object, operationId: string, guardable = false): H {
   const handler: unknown = (handlers as Record<string, unknown>)[operationId];
-  if (typeof handler !== 'function') throw new TypeError(`No handler for operation "${operationId}"`);
+  const guarded = guardable && typeof handler === 'object' && handler !== null && typeof (handler as { admit?: unknown }).admit === 'function' && typeof (handler as { stream?: unknown }).stream === 'function';
+  if (typeof handler !== 'function' && !guarded) throw new TypeError(`No handler for operation "${operationId}"`);
   return handler as H;
 }
 
@@ -84,7 +85,7 @@ export function createSseRouter<C>(service: ServiceSpec, handlers: object, optio
       const steps: RequestHandler[] = [];
       if (spec.security.length > 0) steps.push(authStep(spec, options.authenticate!, service.title, metrics));
       if (spec.method === 'POST') steps.push(spec.kind === 'receive' && spec.contentType === 'text/plain' ? parseText : parseJson);
-      if (spec.kind === 'stream') steps.push(streamRoute(runtime, runtime.hubs.get(spec.operationId)!, handlerFor(handlers, spec.operationId), logger));
+      if (spec.kind === 'stream') steps.push(streamRoute(runtime, runtime.hubs.get(spec.operationId)!, handlerFor(handlers, spec.operationId, true), logger));
       else steps.push(receiveRoute(runtime, spec, handlerFor(handlers, spec.operationId)));
       route[spec.method === 'GET' ? 'get' : 'post'](...steps);
     }

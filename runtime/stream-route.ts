@@ -2,16 +2,17 @@
  * Serves one stream operation: checks the request, opens the event stream, replays what a
  * reconnecting client missed, then runs the user's handler until it returns or the client leaves.
  */
-import type { Request, RequestHandler } from 'express';
-import { openEventStream, SseConnection } from './connection.js';
+import type { Request, RequestHandler, Response } from 'express';
+import { openEventStream, SseConnection, type Params } from './connection.js';
 import { channels, publish } from './diagnostics.js';
 import { topicKey, type StreamHub } from './hub.js';
 import type { Logger } from './options.js';
 import { checkRequest, LAST_EVENT_ID_QUERY } from './request.js';
 import type { Runtime } from './runtime.js';
-import type { EventMap, EventOf, HandlerContext, StreamHandler } from './types.js';
+import type { EventMap, EventOf, GuardedStreamHandler, HandlerContext, StreamHandler } from './types.js';
 
 type AnyStreamHandler = StreamHandler<EventMap, unknown, unknown, unknown, unknown>;
+type AnyGuardedStreamHandler = GuardedStreamHandler<EventMap, unknown, unknown, unknown, unknown>;
 type StreamContext = HandlerContext<unknown, unknown, unknown, unknown>;
 
 function openingBytes(retryMs: number | undefined): Buffer {
@@ -60,19 +61,15 @@ function runHandler(handler: AnyStreamHandler, connection: SseConnection, contex
   else if (!connection.isClosedPromise(result)) result.then(completed, failed);
 }
 
-export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, handler: AnyStreamHandler, logger: Logger): RequestHandler {
+export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler: AnyStreamHandler | AnyGuardedStreamHandler, logger: Logger): RequestHandler {
   const spec = hub.spec;
   const opening = openingBytes(spec.retryMs);
-  return (req, res) => {
-    const checked = checkRequest(spec, req);
-    if (req.method === 'HEAD') {
-      openEventStream(req, res);
-      res.end();
-      return;
-    }
-    runtime.admit(hub, checked.identity);
+  const { admit, handler } = typeof userHandler === 'function' ? { admit: undefined, handler: userHandler } : { admit: userHandler.admit, handler: userHandler.stream };
+
+  function open(req: Request, res: Response, context: StreamContext): void {
+    runtime.admit(hub, context.identity);
     openEventStream(req, res);
-    const connection = new SseConnection(hub, res, checked.params, topicKey(spec.paramNames, checked.params), checked.identity, lastEventIdOf(req));
+    const connection = new SseConnection(hub, res, context.params as Params, topicKey(spec.paramNames, context.params as Params), context.identity, lastEventIdOf(req));
     const signal = { operationId: spec.operationId, connectionId: connection.id };
     publish(channels.executing, signal);
     runtime.register(hub, connection);
@@ -81,14 +78,6 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, handler: Any
     // The stream never hands the request back to Express, whose continuation on req.next holds
     // the whole router chain of this request for as long as the stream stays open.
     req.next = undefined;
-    const context: StreamContext = {
-      identity: checked.identity,
-      params: checked.params,
-      query: checked.query,
-      body: checked.body,
-      connections: runtime.connections,
-      request: req,
-    };
     const failed = (error: unknown) => {
       publish(channels.error, { ...signal, error });
       logger.error(`stream handler of ${spec.operationId} failed`, { connectionId: connection.id, error });
@@ -97,5 +86,34 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, handler: Any
     const replaying = hub.replayTo(connection);
     if (replaying) replaying.then(() => runHandler(handler, connection, context, failed), failed);
     else runHandler(handler, connection, context, failed);
+  }
+
+  return (req, res, next) => {
+    const checked = checkRequest(spec, req);
+    if (req.method === 'HEAD') {
+      openEventStream(req, res);
+      res.end();
+      return;
+    }
+    const context: StreamContext = {
+      identity: checked.identity,
+      params: checked.params,
+      query: checked.query,
+      body: checked.body,
+      connections: runtime.connections,
+      request: req,
+    };
+    if (!admit) {
+      open(req, res, context);
+      return;
+    }
+    // Errors from `admit` (an HttpProblem, say) go to the router's problem+json error handler.
+    Promise.resolve()
+      .then(() => admit(context))
+      .then(() => {
+        // The client may have left while the check ran.
+        if (!res.destroyed) open(req, res, context);
+      })
+      .catch(next);
   };
 }

@@ -216,6 +216,21 @@ export type StreamHandler<E extends EventMap, P, Q, B, C, M extends object = Con
   context: HandlerContext<P, Q, B, C>,
 ) => void | Promise<void> | AsyncIterable<EventOf<E>>;
 
+/**
+ * A stream handler with a check that runs before the stream opens. `admit` throwing an
+ * `HttpProblem` (a 404 for an unknown resource, say) answers with that problem and opens no
+ * stream; any other error is a 500.
+ */
+export interface GuardedStreamHandler<E extends EventMap, P, Q, B, C, M extends object = ConnectionMetadata> {
+  admit(context: HandlerContext<P, Q, B, C>): void | Promise<void>;
+  stream: StreamHandler<E, P, Q, B, C, M>;
+}
+
+/** A stream operation's entry in the generated `Handlers`: a plain or a guarded stream handler. */
+export type StreamOperationHandler<E extends EventMap, P, Q, B, C, M extends object = ConnectionMetadata> =
+  | StreamHandler<E, P, Q, B, C, M>
+  | GuardedStreamHandler<E, P, Q, B, C, M>;
+
 /** Result of a receive handler; default is 202 with no body. */
 export interface ReceiveResult {
   status?: number;

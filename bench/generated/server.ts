@@ -9,7 +9,7 @@ import {
   type ServiceSpec,
   type SseApp,
   type SseRouter,
-  type StreamHandler,
+  type StreamOperationHandler,
 } from '../../runtime/index.js';
 import type * as T from './types.js';
 import * as payloads from './validators.js';
@@ -48,7 +48,7 @@ export interface Connections {
 
 /** The service's handlers, one per operation. */
 export interface Handlers {
-  streamEvents: StreamHandler<T.StreamEventsEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
+  streamEvents: StreamOperationHandler<T.StreamEventsEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
 }
 
 /** An Express app serving every endpoint (and the spec at `/asyncapi.json`). */

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   createSseApp,
   diagnosticsChannels,
+  HttpProblem,
   PayloadValidationError,
   type ConnectionManager,
   type SseStream,
@@ -232,5 +233,48 @@ describe('the connection manager', () => {
     expect(manager.count()).toBe(2);
     for (const client of general) client.close();
     await waitUntil(() => manager.count() === 0);
+  });
+});
+
+describe('guarded stream handlers', () => {
+  const known = new Set(['general']);
+  const guarded = {
+    stream: {
+      admit: async ({ params }: { params: { channel: string } }) => {
+        if (!known.has(params.channel)) throw new HttpProblem(404, `No channel ${params.channel}`);
+      },
+      stream: (stream: SseStream<Tick, { channel: string }>) => {
+        stream.send('tick', { n: stream.params.channel.length });
+      },
+    },
+  };
+
+  it('answers the problem admit throws, as problem+json, without opening a stream', async () => {
+    const app = await serve(service(channelStreamEndpoint({ operationId: 'stream' })), guarded);
+    const response = await fetch(`http://127.0.0.1:${running!.port}/channels/nowhere/stream`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await response.json()).toMatchObject({ status: 404, detail: 'No channel nowhere' });
+    expect(app.sse.connections.stream!.count()).toBe(0);
+  });
+
+  it('opens the stream once admit resolves', async () => {
+    await serve(service(channelStreamEndpoint({ operationId: 'stream' })), guarded);
+    const client = await streamBody('/channels/general/stream');
+    expect(client.events()).toEqual([{ event: 'tick', data: '{"n":7}' }]);
+  });
+
+  it('turns any other error from admit into a 500 without internals', async () => {
+    await serve(service(streamEndpoint()), {
+      stream: {
+        admit: () => {
+          throw new Error('database password is hunter2');
+        },
+        stream: () => {},
+      },
+    }, { logger: quiet });
+    const response = await fetch(`http://127.0.0.1:${running!.port}/stream`);
+    expect(response.status).toBe(500);
+    expect(await response.text()).not.toContain('hunter2');
   });
 });
