@@ -51,6 +51,16 @@ function render(name: string, data: object): string {
   return template(data);
 }
 
+/** Client runtime exports the generated client passes on, so a package user can name them. */
+const CLIENT_RUNTIME_VALUES = ['HttpError'];
+const CLIENT_RUNTIME_TYPES = ['ClientOptions', 'ConnectionStatus', 'Problem', 'ReceivedEvent', 'Subscription'];
+
+/** Those of `names` the spec does not declare itself: its own types keep their names. */
+function notDeclared(names: string[], model: SseModel): string[] {
+  const declared = new Set([...model.schemas.map((s) => s.name), ...model.operations.flatMap((op) => (op.kind === 'stream' ? [op.eventsType] : []))]);
+  return names.filter((name) => !declared.has(name));
+}
+
 /** `declarations`: the body of types.ts (see types-thread.ts). */
 export async function renderAll(model: SseModel, validators: ValidatorModules, declarations: Promise<string>, options: RenderOptions): Promise<RenderResult> {
   const warnings: string[] = [];
@@ -90,6 +100,8 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, d
       clientTypesImport: imports.clientTypes,
       typesImport: '../types.js',
       operations,
+      clientValues: notDeclared(CLIENT_RUNTIME_VALUES, model).join(', '),
+      clientTypes: notDeclared(CLIENT_RUNTIME_TYPES, model).join(', '),
     })),
     out('asyncapi.json', `${JSON.stringify(model.document, null, 2)}\n`),
   ];

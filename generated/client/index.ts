@@ -4,6 +4,8 @@ import type { ClientOptions, PostOperationSpec, PostRequest, StreamOperationSpec
 import type * as T from '../types.js';
 
 export type * from '../types.js';
+export { HttpError } from '../../client/index.js';
+export type { ClientOptions, ConnectionStatus, Problem, ReceivedEvent, Subscription } from '../../client/types.js';
 
 /** Every operation as plain data for the client runtime. */
 export const operations = {

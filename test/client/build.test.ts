@@ -13,7 +13,7 @@ const tsc = path.join(repo, 'node_modules/.bin/tsc');
 
 /** A Node script that knows nothing of the repo: it only imports the built package by name. */
 const consumerScript = `
-import { createClient } from 'real-time-cookbook';
+import { createClient, HttpError } from 'real-time-cookbook';
 import { validators } from 'real-time-cookbook/validators';
 const client = createClient({ baseUrl: process.env.BASE_URL, validators });
 const prices = client.streamPrices();
@@ -25,13 +25,14 @@ for await (const event of prices) {
   if (seen.length === 2) break;
 }
 const reply = await client.createTask({ body: { label: 'build' } });
-console.log(JSON.stringify({ seen, invalid, reply, state: prices.state }));
+console.log(JSON.stringify({ seen, invalid, reply, state: prices.state, httpError: new HttpError(404).status }));
 `;
 
 /** Type-checks against the package's declarations: a wrong event key and a wrong payload must not compile. */
 const consumerTypes = `
-import { createClient, type PriceUpdate } from 'real-time-cookbook';
-const prices = createClient({ baseUrl: 'http://localhost' }).streamPrices();
+import { createClient, HttpError, type ConnectionStatus, type PriceUpdate, type StreamPricesEvents, type Subscription } from 'real-time-cookbook';
+const prices: Subscription<StreamPricesEvents> = createClient({ baseUrl: 'http://localhost' }).streamPrices();
+prices.onStatus((status: ConnectionStatus) => status.type === 'error' && status.error instanceof HttpError && status.error.status);
 prices.on('priceUpdate', (update: PriceUpdate) => update.price.toFixed());
 // @ts-expect-error: not an event of this operation
 prices.on('tock', () => {});
@@ -113,6 +114,7 @@ describe.concurrent('npm run build:client', () => {
       invalid: [{ symbol: 'BAD' }],
       reply: { taskId: 't-{"label":"build"}' },
       state: 'closed',
+      httpError: 404,
     });
 
     const typeChecks = ['tsconfig.json', 'tsconfig.node.json'].map((project) =>
