@@ -1,9 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Ajv } from 'ajv';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError, subscribe, type ClientOptions, type StreamOperationSpec } from '../../client/index.js';
 import { createSseApp, type Identity, type SecurityRequirement, type ServiceSpec, type SseApp } from '../../runtime/index.js';
+import { listen, type Running } from '../listen.js';
 import { pause } from './sse-server.js';
 import { nextStatus, recordStatuses } from './wait.js';
 
@@ -71,19 +70,16 @@ function authenticate(req: { get(name: string): string | undefined }): Identity 
   return req.get('authorization') === 'Bearer user' ? { id: 'u1' } : null;
 }
 
-let running: { app: SseApp<unknown>; server: Server } | undefined;
+let running: { app: SseApp<unknown>; server: Running } | undefined;
 afterEach(async () => {
   await running?.app.sse.close({ deadlineMs: 1000 });
-  await new Promise((resolve) => running?.server.close(resolve));
+  await running?.server.close();
 });
 
 async function start(): Promise<string> {
   const app = createSseApp<unknown>(service, handlers, { authenticate });
-  const server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  running = { app, server };
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  running = { app, server: await listen(app) };
+  return running.server.url;
 }
 
 describe('client against the runtime: refusals', () => {

@@ -3,10 +3,10 @@
  * generated into a scratch folder with mock handlers: events arrive under their code keys
  * (data-only ones included), pass the client validators, and POSTs resolve.
  */
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ReceivedEvent } from '../../client/types.js';
+import { listen } from '../listen.js';
 import { REPO_ROOT, generate, removeDir, scratchDir } from './helpers.js';
 
 type ClientModule = typeof import('../../generated/client/index.js');
@@ -27,14 +27,10 @@ beforeAll(async () => {
   const { createClient } = (await import(path.join(out, 'client/index.ts'))) as ClientModule;
   const { validators } = (await import(path.join(out, 'client/validators.js'))) as ValidatorsModule;
 
-  const server = createApp(handlers, { authenticate: () => ({ id: 'u1', scopes: ['notifications:read'] }) }).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  close = () => {
-    server.closeAllConnections();
-    return new Promise((resolve) => server.close(() => resolve()));
-  };
+  const server = await listen(createApp(handlers, { authenticate: () => ({ id: 'u1', scopes: ['notifications:read'] }) }));
+  close = server.close;
   client = createClient({
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    baseUrl: server.url,
     headers: { authorization: 'Bearer user-token' },
     validators,
   });

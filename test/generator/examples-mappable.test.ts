@@ -3,7 +3,6 @@
  * its scaffolded mock handlers, streams schema-valid events to a real SSE client and accepts
  * valid POSTs.
  */
-import type { AddressInfo } from 'node:net';
 import type { Request } from 'express';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { loadSpec } from '../../generator/load.js';
 import { buildModel, type OperationModel, type SseModel } from '../../generator/model.js';
 import type { ServiceSpec, StreamEndpointSpec } from '../../runtime/index.js';
 import { EventReader } from '../demo/sse.js';
+import { listen } from '../listen.js';
 import { generate, removeDir, scratchDir, typecheck } from './helpers.js';
 import { EXAMPLES, MAPPABLE } from './shared-examples.js';
 
@@ -57,9 +57,8 @@ describe('documents with SSE-mappable operations', () => {
       scopes: model.operations.flatMap((op) => op.security.flatMap((s) => s.scopes)),
       roles: model.operations.flatMap((op) => op.roles ?? []),
     };
-    const server = createApp(handlerMap, { authenticate: (req: Request) => (req.headers.authorization ? everyone : null) }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const server = await listen(createApp(handlerMap, { authenticate: (req: Request) => (req.headers.authorization ? everyone : null) }));
+    const base = server.url;
     const examples = new ExampleSynthesizer(model.schemas);
     try {
       for (const op of model.operations) {
@@ -92,8 +91,7 @@ describe('documents with SSE-mappable operations', () => {
         }
       }
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 });

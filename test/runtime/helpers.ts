@@ -1,11 +1,8 @@
 /** Test fixtures for the runtime: hand-built ServiceSpecs, real servers on 127.0.0.1, raw socket clients. */
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { Ajv, type AnySchema } from 'ajv';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { Express } from 'express';
 import type { ReceiveEndpointSpec, ServiceSpec, StreamEndpointSpec, Validator } from '../../runtime/index.js';
 
 const ajv = new Ajv({ coerceTypes: 'array', allErrors: true, strict: false });
@@ -58,29 +55,7 @@ export function service(...endpoints: ServiceSpec['endpoints']): ServiceSpec {
   return { title: 'Test service', version: '1.0.0', endpoints };
 }
 
-export interface Running {
-  server: Server;
-  port: number;
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Serves `app` on 127.0.0.1 with an ephemeral port. */
-export async function listen(app: Express): Promise<Running> {
-  const server = createServer(app);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  return {
-    server,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+export { listen, type Running } from '../listen.js';
 
 export function parseEvents(text: string): EventSourceMessage[] {
   const events: EventSourceMessage[] = [];
