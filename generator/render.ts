@@ -69,6 +69,15 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, d
   const imports = importPaths(options);
   const operations = model.operations.map((op) => operationView(op, validators));
   const streams = operations.filter((op) => op.stream);
+  // What the generated modules refer to, so that they import nothing else (`noUnusedLocals` users).
+  const uses = {
+    streams: streams.length > 0,
+    receives: streams.length < operations.length,
+    plainReceives: operations.some((op) => !op.stream && !op.replyTs),
+    replies: operations.some((op) => op.replyTs),
+    payloadValidators: streams.length > 0 || operations.some((op) => op.bodyValidator),
+    requestValidators: operations.some((op) => op.paramsValidator || op.queryValidator),
+  };
   const clientMap = streams.map((op) => ({
     operationId: op.operationId,
     events: op.events.map((e) => ({ key: e.key, exportName: e.validator })),
@@ -89,7 +98,7 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, d
       runtimeImport: imports.runtime,
       operations,
       streams,
-      hasReplies: operations.some((op) => op.replyTs),
+      uses,
     })),
     ...validatorFiles('validators', validators.payloads, 'Event payloads and request bodies.', imports.runtimeTypes),
     ...validatorFiles('request-validators', validators.requests, 'Path parameters and query strings (coerced from strings, defaults applied).', imports.runtimeTypes),
@@ -100,6 +109,8 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, d
       clientTypesImport: imports.clientTypes,
       typesImport: '../types.js',
       operations,
+      runtimeFunctions: [uses.receives && 'post', uses.streams && 'subscribe'].filter(Boolean).join(', '),
+      runtimeTypes: ['ClientOptions', ...(uses.receives ? ['PostOperationSpec', 'PostRequest'] : []), ...(uses.streams ? ['StreamOperationSpec', 'StreamRequest'] : [])].join(', '),
       clientValues: notDeclared(CLIENT_RUNTIME_VALUES, model).join(', '),
       clientTypes: notDeclared(CLIENT_RUNTIME_TYPES, model).join(', '),
     })),

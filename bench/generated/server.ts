@@ -5,7 +5,6 @@ import {
   createSseRouter,
   type AppOptions,
   type ConnectionManager,
-  type ReceiveHandler,
   type ServiceSpec,
   type SseApp,
   type SseRouter,
@@ -13,7 +12,6 @@ import {
 } from '../../runtime/index.js';
 import type * as T from './types.js';
 import * as payloads from './validators.js';
-import * as requests from './request-validators.js';
 
 export type * from './types.js';
 

@@ -120,6 +120,8 @@ export async function typecheck(dirs: string[]): Promise<{ ok: boolean; output: 
     config,
     JSON.stringify({
       extends: path.join(REPO_ROOT, 'tsconfig.json'),
+      // Generated code must compile under the strictest settings a user may have.
+      compilerOptions: { noUnusedLocals: true },
       include: dirs.map((d) => path.join(d, '**/*.ts')),
     }),
   );
