@@ -11,7 +11,7 @@ import type { OperationMetrics } from './metrics.js';
 import type { SlowClientPolicy } from './options.js';
 import { serializePayload } from './validation.js';
 import { frameComment, frameEvent, HEARTBEAT_FRAME } from './wire.js';
-import { appendFrame, encodeFrames, encodeShared, scheduleFlush, type Flushable, type Frames } from './outbox.js';
+import { appendFrame, encodeFrames, type Flushable, type Frames, type Outbox } from './outbox.js';
 import type { Beating } from './heartbeat.js';
 import type { ConnectionInfo, ConnectionMetadata, EventMap, Identity, SseStream, StreamEndpointSpec } from './types.js';
 
@@ -34,6 +34,8 @@ export interface EndpointRuntime {
   readonly slowClientPolicy: SlowClientPolicy;
   readonly validateOutgoing: boolean;
   readonly metrics: OperationMetrics;
+  /** Holds each connection's frames until they leave together. */
+  readonly outbox: Outbox;
   /** Called once when a connection closes, for any reason. */
   release(connection: SseConnection, reason: CloseReason): void;
   /** Called when a slow client passes its byte cap. */
@@ -86,7 +88,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   readonly expiresAt: number;
   isClosed = false;
   private ownMetadata: ConnectionMetadata | undefined;
-  /** Frames written in this tick; they leave together when it ends (see outbox). */
+  /** Frames written since the last flush; they leave together (see outbox). */
   private held: Frames | null = null;
   /** Frames waiting for `drain`; null while the socket accepts writes. */
   private queue: Buffer[] | null = null;
@@ -172,9 +174,9 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.end('closed-by-server');
   }
 
-  /** Holds a frame until the end of this tick, when everything written in it leaves in one write. */
+  /** Holds a frame until the outbox flushes, when everything held leaves in one write. */
   write(frame: Buffer): void {
-    if (this.held === null) scheduleFlush(this);
+    if (this.held === null) this.endpoint.outbox.schedule(this);
     this.held = appendFrame(this.held, frame);
   }
 
@@ -186,7 +188,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
       this.enqueue(frames);
       return;
     }
-    if (!this.put(encodeShared(frames, this.chunked))) this.awaitDrain();
+    if (!this.put(this.endpoint.outbox.encode(frames, this.chunked))) this.awaitDrain();
   }
 
   /** Hands bytes to the socket (or the response); false when it asks us to wait for `drain`. */

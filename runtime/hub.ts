@@ -8,6 +8,7 @@ import { channels, publish } from './diagnostics.js';
 import type { HeartbeatScheduler } from './heartbeat.js';
 import type { OperationMetrics } from './metrics.js';
 import type { Logger, SlowClientPolicy } from './options.js';
+import type { Outbox } from './outbox.js';
 import { HttpProblem } from './problem.js';
 import type { Replayer } from './replay.js';
 import type {
@@ -36,6 +37,7 @@ export interface HubServices {
   logger: Logger;
   broadcaster: Broadcaster;
   heartbeat: HeartbeatScheduler;
+  outbox: Outbox;
   /** Told when any connection closes (the runtime keeps the global count). */
   released(connection: SseConnection): void;
 }
@@ -59,6 +61,7 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
   readonly validateOutgoing: boolean;
   readonly heartbeatMs: number;
   readonly metrics: OperationMetrics;
+  readonly outbox: Outbox;
 
   constructor(
     readonly spec: StreamEndpointSpec,
@@ -70,6 +73,7 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
     this.validateOutgoing = settings.validateOutgoing;
     this.heartbeatMs = settings.heartbeatMs;
     this.metrics = settings.metrics;
+    this.outbox = services.outbox;
   }
 
   get operationId(): string {

@@ -46,6 +46,12 @@ export interface AppOptions {
   replayer?: Replayer;
   /** Carries broadcasts to every instance. Default: in-process. */
   broadcaster?: Broadcaster;
+  /**
+   * Longest time in ms a frame is held under sustained load so it leaves together with later
+   * ones (see docs/runtime.md, "The wire"). After a quiet spell frames leave at the end of
+   * their tick. 0 flushes at the end of every tick. Default 2.
+   */
+  coalesceMs?: number;
   /** Heartbeat interval in ms for every endpoint, overriding the spec. */
   heartbeatMs?: number;
   /** Where runtime warnings and unexpected errors go. Default `console`. */

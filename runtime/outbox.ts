@@ -1,40 +1,78 @@
 /**
- * Frames written during one tick of the event loop wait here and leave together when the tick
- * ends: a connection sent several events in one tick gets them in one write (one syscall), and
- * every connection sent the same frames (a broadcast) gets the same encoded Buffer.
+ * Where a runtime's connections hold what they are sent until it leaves in one write.
+ *
+ * Frames written during one tick of the event loop leave together when the tick ends: a
+ * connection sent several events in one tick gets them in one write (one syscall), and every
+ * connection sent the same frames (a broadcast) gets the same encoded Buffer.
+ *
+ * Under sustained load the hold stretches across ticks: when frames arrive less than
+ * `coalesceMs` after the previous flush ended, they wait until `coalesceMs` has passed since
+ * it, so the events of a busy stream leave a few at a time rather than one syscall each. A
+ * quiet stream's next event still leaves at the end of its tick, so the delay is paid only
+ * while the server is busy, and never exceeds `coalesceMs`.
  */
+import { performance } from 'node:perf_hooks';
 
 /** One frame, or several in the order they were written. */
 export type Frames = Buffer | Buffer[];
 
 export interface Flushable {
-  /** Writes what it holds; called once at the end of the tick in which it was scheduled. */
+  /** Writes what it holds; called once per scheduling. */
   flush(): void;
 }
 
-const waiting: Flushable[] = [];
-let scheduled = false;
-
-/** Flushes `item` at the end of this tick. Schedule each item at most once per tick. */
-export function scheduleFlush(item: Flushable): void {
-  waiting.push(item);
-  if (scheduled) return;
-  scheduled = true;
-  process.nextTick(flushWaiting);
+interface Encoded {
+  frames: Frames;
+  bytes: Buffer;
 }
 
-function flushWaiting(): void {
-  try {
-    // A flush may schedule more (a diagnostics subscriber that broadcasts, say); they go out in this pass.
-    for (let i = 0; i < waiting.length; i++) waiting[i]!.flush();
-  } finally {
-    waiting.length = 0;
-    scheduled = false;
-    shared.raw = shared.chunked = null;
+export class Outbox {
+  private readonly waiting: Flushable[] = [];
+  private scheduled = false;
+  private lastFlushEnded = -Infinity;
+  /** The last encoding of each kind in this flush; fan-out hands every connection the same frames. */
+  private raw: Encoded | null = null;
+  private chunked: Encoded | null = null;
+  private readonly flushWaiting = () => this.flushAll();
+
+  /** `coalesceMs` 0 flushes at the end of every tick. */
+  constructor(private readonly coalesceMs: number) {}
+
+  /** Flushes `item` with the next flush. Schedule each item at most once until it is flushed. */
+  schedule(item: Flushable): void {
+    this.waiting.push(item);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const sinceLastFlush = performance.now() - this.lastFlushEnded;
+    if (sinceLastFlush >= this.coalesceMs) process.nextTick(this.flushWaiting);
+    else setTimeout(this.flushWaiting, Math.ceil(this.coalesceMs - sinceLastFlush));
+  }
+
+  /** `encodeFrames`, reusing the previous result of this flush when the frames are the same Buffers. */
+  encode(frames: Frames, chunked: boolean): Buffer {
+    const last = chunked ? this.chunked : this.raw;
+    if (last && sameFrames(last.frames, frames)) return last.bytes;
+    const encoded = { frames, bytes: encodeFrames(frames, chunked) };
+    if (chunked) this.chunked = encoded;
+    else this.raw = encoded;
+    return encoded.bytes;
+  }
+
+  private flushAll(): void {
+    const waiting = this.waiting;
+    try {
+      // A flush may schedule more (a diagnostics subscriber that broadcasts, say); they go out in this pass.
+      for (let i = 0; i < waiting.length; i++) waiting[i]!.flush();
+    } finally {
+      waiting.length = 0;
+      this.scheduled = false;
+      this.raw = this.chunked = null;
+      this.lastFlushEnded = performance.now();
+    }
   }
 }
 
-/** Appends a frame to what a connection holds for this tick. */
+/** Appends a frame to what a connection holds. */
 export function appendFrame(held: Frames | null, frame: Buffer): Frames {
   if (held === null) return frame;
   if (Array.isArray(held)) {
@@ -56,24 +94,6 @@ export function encodeFrames(frames: Frames, chunked: boolean): Buffer {
   let length = 0;
   for (const part of parts) length += part.length;
   return Buffer.concat([Buffer.from(`${length.toString(16)}\r\n`, 'latin1'), ...parts, CRLF]);
-}
-
-interface Encoded {
-  frames: Frames;
-  bytes: Buffer;
-}
-
-/** The last encoding of each kind in this tick; fan-out hands every connection the same frames. */
-const shared: { raw: Encoded | null; chunked: Encoded | null } = { raw: null, chunked: null };
-
-/** `encodeFrames`, reusing the previous result when the frames are the same Buffers. */
-export function encodeShared(frames: Frames, chunked: boolean): Buffer {
-  const kind = chunked ? 'chunked' : 'raw';
-  const last = shared[kind];
-  if (last && sameFrames(last.frames, frames)) return last.bytes;
-  const bytes = encodeFrames(frames, chunked);
-  shared[kind] = { frames, bytes };
-  return bytes;
 }
 
 function sameFrames(a: Frames, b: Frames): boolean {

@@ -8,6 +8,7 @@ import { HeartbeatScheduler } from './heartbeat.js';
 import { retryAfterSeconds, StreamHub } from './hub.js';
 import { NO_METRICS, type RuntimeMetrics } from './metrics.js';
 import type { AppOptions } from './options.js';
+import { Outbox } from './outbox.js';
 import { HttpProblem } from './problem.js';
 import { MemoryReplayer } from './replay.js';
 import type { CloseOptions, Identity, ServiceSpec, SseRuntime } from './types.js';
@@ -16,6 +17,8 @@ import { frameEvent } from './wire.js';
 const DEFAULT_HEARTBEAT_MS = 15_000;
 const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 const DEFAULT_CLOSE_DEADLINE_MS = 5_000;
+/** Long enough to gather a busy stream's events into one write, too short for a reader to notice. */
+const DEFAULT_COALESCE_MS = 2;
 /** Reconnection delay suggested to clients at shutdown, unless the endpoint sets its own retry. */
 const SHUTDOWN_RETRY_MS = 1_000;
 
@@ -35,11 +38,13 @@ export class Runtime<C> implements SseRuntime<C> {
     assertPositive('heartbeatMs', options.heartbeatMs);
     assertPositive('maxBufferedBytes', options.maxBufferedBytes);
     assertPositive('maxConnections', options.maxConnections);
+    assertNonNegative('coalesceMs', options.coalesceMs);
     const services = {
       replayer: options.replayer ?? new MemoryReplayer(),
       logger: options.logger ?? console,
       broadcaster: options.broadcaster ?? new MemoryBroadcaster(),
       heartbeat: this.heartbeat,
+      outbox: new Outbox(options.coalesceMs ?? DEFAULT_COALESCE_MS),
       released: () => this.openStreams--,
     };
     const connections: Record<string, StreamHub> = {};
@@ -103,6 +108,10 @@ export class Runtime<C> implements SseRuntime<C> {
 
 function assertPositive(name: string, value: number | undefined): void {
   if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new TypeError(`Option ${name} must be a positive number, got ${value}`);
+}
+
+function assertNonNegative(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new TypeError(`Option ${name} must be zero or a positive number, got ${value}`);
 }
 
 const shutdownFrames = new Map<number, Buffer>();

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSseApp, WireFormatError, type SseStream } from '../../runtime/index.js';
 import { listen, RawClient, service, streamEndpoint, type Running } from './helpers.js';
@@ -66,6 +67,10 @@ async function body(scenario: string): Promise<string> {
 
 const OPENING = ': ok\nretry: 2500\n\n';
 
+/** One HTTP/1.1 chunk: each flush of a chunked stream is one. */
+const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+const tick = (n: number) => `event: tick\ndata: {"n":${n}}\n\n`;
+
 describe('event-stream framing on the wire', () => {
   it('opens with a comment and the retry field, then writes id, event and data lines', async () => {
     expect(await body('json')).toBe(`${OPENING}id: 7\nevent: tick\ndata: {"n":1,"text":"a\\nb"}\n\n`);
@@ -97,7 +102,6 @@ describe('event-stream framing on the wire', () => {
     const request = (scenario: string) => `GET /stream?case=${scenario} HTTP/1.1\r\nHost: x\r\n\r\n`;
     const client = await RawClient.open(running.port, request('json'));
     await client.waitFor((c) => c.body.endsWith('0\r\n\r\n'), 2000, 'the first stream to end');
-    const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
     // The opening and the handler's first event are written in the same tick, so they leave as one chunk.
     expect(client.body).toBe(chunk(OPENING + 'id: 7\nevent: tick\ndata: {"n":1,"text":"a\\nb"}\n\n') + '0\r\n\r\n');
     const drainListeners = serverSockets[0]!.listenerCount('drain');
@@ -113,8 +117,6 @@ describe('event-stream framing on the wire', () => {
   it('sends the events of one tick in one HTTP/1.1 chunk and those of the next tick in the next', async () => {
     const client = await RawClient.open(running.port, 'GET /stream?case=twoTicks HTTP/1.1\r\nHost: x\r\n\r\n');
     await client.waitFor((c) => c.body.endsWith('0\r\n\r\n'), 2000, 'the stream to end');
-    const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
-    const tick = (n: number) => `event: tick\ndata: {"n":${n}}\n\n`;
     expect(client.body).toBe(chunk(OPENING + tick(1) + tick(2) + tick(3)) + chunk(tick(4)) + '0\r\n\r\n');
     client.close();
   });
@@ -130,5 +132,47 @@ describe('event-stream framing on the wire', () => {
       { event: 'note', id: undefined, data: 'x\n\nevent: x\ndata: y' },
       { event: 'tick', id: undefined, data: '"x\\n\\nevent: x\\ndata: y"' },
     ]);
+  });
+});
+
+describe('writes under sustained load', () => {
+  /** Two events a turn apart, a quiet spell, then two more a turn apart. */
+  async function busyThenQuiet(stream: SseStream<Events>): Promise<void> {
+    stream.send('tick', { n: 1 });
+    await nextTurn();
+    stream.send('tick', { n: 2 });
+    await nextTurn();
+    stream.send('tick', { n: 3 });
+    await sleep(400);
+    stream.send('tick', { n: 4 });
+    await nextTurn();
+    stream.send('tick', { n: 5 });
+  }
+
+  async function chunkedBody(coalesceMs: number): Promise<string> {
+    const app = createSseApp(spec, { stream: busyThenQuiet }, { coalesceMs });
+    const server = await listen(app);
+    try {
+      const client = await RawClient.open(server.port, 'GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+      await client.waitFor((c) => c.body.endsWith('0\r\n\r\n'), 5000, 'the stream to end');
+      client.close();
+      return client.body;
+    } finally {
+      await server.close();
+    }
+  }
+
+  it('gathers events written soon after a flush into one write, and sends the first after a quiet spell at once', async () => {
+    // 2 and 3 follow the first flush within coalesceMs, so they wait and leave together; 4 follows
+    // a quiet spell and leaves alone at the end of its turn, before 5 is written.
+    expect(await chunkedBody(100)).toBe(chunk(OPENING + tick(1)) + chunk(tick(2) + tick(3)) + chunk(tick(4)) + chunk(tick(5)) + '0\r\n\r\n');
+  });
+
+  it('writes every turn separately with coalesceMs 0', async () => {
+    expect(await chunkedBody(0)).toBe([OPENING + tick(1), tick(2), tick(3), tick(4), tick(5)].map(chunk).join('') + '0\r\n\r\n');
+  });
+
+  it('refuses a negative coalesceMs when the app is created', () => {
+    expect(() => createSseApp(spec, { stream: busyThenQuiet }, { coalesceMs: -1 })).toThrow('Option coalesceMs must be zero or a positive number, got -1');
   });
 });
