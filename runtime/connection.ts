@@ -11,7 +11,7 @@ import type { OperationMetrics } from './metrics.js';
 import type { SlowClientPolicy } from './options.js';
 import { serializePayload } from './validation.js';
 import { frameComment, frameEvent, HEARTBEAT_FRAME } from './wire.js';
-import { appendFrame, encodeFrames, type Flushable, type Frames, type Outbox } from './outbox.js';
+import { appendFrame, encodeFrames, FULL_WRITE_BYTES, type Flushable, type Frames, type Outbox } from './outbox.js';
 import type { Beating } from './heartbeat.js';
 import type { ConnectionInfo, ConnectionMetadata, EventMap, Identity, SseStream, StreamEndpointSpec } from './types.js';
 
@@ -90,6 +90,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   private ownMetadata: ConnectionMetadata | undefined;
   /** Frames written since the last flush; they leave together (see outbox). */
   private held: Frames | null = null;
+  private heldBytes = 0;
   /** Frames waiting for `drain`; null while the socket accepts writes. */
   private queue: Buffer[] | null = null;
   private queuedBytes = 0;
@@ -178,11 +179,14 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   write(frame: Buffer): void {
     if (this.held === null) this.endpoint.outbox.schedule(this);
     this.held = appendFrame(this.held, frame);
+    this.heldBytes += frame.length;
+    if (this.heldBytes >= FULL_WRITE_BYTES) this.endpoint.outbox.hurry();
   }
 
   flush(): void {
     const frames = this.held;
     this.held = null;
+    this.heldBytes = 0;
     if (frames === null || this.isClosed) return;
     if (this.queue) {
       this.enqueue(frames);

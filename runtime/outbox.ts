@@ -9,12 +9,17 @@
  * `coalesceMs` after the previous flush ended, they wait until `coalesceMs` has passed since
  * it, so the events of a busy stream leave a few at a time rather than one syscall each. A
  * quiet stream's next event still leaves at the end of its tick, so the delay is paid only
- * while the server is busy, and never exceeds `coalesceMs`.
+ * while the server is busy, and never exceeds `coalesceMs`. Once a connection holds
+ * `FULL_WRITE_BYTES`, waiting saves nothing more (a write that large costs about the same per
+ * byte as a larger one), so the flush comes at the end of the tick.
  */
 import { performance } from 'node:perf_hooks';
 
 /** One frame, or several in the order they were written. */
 export type Frames = Buffer | Buffer[];
+
+/** Held bytes past which a connection's frames leave at the end of the tick, load or not. */
+export const FULL_WRITE_BYTES = 16 * 1024;
 
 export interface Flushable {
   /** Writes what it holds; called once per scheduling. */
@@ -29,6 +34,8 @@ interface Encoded {
 export class Outbox {
   private readonly waiting: Flushable[] = [];
   private scheduled = false;
+  /** Set while the next flush waits for the coalescing deadline. */
+  private deadline: NodeJS.Timeout | undefined;
   private lastFlushEnded = -Infinity;
   /** The last encoding of each kind in this flush; fan-out hands every connection the same frames. */
   private raw: Encoded | null = null;
@@ -45,7 +52,15 @@ export class Outbox {
     this.scheduled = true;
     const sinceLastFlush = performance.now() - this.lastFlushEnded;
     if (sinceLastFlush >= this.coalesceMs) process.nextTick(this.flushWaiting);
-    else setTimeout(this.flushWaiting, Math.ceil(this.coalesceMs - sinceLastFlush));
+    else this.deadline = setTimeout(this.flushWaiting, Math.ceil(this.coalesceMs - sinceLastFlush));
+  }
+
+  /** Brings a flush waiting for its deadline forward to the end of this tick (see `FULL_WRITE_BYTES`). */
+  hurry(): void {
+    if (this.deadline === undefined) return;
+    clearTimeout(this.deadline);
+    this.deadline = undefined;
+    process.nextTick(this.flushWaiting);
   }
 
   /** `encodeFrames`, reusing the previous result of this flush when the frames are the same Buffers. */
@@ -60,6 +75,7 @@ export class Outbox {
 
   private flushAll(): void {
     const waiting = this.waiting;
+    this.deadline = undefined;
     try {
       // A flush may schedule more (a diagnostics subscriber that broadcasts, say); they go out in this pass.
       for (let i = 0; i < waiting.length; i++) waiting[i]!.flush();

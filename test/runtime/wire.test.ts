@@ -149,8 +149,21 @@ describe('writes under sustained load', () => {
     stream.send('tick', { n: 5 });
   }
 
-  async function chunkedBody(coalesceMs: number): Promise<string> {
-    const app = createSseApp(spec, { stream: busyThenQuiet }, { coalesceMs });
+  /** Two large events a turn apart, together past the size at which waiting saves nothing, then a small one. */
+  async function busyAndLarge(stream: SseStream<Events>): Promise<void> {
+    stream.send('tick', { n: 1 });
+    await nextTurn();
+    stream.send('note', LARGE);
+    await nextTurn();
+    stream.send('note', LARGE);
+    await nextTurn();
+    stream.send('tick', { n: 4 });
+  }
+  const LARGE = 'x'.repeat(10_000);
+  const note = `event: note\ndata: ${LARGE}\n\n`;
+
+  async function chunkedBody(coalesceMs: number, scenario: Scenario = busyThenQuiet): Promise<string> {
+    const app = createSseApp(spec, { stream: scenario }, { coalesceMs });
     const server = await listen(app);
     try {
       const client = await RawClient.open(server.port, 'GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -166,6 +179,11 @@ describe('writes under sustained load', () => {
     // 2 and 3 follow the first flush within coalesceMs, so they wait and leave together; 4 follows
     // a quiet spell and leaves alone at the end of its turn, before 5 is written.
     expect(await chunkedBody(100)).toBe(chunk(OPENING + tick(1)) + chunk(tick(2) + tick(3)) + chunk(tick(4)) + chunk(tick(5)) + '0\r\n\r\n');
+  });
+
+  it("does not hold a connection's frames past 16 KiB", async () => {
+    // Without the size limit, both notes and event 4 would wait for the deadline and leave with the stream's end.
+    expect(await chunkedBody(100, busyAndLarge)).toBe(chunk(OPENING + tick(1)) + chunk(note + note) + chunk(tick(4)) + '0\r\n\r\n');
   });
 
   it('writes every turn separately with coalesceMs 0', async () => {
