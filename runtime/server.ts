@@ -28,14 +28,22 @@ export function appServerOptions(app: Express): AppServerOptions {
 function install(app: Express): AppServerOptions {
   // Subclasses, whose instances V8 sizes and shares hidden classes for as it does for Node's own.
   class AppRequest extends IncomingMessage {}
-  Object.setPrototypeOf(AppRequest.prototype, app.request);
-  app.request = AppRequest.prototype as Express['request'];
+  app.request = takeOver(AppRequest.prototype, app.request);
   class AppResponse extends ServerResponse {}
-  Object.setPrototypeOf(AppResponse.prototype, app.response);
-  app.response = AppResponse.prototype as Express['response'];
+  app.response = takeOver(AppResponse.prototype, app.response);
   const options: AppServerOptions = { IncomingMessage: AppRequest, ServerResponse: AppResponse as typeof ServerResponse };
   installed.set(app, options);
   return options;
+}
+
+/**
+ * Makes `prototype` stand in for `replaced`: the same own properties (`app`, anything added)
+ * and the same prototype, so Express re-parenting it when the app is mounted works as before.
+ */
+function takeOver<T extends object>(prototype: object, replaced: T): T {
+  Object.defineProperties(prototype, Object.getOwnPropertyDescriptors(replaced));
+  Object.setPrototypeOf(prototype, Object.getPrototypeOf(replaced));
+  return prototype as T;
 }
 
 type ListenArgs = Parameters<Server['listen']>;

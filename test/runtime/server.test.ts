@@ -86,6 +86,19 @@ describe('appServerOptions', () => {
     expect(stream.events()).toEqual([{ event: 'tick', data: '{"n":2}', id: undefined }]);
   });
 
+  it('keeps req.app the mounted app itself when that app is mounted in another one', async () => {
+    const inner = express();
+    inner.get('/which', (req, res) => void res.json({ inner: req.app === inner }));
+    const options = appServerOptions(inner);
+    const outer = express();
+    outer.use('/inner', inner);
+    const port = await listening(createServer(options, outer).listen(0, '127.0.0.1'));
+
+    const which = await RawClient.get(port, '/inner/which');
+    await which.waitForEnd();
+    expect(JSON.parse(which.body)).toEqual({ inner: true });
+  });
+
   it('returns the same classes for the same app', () => {
     const app = express();
     expect(appServerOptions(app)).toBe(appServerOptions(app));
