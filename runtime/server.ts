@@ -18,8 +18,8 @@ const installed = new WeakMap<Express, AppServerOptions>();
 /**
  * The `IncomingMessage` and `ServerResponse` classes for a server of `app`, for
  * `http.createServer(appServerOptions(app), app)` or `https.createServer({ ...tls, ...appServerOptions(app) }, app)`.
- * The first call makes their prototypes the app's request and response prototypes; each
- * inherits everything the previous ones offered, so middleware sees no difference.
+ * The first call puts their prototypes in place of the app's request and response prototypes,
+ * with the same properties and parent, so middleware sees no difference.
  */
 export function appServerOptions(app: Express): AppServerOptions {
   return installed.get(app) ?? install(app);
