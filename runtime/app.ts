@@ -10,6 +10,7 @@ import { methodNotAllowed, notFound, problemErrorHandler } from './problem.js';
 import { receiveRoute } from './receive-route.js';
 import { authStep } from './request.js';
 import { Runtime } from './runtime.js';
+import { listenWithAppPrototypes } from './server.js';
 import { streamRoute } from './stream-route.js';
 import type { EndpointSpec, ServiceSpec, SseRuntime } from './types.js';
 
@@ -98,12 +99,14 @@ export function createSseRouter<C>(service: ServiceSpec, handlers: object, optio
 
 /**
  * A complete app: the service's router, 404 problem+json for unknown paths and a last error
- * handler. `createSseApp(service, handlers).listen(port)` serves the API.
+ * handler. `createSseApp(service, handlers).listen(port)` serves the API, on a server whose
+ * requests share one hidden class (see `appServerOptions`).
  */
 export function createSseApp<C>(service: ServiceSpec, handlers: object, options: AppOptions = {}): SseApp<C> {
   const router = createSseRouter<C>(service, handlers, options);
   const app = express() as SseApp<C>;
   app.disable('x-powered-by');
+  app.listen = listenWithAppPrototypes(app) as Express['listen'];
   app.use(router);
   app.use(notFound);
   app.use(problemErrorHandler(options.logger ?? console));

@@ -68,6 +68,10 @@ export function openEventStream(req: Request, res: Response): void {
 
 let lastConnectionId = 0;
 
+/** The connection a response carries, so one shared `close` listener serves every response. */
+const CONNECTION = Symbol('sse.connection');
+type ConnectionResponse = Response & { [CONNECTION]?: SseConnection };
+
 /** Bytes handed to the socket per write while a backlog drains: about one socket buffer. */
 const DRAIN_BATCH_BYTES = 64 * 1024;
 
@@ -121,7 +125,13 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.flushes = typeof (res as { flush?: unknown }).flush === 'function';
     this.socket = directSocket(res);
     this.chunked = this.socket !== null && (res as { chunkedEncoding?: boolean }).chunkedEncoding === true;
-    res.on('close', () => this.finish('client-disconnected'));
+    (res as ConnectionResponse)[CONNECTION] = this;
+    res.on('close', SseConnection.responseClosed);
+  }
+
+  /** The `close` listener of every stream's response: a closure per connection would cost about 100 bytes each. */
+  private static responseClosed(this: ConnectionResponse): void {
+    this[CONNECTION]?.finish('client-disconnected');
   }
 
   get operationId(): string {

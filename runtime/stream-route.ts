@@ -78,6 +78,8 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler:
     // The stream never hands the request back to Express, whose continuation on req.next holds
     // the whole router chain of this request for as long as the stream stays open.
     req.next = undefined;
+    // parseurl's cache of the parsed URL; it parses again if anything asks later.
+    (req as { _parsedUrl?: unknown })._parsedUrl = undefined;
     const failed = (error: unknown) => {
       publish(channels.error, { ...signal, error });
       logger.error(`stream handler of ${spec.operationId} failed`, { connectionId: connection.id, error });
