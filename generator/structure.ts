@@ -9,7 +9,7 @@
  * become diagnostics) stays the parser's own, so the diagnostics are the same.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,17 +57,27 @@ function compileIntoCache(file: string, version: string, variant: Variant): Vali
     const partial = `${file}.${process.pid}.tmp`;
     writeFileSync(partial, structureValidatorCode(version, variant));
     renameSync(partial, file);
-    return require(file) as ValidateFunction;
+    return loadValidator(file);
   } catch {
     // An unwritable cache only costs speed: ajv compiles as usual.
     return null;
   }
 }
 
+/**
+ * Evaluates a cached module with this module's `require`: the cache folder may lie outside the
+ * project (`ASYNCAPI_SSE_CACHE_DIR`), where the ajv runtime it requires would not resolve.
+ */
+function loadValidator(file: string): ValidateFunction {
+  const module = { exports: {} as unknown };
+  new Function('module', 'exports', 'require', readFileSync(file, 'utf8'))(module, module.exports, require);
+  return module.exports as ValidateFunction;
+}
+
 function loadCached(file: string): ValidateFunction | null {
   if (!existsSync(file)) return null;
   try {
-    return require(file) as ValidateFunction;
+    return loadValidator(file);
   } catch {
     // A damaged cache file is compiled again.
     return null;
