@@ -4,9 +4,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SpecError, sortDiagnostics, hasErrors, type Diagnostic } from './diagnostics.js';
 import { SourceSet, type ParsedText } from './sources.js';
+import { useCachedRulesetValidator } from './ruleset-validator.js';
 import { useCachedStructureValidators } from './structure.js';
 
 useCachedStructureValidators();
+useCachedRulesetValidator();
 
 export interface LoadedSpec {
   document: AsyncAPIDocumentInterface;

@@ -37,6 +37,7 @@ class SourceFile {
   /** The file's content as plain data. */
   readonly data: unknown;
   private readonly lineStarts: number[];
+  private allKeys: KeyOccurrence[] | undefined;
 
   constructor(
     readonly absolutePath: string,
@@ -96,8 +97,13 @@ class SourceFile {
     return value;
   }
 
-  /** Every mapping key in the file, depth first, in source order. */
+  /** Every mapping key in the file, depth first, in source order (walked once). */
   keys(): KeyOccurrence[] {
+    this.allKeys ??= this.walkKeys();
+    return this.allKeys;
+  }
+
+  private walkKeys(): KeyOccurrence[] {
     const found: KeyOccurrence[] = [];
     const walk = (node: YAMLNode | null | undefined, at: JsonPath): void => {
       if (!node) return;
