@@ -18,12 +18,13 @@ const RULESET_SCHEMA_ID = '@stoplight/spectral-core/meta/ruleset.schema';
 const parserRequire = createRequire(createRequire(import.meta.url).resolve('@asyncapi/parser'));
 const spectralRequire = createRequire(parserRequire.resolve('@stoplight/spectral-core'));
 
+/** Versions of everything the compiled code depends on, as Spectral resolves them: the cache key. */
 function installedVersions(): string {
-  const ajv = (spectralRequire('ajv/package.json') as { version: string }).version;
+  const version = (pkg: string) => (spectralRequire(`${pkg}/package.json`) as { version: string }).version;
   // Spectral does not export its package.json; it lies next to the `dist` folder of its entry.
   const spectralPackage = path.resolve(path.dirname(parserRequire.resolve('@stoplight/spectral-core')), '../package.json');
   const spectral = (JSON.parse(readFileSync(spectralPackage, 'utf8')) as { version: string }).version;
-  return `ajv ${ajv}, @stoplight/spectral-core ${spectral}`;
+  return `ajv ${version('ajv')}, ajv-formats ${version('ajv-formats')}, ajv-errors ${version('ajv-errors')}, @stoplight/spectral-core ${spectral}`;
 }
 
 /**
@@ -34,17 +35,18 @@ export function useCachedRulesetValidator(): void {
   const { Ajv2020: Ajv } = spectralRequire('ajv/dist/2020') as { Ajv2020: typeof Ajv2020 };
   // Once per process, however many times this module is loaded (test runners load it per file).
   if (Ajv.prototype.compile.name === 'compileOrReuseRuleset') return;
-  const file = cacheFileOf('spectral-ruleset', installedVersions());
+  const installed = installedVersions();
+  const file = cacheFileOf('spectral-ruleset', installed);
   let cached: ValidateFunction | null | undefined;
   const compile = Ajv.prototype.compile;
   Ajv.prototype.compile = function compileOrReuseRuleset(this: Ajv2020, schema: AnySchema, meta?: boolean) {
     const id = typeof schema === 'object' ? schema.$id : undefined;
     if (id !== RULESET_SCHEMA_ID) return compile.call(this, schema, meta);
-    cached ??= loadCached(file);
+    cached ??= loadCached(file, spectralRequire);
     if (cached) return cached;
     this.opts.code.source = true;
     const validate = compile.call(this, schema, meta);
-    cached = storeInCache(file, `// Spectral's ruleset validator, compiled from ${installedVersions()}.\n${standaloneCode.default(this, validate)}\n`);
+    cached = storeInCache(file, `// Spectral's ruleset validator, compiled from ${installed}.\n${standaloneCode.default(this, validate)}\n`, spectralRequire);
     return validate;
   } as typeof compile;
 }

@@ -20,24 +20,27 @@ export function cacheFileOf(name: string, installed: string): string {
   return path.join(dir, `${name}-${key}.cjs`);
 }
 
-/** Writes standalone validator code to the cache (atomically: a reader never sees half a file) and loads it. */
-export function storeInCache(file: string, code: string): ValidateFunction | null {
+/**
+ * Writes standalone validator code to the cache (atomically: a reader never sees half a file)
+ * and loads it. `from`: the `require` that resolves the ajv runtime the code was compiled with.
+ */
+export function storeInCache(file: string, code: string, from: NodeRequire = require): ValidateFunction | null {
   try {
     mkdirSync(path.dirname(file), { recursive: true });
     const partial = `${file}.${process.pid}.tmp`;
     writeFileSync(partial, code);
     renameSync(partial, file);
-    return loadValidator(file);
+    return loadValidator(file, from);
   } catch {
     // An unwritable cache only costs speed: ajv compiles as usual.
     return null;
   }
 }
 
-export function loadCached(file: string): ValidateFunction | null {
+export function loadCached(file: string, from: NodeRequire = require): ValidateFunction | null {
   if (!existsSync(file)) return null;
   try {
-    return loadValidator(file);
+    return loadValidator(file, from);
   } catch {
     // A damaged cache file is compiled again.
     return null;
@@ -45,11 +48,11 @@ export function loadCached(file: string): ValidateFunction | null {
 }
 
 /**
- * Evaluates a cached module with this module's `require`: the cache folder may lie outside the
- * project (`ASYNCAPI_SSE_CACHE_DIR`), where the ajv runtime it requires would not resolve.
+ * Evaluates a cached module with a `require` of the installed packages: the cache folder may lie
+ * outside the project (`ASYNCAPI_SSE_CACHE_DIR`), where the ajv runtime it requires would not resolve.
  */
-function loadValidator(file: string): ValidateFunction {
+function loadValidator(file: string, from: NodeRequire): ValidateFunction {
   const module = { exports: {} as unknown };
-  new Function('module', 'exports', 'require', readFileSync(file, 'utf8'))(module, module.exports, require);
+  new Function('module', 'exports', 'require', readFileSync(file, 'utf8'))(module, module.exports, from);
   return module.exports as ValidateFunction;
 }
