@@ -1,12 +1,14 @@
 /** Stage 1: read and validate the spec with @asyncapi/parser; turn its diagnostics into ours. */
-import { Parser, fromFile, DiagnosticSeverity, type AsyncAPIDocumentInterface, type Diagnostic as ParserDiagnostic } from '@asyncapi/parser';
+import { Parser, fromFile, DiagnosticSeverity, type AsyncAPIDocumentInterface, type Diagnostic as ParserDiagnostic, type ParseOutput } from '@asyncapi/parser';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SpecError, sortDiagnostics, hasErrors, type Diagnostic } from './diagnostics.js';
-import { SourceSet } from './sources.js';
+import { SourceSet, type ParsedText } from './sources.js';
+import { useCachedRulesetValidator } from './ruleset-validator.js';
 import { useCachedStructureValidators } from './structure.js';
 
 useCachedStructureValidators();
+useCachedRulesetValidator();
 
 export interface LoadedSpec {
   document: AsyncAPIDocumentInterface;
@@ -20,9 +22,9 @@ export async function loadSpec(specPath: string): Promise<LoadedSpec> {
   if (!existsSync(specPath)) {
     throw new SpecError([{ file: specPath, line: 1, col: 1, severity: 'error', message: 'spec file not found', code: 'spec-not-found' }]);
   }
-  const sources = new SourceSet(specPath);
   // A fresh parser each time: its resolver caches referenced files, and --watch must see edits.
-  const { document, diagnostics } = await fromFile(new Parser(), path.resolve(specPath)).parse();
+  const { document, diagnostics, extras } = await fromFile(new Parser(), path.resolve(specPath)).parse();
+  const sources = new SourceSet(specPath, extras && parsedRoot(extras.document));
   const mapped = sortDiagnostics(
     diagnostics
       .filter((d) => d.severity <= DiagnosticSeverity.Information)
@@ -30,6 +32,13 @@ export async function loadSpec(specPath: string): Promise<LoadedSpec> {
   );
   if (!document || hasErrors(mapped)) throw new SpecError(mapped);
   return { document, sources, diagnostics: mapped };
+}
+
+/** The root file's text and YAML tree as the parser's linter holds them (fields it does not declare public). */
+function parsedRoot(document: NonNullable<ParseOutput['extras']>['document']): ParsedText | undefined {
+  const { input, parserResult } = document as unknown as { input?: unknown; parserResult?: Partial<ParsedText> };
+  if (typeof input !== 'string' || !parserResult || !('ast' in parserResult)) return undefined;
+  return { text: input, ast: parserResult.ast, data: parserResult.data };
 }
 
 function toDiagnostic(d: ParserDiagnostic, sources: SourceSet): Diagnostic {

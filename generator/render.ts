@@ -90,7 +90,6 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, d
   ];
 
   const files: RenderedFile[] = [
-    out('types.ts', render('types.ts', { specFile, declarations: await declarations, streams })),
     out('server.ts', render('server.ts', {
       specFile,
       title: model.title,
@@ -130,6 +129,8 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, d
     });
   });
   files.push({ target: 'handlers', path: 'index.ts', content: render('handlers-index.ts', { operations, serverImport: imports.serverFromHandlers }) });
+  // Last: everything else is rendered while the worker is still printing the declarations.
+  files.unshift(out('types.ts', render('types.ts', { specFile, declarations: await declarations, streams })));
   return { files, warnings };
 }
 

@@ -2,25 +2,21 @@
  * The parser checks every document against the AsyncAPI JSON Schema of its version, and ajv
  * compiling that schema (twice: as written and with `$ref`s resolved) takes most of a run.
  * The first run compiles each of those validators once more as standalone code, with the same
- * ajv and the options the parser's linter uses, and keeps it in a cache folder
- * (`node_modules/.cache/asyncapi-sse`, or `ASYNCAPI_SSE_CACHE_DIR`), keyed by the installed
- * versions of ajv, the parser and the AsyncAPI schemas. Later runs hand ajv that code instead
+ * ajv and the options the parser's linter uses, and keeps it in the validator cache
+ * (validator-cache.ts), keyed by the installed versions of ajv, the parser and the AsyncAPI
+ * schemas. Later runs hand ajv that code instead
  * of compiling the same schema object again. Everything else (which rules run, how errors
  * become diagnostics) stays the parser's own, so the diagnostics are the same.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import standaloneCode from 'ajv/dist/standalone/index.js';
+import { cacheFileOf, loadCached, storeInCache } from './validator-cache.js';
 
 /** AsyncAPI versions whose structure validators are cached; others compile every run. */
 const VERSIONS = ['3.0.0', '3.1.0'] as const;
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const parserRequire = createRequire(require.resolve('@asyncapi/parser'));
 
@@ -43,36 +39,6 @@ function dependencyVersions(): string {
 }
 
 type Variant = 'resolved' | 'unresolved';
-
-function cacheFileOf(version: string, variant: Variant, installed: string): string {
-  const dir = process.env.ASYNCAPI_SSE_CACHE_DIR ?? path.resolve(HERE, '../node_modules/.cache/asyncapi-sse');
-  const key = createHash('sha256').update(installed).digest('hex').slice(0, 16);
-  return path.join(dir, `structure-${version}-${variant}-${key}.cjs`);
-}
-
-/** Writes the standalone validator to the cache (atomically: a reader never sees half a file) and loads it. */
-function compileIntoCache(file: string, version: string, variant: Variant): ValidateFunction | null {
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, structureValidatorCode(version, variant));
-    renameSync(partial, file);
-    return require(file) as ValidateFunction;
-  } catch {
-    // An unwritable cache only costs speed: ajv compiles as usual.
-    return null;
-  }
-}
-
-function loadCached(file: string): ValidateFunction | null {
-  if (!existsSync(file)) return null;
-  try {
-    return require(file) as ValidateFunction;
-  } catch {
-    // A damaged cache file is compiled again.
-    return null;
-  }
-}
 
 /**
  * Standalone CommonJS code exporting `validate` for one structure schema. One ajv instance per
@@ -110,8 +76,8 @@ export function useCachedStructureValidators(): void {
     if (!match || !(VERSIONS as readonly string[]).includes(match[1]!)) return undefined;
     const [, version, variant] = match as unknown as [string, string, Variant];
     if (getSchema(new Set([formatOf(version)]), variant === 'resolved') !== schema) return undefined;
-    const file = cacheFileOf(version, variant, installed);
-    if (!loaded.has(file)) loaded.set(file, loadCached(file) ?? compileIntoCache(file, version, variant));
+    const file = cacheFileOf(`structure-${version}-${variant}`, installed);
+    if (!loaded.has(file)) loaded.set(file, loadCached(file) ?? storeInCache(file, structureValidatorCode(version, variant)));
     return loaded.get(file) ?? undefined;
   };
   const compile = Ajv.prototype.compile;

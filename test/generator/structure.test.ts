@@ -4,7 +4,7 @@
  * diagnostics for a broken spec, and the valid demo spec passes both.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -43,6 +43,14 @@ async function checkSpec(spec: string, cacheDir: string): Promise<{ code: number
   }
 }
 
+/** Each cached validator with the time it was last written. */
+function cacheFiles(cacheDir: string): Array<[string, number]> {
+  return readdirSync(cacheDir)
+    .filter((f) => f.endsWith('.cjs'))
+    .sort()
+    .map((f) => [f, statSync(path.join(cacheDir, f)).mtimeMs]);
+}
+
 describe('cached AsyncAPI structure validators', () => {
   it('report the same diagnostics with an empty cache and a filled one', async () => {
     const cacheDir = path.join(scratch, 'cache');
@@ -50,9 +58,12 @@ describe('cached AsyncAPI structure validators', () => {
     writeFileSync(spec, BROKEN_STRUCTURE);
 
     const cold = await checkSpec(spec, cacheDir);
-    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.cjs')).length).toBeGreaterThan(0);
+    const filled = cacheFiles(cacheDir);
+    expect(filled.length).toBeGreaterThan(0);
     const warm = await checkSpec(spec, cacheDir);
 
+    // The filled cache (outside the project, where the ajv runtime does not resolve) is used, not rewritten.
+    expect(cacheFiles(cacheDir)).toEqual(filled);
     expect(cold.code).toBe(1);
     expect(cold.stderr).toMatch(/broken\.yaml:14:\d+ error .*action/);
     expect(warm).toEqual(cold);
