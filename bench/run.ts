@@ -12,6 +12,7 @@ import { buildResults, caption } from './report/results.js';
 import { chart } from './report/svg.js';
 import { updateReadme } from './report/readme.js';
 import { goalsTable, mediansTable } from './report/table.js';
+import { timeGenerator } from './generator-timing.js';
 import { runOnce, SERVERS, type RunResult, type ServerName } from './run-once.js';
 import { makePlan } from './scenarios.js';
 
@@ -26,6 +27,9 @@ const { values } = parseArgs({
     scenarios: { type: 'string' },
   },
 });
+
+/** `--scenarios generate` times `npm run generate` (it runs in every unfiltered run too). */
+const GENERATE_SCENARIO = 'generate';
 
 const mode = values.quick ? 'quick' : 'full';
 const burst = Number(values.burst);
@@ -49,14 +53,17 @@ for (const server of SERVERS.filter((name) => requested.includes(name))) {
 }
 
 const plan = makePlan(mode, burst);
-if (values.scenarios) {
-  const wanted = values.scenarios.split(',').map((name) => name.trim());
-  plan.cases = plan.cases.filter((item) => wanted.includes(item.scenario));
-  if (plan.cases.length === 0) throw new Error(`no scenario matches "${values.scenarios}"`);
-}
+const wanted = values.scenarios?.split(',').map((name) => name.trim());
+if (wanted) plan.cases = plan.cases.filter((item) => wanted.includes(item.scenario));
+const timesGenerator = !wanted || wanted.includes(GENERATE_SCENARIO);
+if (plan.cases.length === 0 && !timesGenerator) throw new Error(`no scenario matches "${values.scenarios}"`);
 const total = plan.cases.length * plan.repetitions * servers.length;
 const started = Date.now();
 const runs: RunResult[] = [];
+// First, while no server runs: generation is timed by the wall clock, which other load stretches.
+const generator = timesGenerator ? timeGenerator(plan.repetitions) : [];
+for (const timing of generator) console.log(`generate ${timing.name}: ${timing.medianSec.toFixed(2)} s (runs: ${timing.runsSec.map((t) => t.toFixed(2)).join(', ')})`);
+
 // Each repetition sweeps every case, so a change in the machine's load lands on all cases and
 // servers alike instead of on whichever case happened to run then.
 for (let repetition = 1; repetition <= plan.repetitions; repetition++) {
@@ -70,7 +77,7 @@ for (let repetition = 1; repetition <= plan.repetitions; repetition++) {
   }
 }
 
-const results = buildResults(plan, servers, runs, notes, Math.round((Date.now() - started) / 1000));
+const results = buildResults(plan, servers, runs, generator, notes, Math.round((Date.now() - started) / 1000));
 const tables = `${mediansTable(results.medians)}\n\n${goalsTable(results.goals)}`;
 console.log(`\n${tables}\n`);
 for (const note of notes) console.log(note);

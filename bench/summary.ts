@@ -1,4 +1,5 @@
 /** Medians over repetitions, ratios between servers, and the goals checked against them. */
+import type { GeneratorTiming } from './generator-timing.js';
 import { caseKey, type Case, type ScenarioId } from './scenarios.js';
 import type { RunResult, ServerName } from './run-once.js';
 import { median } from './stats.js';
@@ -134,4 +135,17 @@ export function evaluateGoals(cases: Case[], rows: MedianRow[]): Goal[] {
     }
   }
   return goals;
+}
+
+/** Cold generation of each spec within its time. */
+export function generatorGoals(timings: GeneratorTiming[]): Goal[] {
+  return timings.map((timing) => ({
+    goal: 'cold npm run generate',
+    key: timing.name,
+    metric: 's wall time',
+    measured: timing.medianSec,
+    limit: timing.goalSec,
+    comparison: '<=',
+    pass: timing.medianSec <= timing.goalSec,
+  }));
 }

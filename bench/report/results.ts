@@ -1,8 +1,9 @@
 /** The machine-readable results document written to `bench/results/latest.json`. */
 import os from 'node:os';
+import type { GeneratorTiming } from '../generator-timing.js';
 import type { RunResult, ServerName } from '../run-once.js';
 import type { Plan } from '../scenarios.js';
-import { evaluateGoals, medianRows, type Goal, type MedianRow } from '../summary.js';
+import { evaluateGoals, generatorGoals, medianRows, type Goal, type MedianRow } from '../summary.js';
 
 export interface BenchResults {
   generatedAt: string;
@@ -18,10 +19,19 @@ export interface BenchResults {
   notes: string[];
   runs: RunResult[];
   medians: MedianRow[];
+  /** Cold `npm run generate` wall times; empty when `--scenarios` left them out. */
+  generator: GeneratorTiming[];
   goals: Goal[];
 }
 
-export function buildResults(plan: Plan, servers: ServerName[], runs: RunResult[], notes: string[], elapsedSec: number): BenchResults {
+export function buildResults(
+  plan: Plan,
+  servers: ServerName[],
+  runs: RunResult[],
+  generator: GeneratorTiming[],
+  notes: string[],
+  elapsedSec: number,
+): BenchResults {
   const medians = medianRows(plan.cases, runs);
   const cpus = os.cpus();
   return {
@@ -37,7 +47,8 @@ export function buildResults(plan: Plan, servers: ServerName[], runs: RunResult[
     notes,
     runs,
     medians,
-    goals: evaluateGoals(plan.cases, medians),
+    generator,
+    goals: [...evaluateGoals(plan.cases, medians), ...generatorGoals(generator)],
   };
 }
 

@@ -58,7 +58,11 @@ describe('benchmark harness at tiny scale', () => {
 
   it('writes medians, ratios and goals into the results document', () => {
     const plan: Plan = { mode: 'quick', repetitions: 1, burst: 1, cases: [tiny] };
-    const results = JSON.parse(JSON.stringify(buildResults(plan, ['better-sse', 'naive'], runs, [], 1)));
+    const generator = [
+      { name: 'demo spec', runsSec: [1.2], medianSec: 1.2, goalSec: 1.5, loadAverage: 0.5 },
+      { name: 'synthetic', runsSec: [3.4], medianSec: 3.4, goalSec: 3, loadAverage: 0.5 },
+    ];
+    const results = JSON.parse(JSON.stringify(buildResults(plan, ['better-sse', 'naive'], runs, generator, [], 1)));
     expect(results).toMatchObject({ mode: 'quick', node: process.version, settings: { burst: 1 } });
     expect(results.cpus).toBeGreaterThan(0);
     expect(results.runs).toHaveLength(2);
@@ -66,7 +70,14 @@ describe('benchmark harness at tiny scale', () => {
     expect(betterSse.vsNaive.serverCpuPerEventUs).toBeCloseTo(
       runs[1]!.serverCpu.perEventUs / runs[0]!.serverCpu.perEventUs,
     );
-    expect(results.goals.map((goal: { pass: unknown }) => goal.pass)).toEqual([null, null, null]);
+    expect(results.goals.map((goal: { key: string; pass: unknown }) => [goal.key, goal.pass])).toEqual([
+      [tiny.key, null],
+      [tiny.key, null],
+      [tiny.key, null],
+      ['demo spec', true],
+      ['synthetic', false],
+    ]);
+    expect(results.generator).toEqual(generator);
   });
 });
 
