@@ -9,6 +9,8 @@ const NODE_ARGS = ['--import', 'tsx', '--expose-gc'];
 export interface ChildOptions {
   /** Open file descriptors the process needs; a shell raises the soft limit when it is lower. */
   fileLimit?: number;
+  /** Arguments for the script. */
+  args?: string[];
 }
 
 interface FileLimits {
@@ -42,10 +44,11 @@ export class BenchProcess<Command, Report extends { type: string }> {
     if (files > limits.hard) {
       throw new Error(`${name} needs ${files} open files but the hard limit is ${limits.hard}: raise it (ulimit -Hn) or use fewer connections`);
     }
+    const command = [...NODE_ARGS, scriptPath, ...(options.args ?? [])];
     this.child =
       files > limits.soft
-        ? spawn('sh', ['-c', `ulimit -Sn ${files} && exec "$0" "$@"`, process.execPath, ...NODE_ARGS, scriptPath], { cwd: ROOT, stdio })
-        : spawn(process.execPath, [...NODE_ARGS, scriptPath], { cwd: ROOT, stdio });
+        ? spawn('sh', ['-c', `ulimit -Sn ${files} && exec "$0" "$@"`, process.execPath, ...command], { cwd: ROOT, stdio })
+        : spawn(process.execPath, command, { cwd: ROOT, stdio });
     this.child.on('message', (report: Report) => {
       this.inbox.push(report);
       this.wake?.();

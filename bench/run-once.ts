@@ -4,8 +4,22 @@ import { BenchProcess } from './process.js';
 import type { ScenarioId } from './scenarios.js';
 import type { ClientCommand, ClientReport, ServerCommand, ServerReport } from './protocol.js';
 
-export const SERVERS = ['asyncapi-sse', 'better-sse', 'naive'] as const;
+export const SERVERS = ['asyncapi-sse', 'asyncapi-sse-unbatched', 'better-sse', 'naive'] as const;
 export type ServerName = (typeof SERVERS)[number];
+
+/** The script serving each server, and its arguments. */
+const SERVER_SCRIPTS: Record<ServerName, { script: string; args: string[] }> = {
+  'asyncapi-sse': { script: './servers/asyncapi-sse.ts', args: [] },
+  // The same runtime writing at the end of every tick (coalesceMs 0), to show what batching under load adds.
+  'asyncapi-sse-unbatched': { script: './servers/asyncapi-sse.ts', args: ['--coalesce-ms', '0'] },
+  'better-sse': { script: './servers/better-sse.ts', args: [] },
+  naive: { script: './servers/naive.ts', args: [] },
+};
+
+/** True for the servers built from the bench spec through the generator. */
+export function isAsyncapiSse(server: ServerName): boolean {
+  return SERVER_SCRIPTS[server].script === SERVER_SCRIPTS['asyncapi-sse'].script;
+}
 
 export interface RunSpec {
   /** The case this run belongs to; runs of one case and server are summarised together. */
@@ -75,7 +89,8 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
   let server: Server | undefined;
   let client: Client | undefined;
   try {
-    server = new BenchProcess(spec.server, `./servers/${spec.server}.ts`, { fileLimit });
+    const { script, args } = SERVER_SCRIPTS[spec.server];
+    server = new BenchProcess(spec.server, script, { fileLimit, args });
     client = new BenchProcess('client', './client.ts', { fileLimit });
     const { port } = await server.next('ready', START_MS);
     const before = await server.request({ type: 'memory' }, 'memory', REPORT_MS);

@@ -2,7 +2,12 @@
 import { SERVERS, type ServerName } from '../run-once.js';
 import type { MedianRow } from '../summary.js';
 
-const COLORS: Record<ServerName, string> = { 'asyncapi-sse': '#2f6fdf', 'better-sse': '#e08a1e', naive: '#8a8a8a' };
+const COLORS: Record<ServerName, string> = {
+  'asyncapi-sse': '#2f6fdf',
+  'asyncapi-sse-unbatched': '#8fb3f0',
+  'better-sse': '#e08a1e',
+  naive: '#8a8a8a',
+};
 const PANEL_WIDTH = 900;
 const PANEL_HEIGHT = 220;
 const MARGIN = { left: 70, top: 34, bottom: 40 };
@@ -70,17 +75,17 @@ export function chart(rows: MedianRow[], caption: string): string {
     { title: 'Back-to-back broadcast: server CPU µs per delivered event (lower is better)', rows: burst, value: (row) => row.serverCpuPerEventUs, label: burstLabel },
     { title: 'One broadcast every 100 ms: p99 publish→receive latency, ms (lower is better)', rows: interval, value: (row) => row.latencyP99Ms, label: (row) => `N=${row.connections}` },
   ];
-  const height = panels.length * PANEL_HEIGHT + 50;
+  const height = panels.length * PANEL_HEIGHT + 64;
   const legend = SERVERS.map(
     (server, index) =>
-      `<rect x="${MARGIN.left + index * 140}" y="${height - 34}" width="12" height="12" fill="${COLORS[server]}"/><text x="${MARGIN.left + index * 140 + 18}" y="${height - 24}" font-size="12">${server}</text>`,
+      `<rect x="${MARGIN.left + index * 180}" y="${height - 48}" width="12" height="12" fill="${COLORS[server]}"/><text x="${MARGIN.left + index * 180 + 18}" y="${height - 38}" font-size="12">${server}</text>`,
   );
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${PANEL_WIDTH}" height="${height}" viewBox="0 0 ${PANEL_WIDTH} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     ...panels.map((spec, index) => panel(spec, index * PANEL_HEIGHT)),
     ...legend,
-    `<text x="${PANEL_WIDTH - 20}" y="${height - 24}" font-size="11" text-anchor="end" fill="#555">${escape(caption)}</text>`,
+    `<text x="${PANEL_WIDTH - 20}" y="${height - 12}" font-size="11" text-anchor="end" fill="#555">${escape(caption)}</text>`,
     '</svg>',
     '',
   ].join('\n');

@@ -1,13 +1,17 @@
 /**
  * The product: the runtime serving the code generated from `bench/bench-asyncapi.yaml`, with
- * its defaults (outgoing validation on, replay buffer from `x-sse-replay`, typed connection manager).
+ * its defaults (outgoing validation on, replay buffer from `x-sse-replay`, typed connection
+ * manager). `--coalesce-ms N` sets the runtime's `coalesceMs` option.
  */
+import { parseArgs } from 'node:util';
 import { createApp } from '../generated/server.js';
 import handlers from '../handlers/index.js';
 import { EVENT_NAME, type BenchEvent } from '../payload.js';
 import { serveBench } from './harness.js';
 
-const app = createApp(handlers);
+const { values } = parseArgs({ options: { 'coalesce-ms': { type: 'string' } } });
+const coalesceMs = values['coalesce-ms'] === undefined ? undefined : Number(values['coalesce-ms']);
+const app = createApp(handlers, { coalesceMs });
 const streams = app.sse.connections.streamEvents;
 
 function broadcast(event: BenchEvent): void {

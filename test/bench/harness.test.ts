@@ -38,9 +38,9 @@ describe('benchmark harness at tiny scale', () => {
     expect(Number.isFinite(result.memory.heapPerConnection)).toBe(true);
   });
 
-  it('asyncapi-sse, generated from the bench spec, serves the same surface', async () => {
+  it.each(['asyncapi-sse', 'asyncapi-sse-unbatched'] as const)('%s, generated from the bench spec, serves the same surface', async (server) => {
     expect(await prepareAsyncapiSse()).toBeNull();
-    const result = await run('asyncapi-sse');
+    const result = await run(server);
     expect(result.error).toBeUndefined();
     expect(result).toMatchObject({ ok: true, deliveries: 50 });
   });
