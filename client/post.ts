@@ -8,14 +8,14 @@ import type { ClientOptions, PostOperationSpec, PostRequest } from './types.js';
 export async function post(
   operation: PostOperationSpec,
   options: ClientOptions,
-  request: PostRequest<unknown, unknown, unknown> = {},
+  request: PostRequest<unknown, unknown, unknown, unknown> = {},
 ): Promise<unknown> {
   const { body } = request;
   const response = await (options.fetch ?? globalThis.fetch)(
     buildUrl(options.baseUrl, operation.path, request.params, request.query),
     {
       method: operation.method,
-      headers: { accept: 'application/json', 'content-type': operation.contentType, ...(await resolveHeaders(options)) },
+      headers: { accept: 'application/json', 'content-type': operation.contentType, ...(await resolveHeaders(options)), ...headerValues(request.headers) },
       body: body === undefined ? undefined : operation.contentType === 'text/plain' ? String(body) : JSON.stringify(body),
       credentials: options.credentials,
       signal: request.signal,
@@ -23,4 +23,12 @@ export async function post(
   );
   if (!response.ok) throw new HttpError(response.status, await readProblem(response));
   return readBody(response);
+}
+
+/** Typed header values (a declared integer, say) as the strings HTTP carries; undefined ones left out. */
+function headerValues(headers: unknown): Record<string, string> {
+  if (typeof headers !== 'object' || headers === null) return {};
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) values[name] = String(value);
+  return values;
 }

@@ -79,10 +79,12 @@ export interface StreamRequest<P, Q, B> {
   signal?: AbortSignal;
 }
 
-export interface PostRequest<P, Q, B> {
+export interface PostRequest<P, Q, B, H = Record<string, string>> {
   params?: P;
   query?: Q;
   body?: B;
+  /** Request headers of this call (the message's `headers`); they win over `ClientOptions.headers`. */
+  headers?: H;
   signal?: AbortSignal;
 }
 

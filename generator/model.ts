@@ -78,6 +78,8 @@ export interface ReceiveOperation extends OperationBase {
   kind: 'receive';
   method: 'POST';
   contentType: ContentType;
+  /** Type of the request headers the messages declare (names lower-cased), when they all declare some. */
+  headersType?: string;
   /** Type of the reply body, when the operation declares a `reply`. */
   replyType?: string;
 }
@@ -351,6 +353,7 @@ class ModelBuilder {
       method: 'POST',
       contentType: [...contentTypes][0] ?? 'application/json',
       bodyType: types.length > 0 ? this.registry.define(`${base.typePrefix}Body`, bodySchema) : undefined,
+      headersType: this.headersType(messages, base.typePrefix),
       replyType:
         replyTypes.length > 0
           ? this.registry.define(`${base.typePrefix}Reply`, replyTypes.length === 1 ? definitionRef(replyTypes[0]!) : { oneOf: replyTypes.map(definitionRef) })
@@ -376,6 +379,18 @@ class ModelBuilder {
     };
   }
 
+  /**
+   * The request headers a receive operation requires: each message's `headers` schema with its
+   * property names lower-cased (as Node delivers them). A message without headers requires none,
+   * so then no header is checked; messages declaring different headers are alternatives.
+   */
+  private headersType(messages: MessageInterface[], typePrefix: string): string | undefined {
+    const schemas = messages.map((message) => message.headers()?.json());
+    if (schemas.length === 0 || !schemas.every(isObject)) return undefined;
+    const distinct = [...new Set(schemas)].map(lowerCaseHeaderNames);
+    return this.registry.define(`${typePrefix}Headers`, distinct.length === 1 ? distinct[0]! : { anyOf: distinct });
+  }
+
   /** The payload's type name: its own name when it is a named schema, else the message's key. */
   private payloadType(message: MessageInterface): string {
     const payload = message.payload()?.json();
@@ -394,6 +409,20 @@ function contentTypeOf(message: MessageInterface): ContentType {
 }
 
 /** Channel parameters as a JSON Schema object (every path parameter is a required string). */
+/**
+ * A headers schema as it applies to Node's lower-cased header names. Other headers always
+ * travel with a request (Host, User-Agent, ...), so `additionalProperties` is dropped.
+ */
+function lowerCaseHeaderNames(schema: Record<string, unknown>): Record<string, unknown> {
+  const { additionalProperties: _, ...rest } = schema;
+  const lowered: Record<string, unknown> = { ...rest };
+  if (isObject(schema.properties)) {
+    lowered.properties = Object.fromEntries(Object.entries(schema.properties).map(([name, value]) => [name.toLowerCase(), value]));
+  }
+  if (Array.isArray(schema.required)) lowered.required = schema.required.map((name) => String(name).toLowerCase());
+  return lowered;
+}
+
 function paramsSchema(channel: ChannelInterface, names: string[]): JsonSchema {
   const declared = new Map(channel.parameters().all().map((p) => [p.id(), p.json() as Record<string, unknown>]));
   const properties = Object.fromEntries(

@@ -76,7 +76,7 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, d
     plainReceives: operations.some((op) => !op.stream && !op.replyTs),
     replies: operations.some((op) => op.replyTs),
     payloadValidators: streams.length > 0 || operations.some((op) => op.bodyValidator),
-    requestValidators: operations.some((op) => op.paramsValidator || op.queryValidator),
+    requestValidators: operations.some((op) => op.paramsValidator || op.queryValidator || op.headersValidator),
   };
   const clientMap = streams.map((op) => ({
     operationId: op.operationId,
@@ -100,7 +100,7 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, d
       uses,
     })),
     ...validatorFiles('validators', validators.payloads, 'Event payloads and request bodies.', imports.runtimeTypes),
-    ...validatorFiles('request-validators', validators.requests, 'Path parameters and query strings (coerced from strings, defaults applied).', imports.runtimeTypes),
+    ...validatorFiles('request-validators', validators.requests, 'Path parameters, query strings and request headers (coerced from strings, defaults applied).', imports.runtimeTypes),
     ...validatorFiles('client/validators', validators.client, 'Event payloads, for clients that validate what they receive.', imports.clientTypes, true),
     out('client/index.ts', render('client.ts', {
       specFile,
@@ -158,6 +158,7 @@ function operationView(op: OperationModel, validators: ValidatorModules) {
     queryTs: typeRef(op.queryType, 'Record<string, never>'),
     paramsValidator: validators.names.params.get(op.operationId),
     queryValidator: validators.names.query.get(op.operationId),
+    headersValidator: validators.names.headers.get(op.operationId),
     bodyValidator: validators.names.body.get(op.operationId),
     secured: op.security.length > 0,
     shorthand: op.name === op.operationId,
@@ -169,7 +170,8 @@ function operationView(op: OperationModel, validators: ValidatorModules) {
       events: [],
       bodyTs: typeRef(op.bodyType, 'unknown'),
       replyTs: op.replyType ? `T.${op.replyType}` : undefined,
-      requestRequired: Boolean(op.paramsType || op.bodyType),
+      headersTs: op.headersType ? `T.${op.headersType}` : undefined,
+      requestRequired: Boolean(op.paramsType || op.bodyType || op.headersType),
     };
   }
   return {

@@ -42,6 +42,7 @@ export interface ValidatorModules {
 export interface ValidatorNames {
   params: Map<string, string>;
   query: Map<string, string>;
+  headers: Map<string, string>;
   body: Map<string, string>;
   /** Keyed by `${operationId}\u0000${eventKey}`. */
   events: Map<string, string>;
@@ -74,7 +75,7 @@ function ajvDiagnostic(message: string, sources: SourceSet, severity: Diagnostic
 }
 
 function compileAll(model: SseModel, log: (message: string) => void): Omit<ValidatorModules, 'diagnostics'> {
-  const names: ValidatorNames = { params: new Map(), query: new Map(), body: new Map(), events: new Map() };
+  const names: ValidatorNames = { params: new Map(), query: new Map(), headers: new Map(), body: new Map(), events: new Map() };
   const payloadExports = new Map<string, string>();
   const requestExports = new Map<string, string>();
   const clientExports = new Map<string, string>();
@@ -88,6 +89,7 @@ function compileAll(model: SseModel, log: (message: string) => void): Omit<Valid
     if (op.paramsType) names.params.set(op.operationId, exportFor(requestExports, op.paramsType));
     if (op.queryType) names.query.set(op.operationId, exportFor(requestExports, op.queryType));
     if (op.bodyType) names.body.set(op.operationId, exportFor(payloadExports, op.bodyType));
+    if (op.kind === 'receive' && op.headersType) names.headers.set(op.operationId, exportFor(requestExports, op.headersType));
     if (op.kind !== 'stream') continue;
     for (const event of op.events) {
       names.events.set(eventKeyOf(op.operationId, event.key), exportFor(payloadExports, event.typeName));

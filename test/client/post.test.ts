@@ -25,6 +25,17 @@ describe('post()', () => {
     expect(server.requests[0]?.headers).toMatchObject({ 'content-type': 'application/json', authorization: 'Bearer fresh' });
   });
 
+  it("sends the call's own headers as strings, over the client's", async () => {
+    server = await startServer([(res) => res.writeHead(202).end()]);
+    await post(
+      sendMessage,
+      { baseUrl: server.url, headers: { 'idempotency-key': 'from-options', authorization: 'Bearer t' } },
+      { params: { channel: 'c' }, body: {}, headers: { 'idempotency-key': 'order-0001', 'x-priority': 3, 'x-unset': undefined } },
+    );
+    expect(server.requests[0]?.headers).toMatchObject({ 'idempotency-key': 'order-0001', 'x-priority': '3', authorization: 'Bearer t' });
+    expect(server.requests[0]?.headers).not.toHaveProperty('x-unset');
+  });
+
   it('resolves with the parsed JSON response body', async () => {
     server = await startServer([(res) => res.writeHead(201, { 'content-type': 'application/json' }).end('{"taskId":"t1"}')]);
     const result = await post({ ...sendMessage, path: '/tasks' }, { baseUrl: server.url }, { body: {} });
