@@ -53,7 +53,8 @@ describe('benchmark harness at tiny scale', () => {
   it('publishes on an interval and measures every delivery', async () => {
     const result = await run('naive', { scenario: 'interval', events: 3, intervalMs: 50 });
     expect(result).toMatchObject({ ok: true, deliveries: 15 });
-    expect(result.durationMs).toBeGreaterThanOrEqual(100);
+    // The third event leaves 100 ms after the first; the two processes' clocks agree to about a millisecond.
+    expect(result.durationMs).toBeGreaterThanOrEqual(95);
   });
 
   it('writes medians, ratios and goals into the results document', () => {
