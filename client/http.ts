@@ -37,9 +37,10 @@ export function buildUrl(baseUrl: string, path: string, params?: unknown, query?
   return url;
 }
 
-export async function resolveHeaders(options: ClientOptions): Promise<HeadersInit> {
+export async function resolveHeaders(options: ClientOptions): Promise<Record<string, string>> {
   const { headers } = options;
-  return typeof headers === 'function' ? await headers() : { ...headers };
+  // Lower-cased names, so a call's own headers replace these whatever their case.
+  return Object.fromEntries(new Headers(typeof headers === 'function' ? await headers() : headers));
 }
 
 /** The body as JSON when the response says so, else as text; `undefined` when empty. */

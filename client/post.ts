@@ -25,10 +25,13 @@ export async function post(
   return readBody(response);
 }
 
-/** Typed header values (a declared integer, say) as the strings HTTP carries; undefined ones left out. */
+/**
+ * Typed header values (a declared integer, say) as the strings HTTP carries, undefined ones left
+ * out, names lower-cased so they replace the options' headers of the same name.
+ */
 function headerValues(headers: unknown): Record<string, string> {
   if (typeof headers !== 'object' || headers === null) return {};
   const values: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined) values[name] = String(value);
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) values[name.toLowerCase()] = String(value);
   return values;
 }

@@ -29,8 +29,8 @@ describe('post()', () => {
     server = await startServer([(res) => res.writeHead(202).end()]);
     await post(
       sendMessage,
-      { baseUrl: server.url, headers: { 'idempotency-key': 'from-options', authorization: 'Bearer t' } },
-      { params: { channel: 'c' }, body: {}, headers: { 'idempotency-key': 'order-0001', 'x-priority': 3, 'x-unset': undefined } },
+      { baseUrl: server.url, headers: { 'Idempotency-Key': 'from-options', Authorization: 'Bearer t' } },
+      { params: { channel: 'c' }, body: {}, headers: { 'IDEMPOTENCY-KEY': 'order-0001', 'x-priority': 3, 'x-unset': undefined } },
     );
     expect(server.requests[0]?.headers).toMatchObject({ 'idempotency-key': 'order-0001', 'x-priority': '3', authorization: 'Bearer t' });
     expect(server.requests[0]?.headers).not.toHaveProperty('x-unset');
