@@ -1,4 +1,4 @@
-import type { ClientOptions, HeadersInit, Problem } from './types.js';
+import type { ClientOptions, Problem } from './types.js';
 
 /** A non-2xx answer, with the server's problem+json body when it sent one. */
 export class HttpError extends Error {
