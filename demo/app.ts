@@ -4,9 +4,9 @@
  */
 import express, { type Express, type RequestHandler } from 'express';
 import { Registry } from 'prom-client';
-import { createApp, service, type Connections } from '../generated/server.js';
+import { createRouter, service, type Connections } from '../generated/server.js';
 import { createHandlers } from '../handlers/index.js';
-import type { Replayer, SseRuntime } from '../runtime/index.js';
+import { notFound, type Replayer, type SseRuntime } from '../runtime/index.js';
 import { authenticate } from './identities.js';
 import type { LogSource } from './logs.js';
 import { createDemo, type Demo } from './services.js';
@@ -34,12 +34,13 @@ export interface DemoApp {
 export async function createDemoApp(options: DemoAppOptions = {}): Promise<DemoApp> {
   const registry = new Registry();
   const demo = createDemo({ registry, tasks: options.tasks, backgroundLogMs: options.backgroundLogMs });
-  const api = createApp(createHandlers(demo), { authenticate, metrics: { registry }, replayer: options.replayer });
+  const api = createRouter(createHandlers(demo), { authenticate, metrics: { registry }, replayer: options.replayer });
   const app = express();
   app.disable('x-powered-by');
   app.use(logRequests(demo.logs));
   app.use(await createPagesRouter(service.document as Record<string, unknown>, options.clientPackageDir));
   app.use(api);
+  app.use(notFound);
   return {
     app,
     sse: api.sse,

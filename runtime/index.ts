@@ -4,7 +4,7 @@ export { appServerOptions, type AppServerOptions } from './server.js';
 export type { AppOptions, CorsSettings, Logger, MetricsSettings, SlowClientPolicy } from './options.js';
 export { PayloadValidationError } from './validation.js';
 export { WireFormatError } from './wire.js';
-export { HttpProblem, sendProblem, type Problem, type ProblemPointer } from './problem.js';
+export { HttpProblem, notFound, sendProblem, type Problem, type ProblemPointer } from './problem.js';
 export { MemoryReplayer, type Replayer, type ReplayKey, type ReplayLimits, type ReplayableEvent, type StoredEvent } from './replay.js';
 export { MemoryBroadcaster, type Broadcaster, type BroadcastMessage, type BroadcastSubscriber } from './broadcaster.js';
 export { channels as diagnosticsChannels, type StreamSignal } from './diagnostics.js';

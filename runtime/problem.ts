@@ -88,6 +88,7 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
+/** The last handler of an app: 404 problem+json for a path nothing served (`createSseApp` ends with it). */
 export const notFound: RequestHandler = (req, res) => {
   sendProblem(res, new HttpProblem(404, `No endpoint at ${req.path}`));
 };
