@@ -414,8 +414,7 @@ function contentTypeOf(message: MessageInterface): ContentType {
  * travel with a request (Host, User-Agent, ...), so `additionalProperties` is dropped.
  */
 function lowerCaseHeaderNames(schema: Record<string, unknown>): Record<string, unknown> {
-  const { additionalProperties: _, ...rest } = schema;
-  const lowered: Record<string, unknown> = { ...rest };
+  const { additionalProperties: _, ...lowered } = schema;
   if (isObject(schema.properties)) {
     lowered.properties = Object.fromEntries(Object.entries(schema.properties).map(([name, value]) => [name.toLowerCase(), value]));
   }
