@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parse } from '@stoplight/yaml';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { toOpenApi } from '../../demo/openapi.js';
+import { EXAMPLES, describeExamples } from '../generator/shared-examples.js';
 
 type Json = Record<string, any>;
 
 function example(name: string): Json {
-  return parse(readFileSync(new URL(`../../../shared/specs/asyncapi-examples/${name}`, import.meta.url), 'utf8')) as Json;
+  return parse(readFileSync(path.join(EXAMPLES, name), 'utf8')) as Json;
 }
 
-describe('toOpenApi', () => {
+describeExamples('toOpenApi', () => {
   it('describes an HTTP streaming operation of a real AsyncAPI document as text/event-stream', () => {
     const openapi = toOpenApi(example('gitter-streaming-asyncapi.yml')) as Json;
     expect(openapi.openapi).toBe('3.1.0');

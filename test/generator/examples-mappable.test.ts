@@ -13,12 +13,12 @@ import type { ServiceSpec, StreamEndpointSpec } from '../../runtime/index.js';
 import { EventReader } from '../demo/sse.js';
 import { listen } from '../listen.js';
 import { generate, removeDir, scratchDir, typecheck } from './helpers.js';
-import { EXAMPLES, MAPPABLE } from './shared-examples.js';
+import { EXAMPLES, MAPPABLE, describeExamples } from './shared-examples.js';
 
 /** Operations whose document secures them (on the operation, or on the HTTP server). */
 const SECURED = ['sendRoomInfo', 'receiveOutgoingMessage', 'sendMessages', 'sendAuthRevoke'];
 
-describe('documents with SSE-mappable operations', () => {
+describeExamples('documents with SSE-mappable operations', () => {
   const generated = new Map<string, { out: string; handlers: string; model: SseModel }>();
   /** What generate printed per document: a body no value satisfies is noted there (oneof-asyncapi.yml has one). */
   const notes = new Map<string, string>();
