@@ -1,7 +1,7 @@
 /** The demo service: every endpoint of asyncapi.yaml, its dashboard at `/` and its docs at `/docs`. */
 import { createServer } from 'node:http';
 import { createDemoApp } from './demo/app.js';
-import { appServerOptions } from './runtime/index.js';
+import { appServerOptions } from 'asyncapi-sse/runtime';
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

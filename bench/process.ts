@@ -3,8 +3,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** Loads TypeScript without a build step; exposes gc so servers can measure settled heap. */
-const NODE_ARGS = ['--import', 'tsx', '--expose-gc'];
+/** Loads TypeScript (asyncapi-sse's too) without a build step; exposes gc so servers can measure settled heap. */
+const NODE_ARGS = ['--conditions=asyncapi-sse-source', '--import', 'tsx', '--expose-gc'];
 
 export interface ChildOptions {
   /** Open file descriptors the process needs; a shell raises the soft limit when it is lower. */

@@ -6,7 +6,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import { Registry } from 'prom-client';
 import { createRouter, service, type Connections } from '../generated/server.js';
 import { createHandlers } from '../handlers/index.js';
-import { notFound, type Replayer, type SseRuntime } from '../runtime/index.js';
+import { notFound, type Replayer, type SseRuntime } from 'asyncapi-sse/runtime';
 import { authenticate } from './identities.js';
 import type { LogSource } from './logs.js';
 import { createDemo, type Demo } from './services.js';

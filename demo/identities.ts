@@ -1,6 +1,6 @@
 /** The demo's fixed bearer tokens and who they stand for (documented in the README). */
 import type { Request } from 'express';
-import type { Identity } from '../runtime/index.js';
+import type { Identity } from 'asyncapi-sse/runtime';
 
 const DEMO_TOKENS: Readonly<Record<string, Identity>> = {
   'user-token': { id: 'u1', scopes: ['notifications:read'] },

@@ -22,6 +22,8 @@ async function bundlePage(): Promise<string> {
     format: 'esm',
     target: 'es2022',
     platform: 'browser',
+    // The dashboard runs on the client runtime's sources, like the rest of the demo.
+    conditions: ['asyncapi-sse-source'],
     minify: true,
     sourcemap: false,
     logLevel: 'silent',

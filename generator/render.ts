@@ -202,18 +202,14 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim().replace(/\*\//g, '*\\/');
 }
 
-/** Import specifiers from the generated folders to the runtime and client packages of this repo. */
+/** Package specifiers of the runtime and client (as a user's project imports them), and the handlers' path to server.ts. */
 function importPaths(options: RenderOptions) {
-  const out = path.resolve(options.outDir);
-  const relative = (from: string, to: string) => {
-    const rel = path.relative(from, to).split(path.sep).join('/');
-    return rel.startsWith('.') ? rel : `./${rel}`;
-  };
+  const serverFromHandlers = path.relative(path.resolve(options.handlersDir), path.resolve(options.outDir, 'server.js')).split(path.sep).join('/');
   return {
-    runtime: relative(out, path.join(REPO_ROOT, 'runtime/index.js')),
-    runtimeTypes: relative(out, path.join(REPO_ROOT, 'runtime/types.js')),
-    client: relative(path.join(out, 'client'), path.join(REPO_ROOT, 'client/index.js')),
-    clientTypes: relative(path.join(out, 'client'), path.join(REPO_ROOT, 'client/types.js')),
-    serverFromHandlers: relative(path.resolve(options.handlersDir), path.join(out, 'server.js')),
+    runtime: 'asyncapi-sse/runtime',
+    runtimeTypes: 'asyncapi-sse/runtime',
+    client: 'asyncapi-sse/client',
+    clientTypes: 'asyncapi-sse/client',
+    serverFromHandlers: serverFromHandlers.startsWith('.') ? serverFromHandlers : `./${serverFromHandlers}`,
   };
 }

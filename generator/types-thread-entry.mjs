@@ -1,13 +1,20 @@
 // Worker thread entry for types.ts. Plain JavaScript because a worker does not inherit the
-// TypeScript loader of the thread that starts it; this registers it, then serves requests.
+// TypeScript loader of the thread that starts it. Next to the compiled types.js (the published
+// package) it loads that; next to types.ts it registers tsx first.
 // tsx's CommonJS loader runs in this thread; its ES module loader would start a thread of its
 // own and pass every import of prettier and json-schema-to-typescript through it.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
-import { register } from 'tsx/cjs/api';
 
-register();
-const { renderTypeDeclarations } = createRequire(import.meta.url)('./types.ts');
+const compiled = new URL('./types.js', import.meta.url);
+const { renderTypeDeclarations } = existsSync(compiled) ? await import(compiled.href) : await loadSource();
+
+async function loadSource() {
+  const { register } = await import('tsx/cjs/api');
+  register();
+  return createRequire(import.meta.url)('./types.ts');
+}
 
 parentPort.on('message', async ({ id, schemas }) => {
   try {

@@ -1,6 +1,6 @@
 import type { Handlers } from '../generated/server.js';
 import type { Demo } from '../demo/services.js';
-import { HttpProblem } from '../runtime/index.js';
+import { HttpProblem } from 'asyncapi-sse/runtime';
 
 /** Starts a demo task; its progress streams from `/tasks/{taskId}/progress`. 503 while too many run. */
 export function createTask(demo: Demo): Handlers['createTask'] {

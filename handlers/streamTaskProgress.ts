@@ -1,6 +1,6 @@
 import type { Handlers } from '../generated/server.js';
 import type { Demo } from '../demo/services.js';
-import { HttpProblem } from '../runtime/index.js';
+import { HttpProblem } from 'asyncapi-sse/runtime';
 
 /**
  * An unknown task is a 404 before any stream opens; then the task's current state, then each

@@ -5,7 +5,7 @@
  * for the admin) and two tabs can talk.
  */
 import { createClient, type PriceUpdate, type TaskProgress } from '../../generated/client/index.js';
-import type { ConnectionStatus, Subscription } from '../../client/types.js';
+import type { ConnectionStatus, Subscription } from 'asyncapi-sse/client';
 
 const TOKENS: Record<string, string> = { u1: 'user-token', u2: 'user2-token', admin: 'admin-token' };
 
