@@ -1,5 +1,5 @@
 /**
- * `npm run generate [-- --spec asyncapi.yaml --out generated --handlers handlers --check --watch]`
+ * `asyncapi-sse generate [--spec asyncapi.yaml --out generated --handlers handlers --check --watch]`
  * Exit codes: 0 success; 1 spec errors, stale output (--check) or nothing to generate; 2 bad usage.
  */
 import { watch, type FSWatcher } from 'node:fs';
@@ -7,19 +7,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { SpecError, formatDiagnostic, sortDiagnostics } from './diagnostics.js';
+import { usageOf } from './commands.js';
+import { consoleOutput, type Output } from './output.js';
 import { generate, type GenerateOptions, type GenerateResult } from './pipeline.js';
 
-export interface Output {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const USAGE = `usage: generate [--spec asyncapi.yaml] [--out generated] [--handlers handlers] [--check] [--watch]`;
-
-const consoleOutput: Output = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+export type { Output } from './output.js';
 
 /** Runs the CLI; resolves to the exit code (never, with --watch, until the watcher is closed). */
 export async function runCli(argv: string[], output: Output = consoleOutput): Promise<number> {
@@ -41,7 +33,7 @@ export async function runCli(argv: string[], output: Output = consoleOutput): Pr
     if (values.check && values.watch) throw new Error('--check and --watch cannot be combined');
     options = { spec: values.spec, out: values.out, handlers: values.handlers, check: values.check, watch: values.watch };
   } catch (error) {
-    output.err(`${(error as Error).message}\n${USAGE}`);
+    output.err(`${(error as Error).message}\n${usageOf('generate')}`);
     return 2;
   }
   if (options.watch) return watchSpec(options, output);

@@ -7,15 +7,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
+/** The `node_modules` folder holding the ajv this package uses: the project's, whether run from source or installed. */
+const NODE_MODULES = path.dirname(path.dirname(require.resolve('ajv/package.json')));
 
 /** The cache file of one validator, for the given description of the installed versions. */
 export function cacheFileOf(name: string, installed: string): string {
-  const dir = process.env.ASYNCAPI_SSE_CACHE_DIR ?? path.resolve(HERE, '../node_modules/.cache/asyncapi-sse');
+  const dir = process.env.ASYNCAPI_SSE_CACHE_DIR ?? path.join(NODE_MODULES, '.cache/asyncapi-sse');
   const key = createHash('sha256').update(installed).digest('hex').slice(0, 16);
   return path.join(dir, `${name}-${key}.cjs`);
 }

@@ -107,7 +107,7 @@ describe('usage', () => {
   it('exits 2 on an unknown option', async () => {
     const run = await generate('--sepc', 'x.yaml');
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/usage: generate/);
+    expect(run.stderr).toMatch(/usage: asyncapi-sse generate/);
   });
 
   it('exits 2 when --check and --watch are combined', async () => {
