@@ -19,7 +19,7 @@ export interface DemoAppOptions {
   backgroundLogMs?: number;
   /** Where replayable events are kept (pass one to share it across restarts). */
   replayer?: Replayer;
-  /** The built client package served under `/sdk/client/`. Default `dist/client`. */
+  /** The built client package served under `/sdk/client/`. Default `client-package`. */
   clientPackageDir?: string;
 }
 

@@ -36,7 +36,7 @@ function sendText(res: Response, type: string, body: string): void {
   res.send(body);
 }
 
-const DEFAULT_CLIENT_PACKAGE_DIR = here('../dist/client');
+const DEFAULT_CLIENT_PACKAGE_DIR = here('../client-package');
 
 /**
  * Routes for the pages; `document` is the bundled AsyncAPI document the runtime serves at

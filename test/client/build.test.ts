@@ -56,7 +56,7 @@ async function writeFiles(root: string, files: Record<string, string>): Promise<
 }
 
 function buildClient(...args: string[]) {
-  return run(tsx, ['scripts/build-client.ts', ...args], { cwd: repo });
+  return run(tsx, ['generator/bin.ts', 'build-client', ...args], { cwd: repo });
 }
 
 beforeAll(async () => {
@@ -121,7 +121,7 @@ describe.concurrent('npm run build:client', () => {
       run(tsc, ['-p', project], { cwd: app }).catch((error: { stdout: string }) => error),
     );
     for (const { stdout: diagnostics } of await Promise.all(typeChecks)) expect(diagnostics).toBe('');
-  }, 90_000);
+  }, 180_000);
 
   it('refuses to bundle a Node built-in, with a message and no stack trace', async () => {
     const entry = path.join(outside, 'with-builtin');

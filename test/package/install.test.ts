@@ -1,0 +1,153 @@
+/**
+ * The package as a user gets it: `npm pack`, installed into a new project outside the repository
+ * (npm needs only its registry or cache), `asyncapi-sse init`, the project's own `npm test`, a
+ * `tsc` build served by plain node, and the client package of the project's spec in a fresh
+ * Node project. No tsx anywhere.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+/** Installs from the registry (or npm's cache) and builds: minutes on a busy machine. */
+const SLOW = 15 * 60_000;
+
+// The repository's tests load the package from source (vitest.config.ts); the user's project must not.
+const { NODE_OPTIONS: _sourceCondition, ...userEnv } = process.env;
+const env = { ...userEnv, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(command: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<Result> {
+  return promisify(execFile)(command, args, { cwd, env: { ...env, ...extraEnv }, maxBuffer: 16 * 1024 * 1024 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
+  );
+}
+
+/** Runs a step that must succeed; its output is the failure message otherwise. */
+async function step(command: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<Result> {
+  const result = await run(command, args, cwd, extraEnv);
+  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+/** Starts `node dist/server.js` on a free port; resolves once it listens. */
+async function startServer(cwd: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['dist/server.js'], { cwd, env: { ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk;
+      const listening = /Listening on (http:\S+)/.exec(output);
+      if (listening) resolve(listening[1]!.replace('localhost', '127.0.0.1'));
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+    child.once('exit', (code) => reject(new Error(`dist/server.js exited ${code}: ${output}`)));
+  });
+  return { child, url };
+}
+
+/** A script that knows only the built files: the first tick of the GET stream, through the generated client. */
+const receiveTick = `
+import { createClient } from '%CLIENT%';
+const client = createClient({ baseUrl: process.env.BASE_URL });
+for await (const event of client.streamTicks({ signal: AbortSignal.timeout(20_000) })) {
+  console.log(JSON.stringify(event));
+  break;
+}
+`;
+
+describe('the packed package in a new project', () => {
+  let scratch: string;
+  let app: string;
+  let server: { child: ChildProcess; url: string } | undefined;
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(path.join(tmpdir(), 'asyncapi-sse-package-'));
+    app = path.join(scratch, 'app');
+    await mkdir(app);
+  });
+  afterAll(async () => {
+    if (server && server.child.exitCode === null) {
+      server.child.kill();
+      await once(server.child, 'exit');
+    }
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('installs, scaffolds with init, and passes its own npm test', async () => {
+    const packed = await step('npm', ['pack', '--pack-destination', scratch], repo);
+    const tarball = path.join(scratch, packed.stdout.trim().split('\n').at(-1)!);
+    const shipped = (await step('tar', ['-tzf', tarball], scratch)).stdout.split('\n').filter(Boolean);
+    expect(shipped.filter((file) => /^package\/(test|bench|demo|generated|handlers|node_modules)\//.test(file))).toEqual([]);
+
+    await step('npm', ['init', '-y'], app);
+    await step('npm', ['install', '--prefer-offline', tarball], app);
+    await step('npx', ['asyncapi-sse', 'init'], app);
+    await step('npm', ['install', '--prefer-offline'], app);
+    const test = await step('npm', ['test'], app);
+    expect(test.stdout).toMatch(/# pass 3\b/);
+    expect(test.stdout).toMatch(/# fail 0\b/);
+    expect(existsSync(path.join(app, 'node_modules/tsx'))).toBe(false);
+  }, SLOW);
+
+  it('generates code that imports the runtime and client by package name only', async () => {
+    const generated = await filesUnder(path.join(app, 'generated'));
+    const texts = await Promise.all(generated.map(async (file) => ({ file, text: await readFile(file, 'utf8') })));
+    expect(texts.filter(({ text }) => text.includes("from 'asyncapi-sse/runtime'")).map(({ file }) => path.basename(file))).toContain('server.ts');
+    expect(texts.filter(({ text }) => text.includes("from 'asyncapi-sse/client'")).map(({ file }) => path.relative(app, file))).toContain('generated/client/index.ts');
+    const pathImports = texts.filter(({ text }) => /node_modules|['"](\.\.?\/)+(\S+\/)?(runtime|client)\/(index|types)\.js['"]/.test(text));
+    expect(pathImports.map(({ file }) => file)).toEqual([]);
+  });
+
+  it('builds with tsc and serves an event on plain node', async () => {
+    await step('npm', ['run', 'build'], app);
+    server = await startServer(app);
+    await writeFile(path.join(app, 'receive.mjs'), receiveTick.replace('%CLIENT%', './dist/generated/client/index.js'));
+    const { stdout } = await step(process.execPath, ['receive.mjs'], app, { BASE_URL: server.url });
+    expect(JSON.parse(stdout)).toMatchObject({ event: 'tick', data: { count: expect.any(Number) } });
+  }, SLOW);
+
+  it('prints usage for every command and one line for a bad flag, without a stack trace', async () => {
+    const help = await step('npx', ['asyncapi-sse', '--help'], app);
+    expect(help.stdout).toMatch(/^usage: asyncapi-sse <command>/);
+    for (const command of ['generate', 'init', 'build-client']) {
+      const usage = await step('npx', ['asyncapi-sse', command, '--help'], app);
+      expect(usage.stdout).toMatch(new RegExp(`^usage: asyncapi-sse ${command}\\b`));
+    }
+    const bad = await run('npx', ['asyncapi-sse', 'generate', '--no-such-flag'], app);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Unknown option '--no-such-flag'/), expect.stringMatching(/^usage: asyncapi-sse generate /)]);
+    const refused = await run('npx', ['asyncapi-sse', 'init'], app);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^init: refusing to overwrite asyncapi\.yaml, server\.ts, .*; nothing was written$/m);
+  }, SLOW);
+
+  it("builds the spec's client package, which a fresh Node project imports", async () => {
+    await step('npx', ['asyncapi-sse', 'build-client'], app);
+    const manifest = JSON.parse(await readFile(path.join(app, 'client-package/package.json'), 'utf8'));
+    expect(manifest.name).toBe('my-service');
+    const consumer = path.join(scratch, 'consumer');
+    await cp(path.join(app, 'client-package'), path.join(consumer, 'node_modules/my-service'), { recursive: true });
+    await writeFile(path.join(consumer, 'package.json'), '{ "type": "module", "private": true }\n');
+    await writeFile(path.join(consumer, 'receive.js'), receiveTick.replace('%CLIENT%', 'my-service'));
+    expect(server?.child.exitCode).toBe(null);
+    const { stdout } = await step(process.execPath, ['receive.js'], consumer, { BASE_URL: server!.url });
+    expect(JSON.parse(stdout)).toMatchObject({ event: 'tick', data: { count: expect.any(Number) } });
+  }, SLOW);
+});
