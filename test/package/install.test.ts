@@ -99,6 +99,9 @@ describe('the packed package in a new project', () => {
     await step('npm', ['init', '-y'], app);
     await step('npm', ['install', '--prefer-offline', tarball], app);
     await step('npx', ['asyncapi-sse', 'init'], app);
+    const manifest = JSON.parse(await readFile(path.join(app, 'package.json'), 'utf8'));
+    // The project's own package.json, extended: its name, and the tarball it installed.
+    expect(manifest).toMatchObject({ name: 'app', type: 'module', dependencies: { 'asyncapi-sse': expect.stringMatching(/^file:.*\.tgz$/) } });
     await step('npm', ['install', '--prefer-offline'], app);
     const test = await step('npm', ['test'], app);
     expect(test.stdout).toMatch(/# pass 3\b/);
