@@ -4,7 +4,7 @@ import { COMMANDS, usageOf } from './commands.js';
 import { consoleOutput } from './output.js';
 import { ownManifest } from './own-package.js';
 
-const HELP = new Set(['--help', '-h', 'help']);
+const HELP_FLAGS = new Set(['--help', '-h']);
 
 function overview(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
@@ -14,7 +14,7 @@ function overview(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || HELP.has(name)) {
+  if (name === undefined || name === 'help' || HELP_FLAGS.has(name)) {
     consoleOutput.out(overview());
     return name === undefined ? 2 : 0;
   }
@@ -27,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
     consoleOutput.err(`unknown command "${name}"\n${overview()}`);
     return 2;
   }
-  if (rest.some((arg) => HELP.has(arg))) {
+  if (rest.some((arg) => HELP_FLAGS.has(arg))) {
     consoleOutput.out(`${usageOf(name)}\n${command.summary}`);
     return 0;
   }
