@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { parse as parseYaml } from '@stoplight/yaml';
 import { build, type Metafile, type Plugin } from 'esbuild';
-import ts from 'typescript';
+import type { CompilerOptions } from 'typescript';
 import { usageOf } from './commands.js';
 import type { Output } from './output.js';
 
@@ -80,20 +80,21 @@ function assertNoServerCode(metafile: Metafile): void {
   if (offending.length > 0) throw new BuildError(`the client bundle includes server code: ${offending.join(', ')}`);
 }
 
-const declarationOptions: ts.CompilerOptions = {
-  declaration: true,
-  emitDeclarationOnly: true,
-  strict: true,
-  skipLibCheck: true,
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.NodeNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  lib: ['lib.es2023.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
-  types: [],
-};
-
-function emit(rootFile: string, options: ts.CompilerOptions): void {
-  const program = ts.createProgram([rootFile], { ...declarationOptions, ...options });
+/** Emits the declarations of `rootFile` and what it imports. The compiler loads only here: a failed bundle never waits for it. */
+async function emit(rootFile: string, options: CompilerOptions): Promise<void> {
+  const { default: ts } = await import('typescript');
+  const program = ts.createProgram([rootFile], {
+    declaration: true,
+    emitDeclarationOnly: true,
+    strict: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ['lib.es2023.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+    types: [],
+    ...options,
+  });
   const { diagnostics } = program.emit();
   const all = [...ts.getPreEmitDiagnostics(program), ...diagnostics];
   if (all.length > 0) {
@@ -105,7 +106,7 @@ function emit(rootFile: string, options: ts.CompilerOptions): void {
 /** The client runtime's declarations in `dir`: copied from the compiled package, or emitted from its sources. */
 async function clientRuntimeDeclarations(dir: string): Promise<void> {
   if (clientRuntime.endsWith('.ts')) {
-    emit(clientRuntime, { rootDir: path.dirname(clientRuntime), outDir: dir });
+    await emit(clientRuntime, { rootDir: path.dirname(clientRuntime), outDir: dir });
     return;
   }
   await mkdir(dir, { recursive: true });
@@ -122,7 +123,7 @@ async function clientRuntimeDeclarations(dir: string): Promise<void> {
 async function emitDeclarations(entryFile: string, rootDir: string, typesDir: string): Promise<void> {
   const runtimeTypes = path.join(typesDir, CLIENT_TYPES);
   await clientRuntimeDeclarations(runtimeTypes);
-  emit(entryFile, { rootDir, outDir: typesDir, paths: { [CLIENT_SPECIFIER]: [path.join(runtimeTypes, 'index.d.ts')] } });
+  await emit(entryFile, { rootDir, outDir: typesDir, paths: { [CLIENT_SPECIFIER]: [path.join(runtimeTypes, 'index.d.ts')] } });
 }
 
 /** Points the package's own declarations at its copy of the client runtime's. */
