@@ -70,15 +70,14 @@ async function readManifest(file: string, folder: string): Promise<Manifest> {
   }
 }
 
-/** Runs `init` in the current folder; resolves to the exit code. */
-export async function runInit(argv: string[], output: Output): Promise<number> {
+/** Runs `init` in `folder` (the current one for the command); resolves to the exit code. */
+export async function runInit(argv: string[], output: Output, folder = process.cwd()): Promise<number> {
   try {
     parseArgs({ args: argv, options: {}, strict: true });
   } catch (error) {
     output.err(`${(error as Error).message}\n${usageOf('init')}`);
     return 2;
   }
-  const folder = process.cwd();
   const existing = CREATED.filter((file) => existsSync(path.join(folder, file)));
   if (existing.length > 0) {
     output.err(`init: refusing to overwrite ${existing.join(', ')}; nothing was written`);
@@ -101,7 +100,8 @@ export async function runInit(argv: string[], output: Output): Promise<number> {
   for (const note of notes) output.err(`note: ${note}`);
 
   const { runCli } = await import('./cli.js');
-  const code = await runCli([], output);
+  const inFolder = (name: string) => path.join(folder, name);
+  const code = await runCli(['--spec', inFolder('asyncapi.yaml'), '--out', inFolder('generated'), '--handlers', inFolder('handlers')], output);
   if (code !== 0) return code;
   output.out('Created a service from asyncapi.yaml. Next: npm install && npm test; npm start serves it on port 3000 (PORT).');
   return 0;
