@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeBrowser, launchBrowser } from '../browser/chromium.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 /** Installs from the registry (or npm's cache) and builds: minutes on a busy machine. */
@@ -71,6 +72,19 @@ for await (const event of client.streamTicks({ signal: AbortSignal.timeout(20_00
   break;
 }
 `;
+
+/** A page that imports the client package as-is (an import map, no bundler) and shows the first tick. */
+const tickPage = `<!doctype html>
+<script type="importmap">{ "imports": { "my-service": "./index.js" } }</script>
+<pre id="tick"></pre>
+<script type="module">
+  import { createClient } from 'my-service';
+  const ticks = createClient({ baseUrl: '' }).streamTicks();
+  ticks.on('tick', (tick) => {
+    document.querySelector('#tick').textContent = JSON.stringify(tick);
+    ticks.close();
+  });
+</script>`;
 
 describe('the packed package in a new project', () => {
   let scratch: string;
@@ -153,4 +167,23 @@ describe('the packed package in a new project', () => {
     const { stdout } = await step(process.execPath, ['receive.js'], consumer, { BASE_URL: server!.url });
     expect(JSON.parse(stdout)).toMatchObject({ event: 'tick', data: { count: expect.any(Number) } });
   }, SLOW);
+
+  describeBrowser('in Chromium', () => {
+    it("the spec's client package, served as-is, receives a tick", async () => {
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage();
+        // The page and the package come from the server's own origin, so the stream needs no CORS.
+        await page.route(`${server!.url}/client-package/**`, async (route) => {
+          const file = new URL(route.request().url()).pathname.replace('/client-package/', '');
+          if (file === 'index.html') return route.fulfill({ contentType: 'text/html', body: tickPage });
+          return route.fulfill({ contentType: 'text/javascript', body: await readFile(path.join(app, 'client-package', file), 'utf8') });
+        });
+        await page.goto(`${server!.url}/client-package/index.html`);
+        await expect.poll(() => page.locator('#tick').textContent(), { timeout: 15_000 }).toMatch(/^\{"count":\d+,"at":/);
+      } finally {
+        await browser.close();
+      }
+    }, 60_000);
+  });
 });
