@@ -12,7 +12,7 @@ import type {
 import { SpecError, hasErrors, type Diagnostic } from './diagnostics.js';
 import { STREAM_ONLY, checkExtensions, extensionValueProblem, isKnownExtension, type SseExtension } from './extensions.js';
 import { identifier, isIdentifier, pascalCase } from './names.js';
-import { SchemaRegistry, definitionRef, isObject, type JsonSchema, type NamedSchema } from './schemas.js';
+import { SchemaRegistry, definitionRef, isObject, unwrapSchemaFormat, type JsonSchema, type NamedSchema } from './schemas.js';
 import type { Position, SourceSet } from './sources.js';
 import { bundleDocument } from './bundle.js';
 
@@ -385,7 +385,7 @@ class ModelBuilder {
    * so then no header is checked; messages declaring different headers are alternatives.
    */
   private headersType(messages: MessageInterface[], typePrefix: string): string | undefined {
-    const schemas = messages.map((message) => message.headers()?.json());
+    const schemas = messages.map((message) => unwrapSchemaFormat(message.headers()?.json()));
     if (schemas.length === 0 || !schemas.every(isObject)) return undefined;
     const distinct = [...new Set(schemas)].map(lowerCaseHeaderNames);
     return this.registry.define(`${typePrefix}Headers`, distinct.length === 1 ? distinct[0]! : { anyOf: distinct });

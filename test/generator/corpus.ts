@@ -68,15 +68,15 @@ function parseExpectations(slug: string, file: string): CorpusSpec {
   return spec;
 }
 
-/** A module asserting each `# type` line: the generated type and the written one are mutually assignable and not `any`. */
-export function typeAssertions(spec: CorpusSpec, typesModule: string): string {
-  if (spec.types.length === 0) return '';
+/** A module asserting each type: the generated type and the written one are mutually assignable and not `any`. */
+export function typeAssertions(types: CorpusSpec['types'], typesModule: string): string {
+  if (types.length === 0) return '';
   const lines = [
     `import type * as T from '${typesModule}';`,
     'type Assert<Holds extends true> = Holds;',
     'type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;',
     'type NotAny<A> = 0 extends 1 & A ? false : true;',
-    ...spec.types.flatMap((t, i) => [
+    ...types.flatMap((t, i) => [
       `export type Same${i} = Assert<Same<T.${t.name}, ${t.text}>>;`,
       `export type Specific${i} = Assert<NotAny<T.${t.name}>>;`,
     ]),
