@@ -43,6 +43,8 @@ export interface EventModel {
   /** Examples from the spec (the message's `examples[].payload`). */
   examples: unknown[];
   summary?: string;
+  /** Where the payload is written. */
+  location: Position;
 }
 
 interface OperationBase {
@@ -60,6 +62,8 @@ interface OperationBase {
   security: SecurityRequirementModel[];
   roles?: string[];
   summary?: string;
+  /** Where the operation is written. */
+  location: Position;
 }
 
 export interface StreamOperation extends OperationBase {
@@ -204,6 +208,7 @@ class ModelBuilder {
       security: this.security(operation, channel),
       roles: extensions['x-sse-roles'] as string[] | undefined,
       summary: operation.summary() ?? operation.description(),
+      location: this.sources.locateClosest(at),
     };
 
     if (operation.isSend()) return this.stream(operation, base, method, extensions);
@@ -390,6 +395,7 @@ class ModelBuilder {
       typeName: this.payloadType(message),
       examples: message.examples().all().filter((e) => e.hasPayload()).map((e) => e.payload()),
       summary: message.summary() ?? message.description(),
+      location: this.sources.locateWritten([...pointerPath(message.jsonPath()), 'payload']),
     };
   }
 

@@ -18,6 +18,10 @@ export interface Position {
   col: number;
 }
 
+export function formatPosition(p: Position): string {
+  return `${p.file}:${p.line}:${p.col}`;
+}
+
 /** A JSON pointer (`/operations/x/messages/0`) as path segments. */
 export function pointerPath(pointer: string): JsonPath {
   return pointer

@@ -15,7 +15,7 @@ export interface CorpusSpec {
   expect: 'ok' | 'error';
   /** `# reject <messageName>: <json>`: payloads the message's validator must reject. */
   rejects: Array<{ message: string; payload: unknown }>;
-  /** `# type <TypeName>: <ts type>`: the generated type must be exactly this (both ways assignable, not `any`). */
+  /** `# type <TypeName>: <ts type>`: the generated type must be exactly this (both ways assignable, not `any`); `T.<Name>` names another generated type. */
   types: Array<{ name: string; text: string }>;
   /** `# warn: <regex>`: each must match a stderr line. */
   warnings: RegExp[];
