@@ -5,11 +5,9 @@ import path from 'node:path';
 import { SpecError, sortDiagnostics, hasErrors, type Diagnostic } from './diagnostics.js';
 import { schemaParsers, unknownSchemaFormats } from './schema-formats.js';
 import { SourceSet, type ParsedText } from './sources.js';
-import { useCachedRulesetValidator } from './ruleset-validator.js';
-import { useCachedStructureValidators } from './structure.js';
+import { installValidatorCaches } from './validator-caches.js';
 
-useCachedStructureValidators();
-useCachedRulesetValidator();
+installValidatorCaches();
 
 export interface LoadedSpec {
   document: AsyncAPIDocumentInterface;
