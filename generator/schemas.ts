@@ -14,7 +14,7 @@ export interface NamedSchema {
 }
 
 /** Keywords whose values are data, not schemas. */
-const LITERAL_KEYWORDS = new Set(['const', 'default', 'enum', 'example', 'examples']);
+export const LITERAL_KEYWORDS = new Set(['const', 'default', 'enum', 'example', 'examples']);
 
 export function definitionRef(name: string): { $ref: string } {
   return { $ref: `#/definitions/${name}` };
