@@ -11,9 +11,10 @@ import type {
 } from '@asyncapi/parser';
 import { SpecError, hasErrors, type Diagnostic } from './diagnostics.js';
 import { STREAM_ONLY, checkExtensions, extensionValueProblem, isKnownExtension, type SseExtension } from './extensions.js';
+import { ignoredConstructs } from './ignored.js';
 import { identifier, isIdentifier, pascalCase } from './names.js';
-import { SchemaRegistry, definitionRef, isObject, type JsonSchema, type NamedSchema } from './schemas.js';
-import type { Position, SourceSet } from './sources.js';
+import { SchemaRegistry, definitionRef, isObject, unwrapSchemaFormat, type JsonSchema, type NamedSchema } from './schemas.js';
+import { pointerPath, type Position, type SourceSet } from './sources.js';
 import { bundleDocument } from './bundle.js';
 
 export type ContentType = 'application/json' | 'text/plain';
@@ -42,6 +43,8 @@ export interface EventModel {
   /** Examples from the spec (the message's `examples[].payload`). */
   examples: unknown[];
   summary?: string;
+  /** Where the payload is written. */
+  location: Position;
 }
 
 interface OperationBase {
@@ -59,6 +62,8 @@ interface OperationBase {
   security: SecurityRequirementModel[];
   roles?: string[];
   summary?: string;
+  /** Where the operation is written. */
+  location: Position;
 }
 
 export interface StreamOperation extends OperationBase {
@@ -97,14 +102,16 @@ export interface SseModel {
 }
 
 export interface ModelResult {
+  /** With errors, the model of what could be mapped (later stages still run on it, to report their problems too). */
   model: SseModel;
-  /** Warnings (skipped operations, rewritten addresses, ...). */
+  /** Errors and warnings (skipped operations, rewritten addresses, ...). */
   diagnostics: Diagnostic[];
 }
 
 /** Default replay window when `x-sse-replay` gives no `ttl`. */
 const DEFAULT_REPLAY_TTL_MS = 300_000;
-const HTTP_PROTOCOLS = new Set(['http', 'https']);
+/** Protocols served by the generated HTTP endpoints (Mercure is SSE over HTTP). */
+const HTTP_PROTOCOLS = new Set(['http', 'https', 'mercure']);
 
 export function buildModel(document: AsyncAPIDocumentInterface, sources: SourceSet): ModelResult {
   return new ModelBuilder(document, sources).build();
@@ -138,7 +145,6 @@ class ModelBuilder {
     if (operations.length === 0 && !hasErrors(this.diagnostics)) {
       this.report(['operations'], 'nothing to generate: no operation maps to an HTTP endpoint', 'nothing-to-generate');
     }
-    if (hasErrors(this.diagnostics)) throw new SpecError(this.diagnostics);
 
     const info = this.document.info();
     return {
@@ -152,6 +158,12 @@ class ModelBuilder {
       },
       diagnostics: this.diagnostics,
     };
+  }
+
+  /** Adds a diagnostic unless the same one is already there (a message shared by two operations). */
+  private reportOnce(diagnostic: Diagnostic): void {
+    const same = (d: Diagnostic) => d.file === diagnostic.file && d.line === diagnostic.line && d.col === diagnostic.col && d.message === diagnostic.message;
+    if (!this.diagnostics.some(same)) this.diagnostics.push(diagnostic);
   }
 
   private report(path: Array<string | number>, message: string, code: string, severity: 'error' | 'warning' = 'error'): void {
@@ -177,6 +189,7 @@ class ModelBuilder {
     const binding = (operation.bindings().get('http')?.value() ?? {}) as { method?: unknown; query?: unknown };
     const method = this.method(operation, binding.method, extensions);
     if (!specPath || !method) return undefined;
+    for (const warning of ignoredConstructs(operation, channel, this.sources)) this.reportOnce(warning);
 
     const name = identifier(id);
     const typePrefix = pascalCase(id);
@@ -195,6 +208,7 @@ class ModelBuilder {
       security: this.security(operation, channel),
       roles: extensions['x-sse-roles'] as string[] | undefined,
       summary: operation.summary() ?? operation.description(),
+      location: this.sources.locateClosest(at),
     };
 
     if (operation.isSend()) return this.stream(operation, base, method, extensions);
@@ -261,6 +275,11 @@ class ModelBuilder {
     const at = ['operations', idOf(operation), 'bindings', 'http', 'method'];
     const method = typeof declared === 'string' ? declared.toUpperCase() : undefined;
     if (operation.isReceive()) {
+      if (method === 'GET') {
+        const hint = 'this reads as written from the client\'s side: a stream the server sends is `action: send` in the server\'s document';
+        this.report(at, `a receive operation maps to POST, not GET; ${hint}`, 'unsupported-method');
+        return undefined;
+      }
       if (method && method !== 'POST') {
         this.report(at, `a receive operation maps to POST, not ${method}`, 'unsupported-method');
         return undefined;
@@ -340,7 +359,7 @@ class ModelBuilder {
   private receive(operation: OperationInterface, base: OperationBase): ReceiveOperation {
     const messages = operation.messages().all();
     const types = messages.map((m) => this.payloadType(m));
-    const contentTypes = new Set(messages.map((m) => contentTypeOf(m)));
+    const contentTypes = new Set(messages.map((m) => this.contentType(m)));
     if (contentTypes.size > 1) {
       this.report(['operations', idOf(operation), 'messages'], 'the messages of a receive operation must share one content type', 'mixed-content-types');
     }
@@ -372,10 +391,11 @@ class ModelBuilder {
     return {
       key: dataOnly ? message.id() : wireName,
       sseEvent: dataOnly ? null : wireName,
-      contentType: contentTypeOf(message),
+      contentType: this.contentType(message),
       typeName: this.payloadType(message),
       examples: message.examples().all().filter((e) => e.hasPayload()).map((e) => e.payload()),
       summary: message.summary() ?? message.description(),
+      location: this.sources.locateWritten([...pointerPath(message.jsonPath()), 'payload']),
     };
   }
 
@@ -385,10 +405,24 @@ class ModelBuilder {
    * so then no header is checked; messages declaring different headers are alternatives.
    */
   private headersType(messages: MessageInterface[], typePrefix: string): string | undefined {
-    const schemas = messages.map((message) => message.headers()?.json());
+    const schemas = messages.map((message) => unwrapSchemaFormat(message.headers()?.json()));
     if (schemas.length === 0 || !schemas.every(isObject)) return undefined;
     const distinct = [...new Set(schemas)].map(lowerCaseHeaderNames);
     return this.registry.define(`${typePrefix}Headers`, distinct.length === 1 ? distinct[0]! : { anyOf: distinct });
+  }
+
+  /** JSON (`application/json`, any `+json`) or text (`text/*`); other content types cannot be framed as SSE data. */
+  private contentType(message: MessageInterface): ContentType {
+    const declared = message.contentType() ?? 'application/json';
+    const essence = declared.split(';')[0]!.trim().toLowerCase();
+    if (essence.startsWith('text/')) return 'text/plain';
+    if (essence !== 'application/json' && !essence.endsWith('+json')) {
+      const own = (message.json() as { contentType?: unknown }).contentType !== undefined;
+      const at = own ? this.sources.locateWritten([...pointerPath(message.jsonPath()), 'contentType']) : this.sources.locateClosest(['defaultContentType']);
+      const why = `contentType "${declared}" of message "${message.name() ?? message.id()}" is not supported: SSE and these endpoints carry JSON or text; send binary data base64-encoded in a JSON or text payload`;
+      this.reportOnce({ ...at, severity: 'error', message: why, code: 'unsupported-content-type' });
+    }
+    return 'application/json';
   }
 
   /** The payload's type name: its own name when it is a named schema, else the message's key. */
@@ -403,10 +437,6 @@ function idOf(operation: OperationInterface): string {
   return operation.id() ?? '';
 }
 
-function contentTypeOf(message: MessageInterface): ContentType {
-  const declared = (message.contentType() ?? 'application/json').toLowerCase();
-  return declared.startsWith('text/') ? 'text/plain' : 'application/json';
-}
 
 /** Channel parameters as a JSON Schema object (every path parameter is a required string). */
 /**

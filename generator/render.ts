@@ -7,6 +7,7 @@ import { ExampleSynthesizer } from './examples.js';
 import { isIdentifier } from './names.js';
 import type { OperationModel, SseModel, StreamOperation } from './model.js';
 import { eventKeyOf, type ValidatorModule, type ValidatorModules } from './validators.js';
+import { formatPosition } from './sources.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TEMPLATES = path.join(REPO_ROOT, 'templates');
@@ -117,8 +118,8 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, d
   ];
 
   model.operations.forEach((op, i) => {
-    if (op.kind === 'receive' && op.bodyType && !validators.check(op.bodyType, examples.forType(op.bodyType))) {
-      warnings.push(`operation "${op.operationId}": no valid example body could be synthesized; check that its schema can be satisfied`);
+    if (op.kind === 'receive' && op.bodyType && !examples.validExample(op.bodyType, (value) => validators.check(op.bodyType!, value))) {
+      warnings.push(`${formatPosition(op.location)} operation "${op.operationId}": no valid example body could be synthesized; check that its schema can be satisfied`);
     }
     const view = operations[i]!;
     const stubExamples = op.kind === 'stream' ? streamExamples(op, validators, examples, warnings) : [];
@@ -134,18 +135,24 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, d
   return { files, warnings };
 }
 
-/** One example per event: the spec's first valid example, else one synthesized from the schema. */
+/**
+ * One example per event: the spec's first valid example, else one synthesized from the schema;
+ * an event with neither is left out (the stub must not send what its validator rejects).
+ */
 function streamExamples(op: StreamOperation, validators: ValidatorModules, synthesizer: ExampleSynthesizer, warnings: string[]) {
-  return op.events.map((event) => {
-    const fromSpec = event.examples.find((value) => validators.check(event.typeName, value));
+  return op.events.flatMap((event) => {
+    const valid = (value: unknown) => validators.check(event.typeName, value);
+    const fromSpec = event.examples.find(valid);
+    const where = formatPosition(event.location);
     if (event.examples.length > 0 && fromSpec === undefined) {
-      warnings.push(`operation "${op.operationId}": the examples of event "${event.key}" do not match its payload schema; the stub sends a synthesized one`);
+      warnings.push(`${where} operation "${op.operationId}": the examples of event "${event.key}" do not match its payload schema; the stub sends a synthesized one`);
     }
-    const value = fromSpec ?? synthesizer.forType(event.typeName);
-    if (fromSpec === undefined && !validators.check(event.typeName, value)) {
-      warnings.push(`operation "${op.operationId}": no valid example could be synthesized for event "${event.key}"; add one under the message's examples`);
+    const synthesized = fromSpec === undefined ? synthesizer.validExample(event.typeName, valid) : undefined;
+    if (fromSpec === undefined && !synthesized) {
+      warnings.push(`${where} operation "${op.operationId}": no valid example could be synthesized for event "${event.key}"; the stub does not send it; add one under the message's examples`);
+      return [];
     }
-    return { key: event.key, value };
+    return [{ key: event.key, value: fromSpec ?? synthesized!.value }];
   });
 }
 
