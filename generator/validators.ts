@@ -126,7 +126,10 @@ function createAjv(schemas: NamedSchema[], options: Options, log: (message: stri
 function moduleCode(ajv: Ajv, exports: Map<string, string>): ValidatorModule {
   const exportNames = [...exports.keys()].sort();
   if (exportNames.length === 0) return { code: 'export {};\n', exportNames };
-  const code = standaloneCode.default(ajv, Object.fromEntries(exportNames.map((n) => [n, exports.get(n)!]))).replace(/^"use strict";/, '');
+  // ajv exports ASCII names only; Unicode type names (`validateGröße`) are put back afterwards.
+  const asciiName = (i: number) => `validator${i}`;
+  let code = standaloneCode.default(ajv, Object.fromEntries(exportNames.map((n, i) => [asciiName(i), exports.get(n)!]))).replace(/^"use strict";/, '');
+  exportNames.forEach((name, i) => (code = code.replace(`export const ${asciiName(i)} = `, `export const ${name} = `)));
   const imports = new Map<string, string>();
   const body = code.replace(/require\("([^"]+)"\)/g, (_, specifier: string) => {
     const local = imports.get(specifier) ?? `runtime${imports.size}`;
