@@ -21,7 +21,8 @@ const DEFAULT_BODY_LIMIT = '100kb';
 
 /** The user's handler of one operation; generated code types it, so only its shape is checked here. */
 function handlerFor<H>(handlers: object, operationId: string, guardable = false): H {
-  const handler: unknown = (handlers as Record<string, unknown>)[operationId];
+  // Own properties only: `constructor` is an operationId too.
+  const handler: unknown = Object.hasOwn(handlers, operationId) ? (handlers as Record<string, unknown>)[operationId] : undefined;
   const guarded = guardable && typeof handler === 'object' && handler !== null && typeof (handler as { admit?: unknown }).admit === 'function' && typeof (handler as { stream?: unknown }).stream === 'function';
   if (typeof handler !== 'function' && !guarded) throw new TypeError(`No handler for operation "${operationId}"`);
   return handler as H;
