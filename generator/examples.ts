@@ -2,12 +2,20 @@
  * Example payloads for the scaffolded mock handlers: the spec's own examples when they are valid,
  * else a value synthesized from the schema. Deterministic, so generated stubs never churn.
  */
+import { createRequire } from 'node:module';
+import type * as randexp from 'randexp';
 import type { NamedSchema } from './schemas.js';
+
+// randexp's CommonJS `module.exports` is the class; its typings describe it as `exports.default`.
+const RandExp = createRequire(import.meta.url)('randexp') as typeof randexp.default.default;
 
 type Schema = Record<string, unknown>;
 
 /** Below this nesting depth, optional properties and array items are left out. */
 const OPTIONAL_DEPTH = 3;
+
+/** How many ways through `oneOf`/`anyOf` choices are tried before giving up on a valid example. */
+const VARIANTS = 4;
 
 const FORMAT_EXAMPLES: Record<string, string> = {
   'date-time': '2024-01-01T12:00:00Z',
@@ -37,13 +45,32 @@ const FORMAT_EXAMPLES: Record<string, string> = {
 
 export class ExampleSynthesizer {
   private readonly definitions: Map<string, unknown>;
+  /** Which option every `oneOf`/`anyOf` takes (modulo its length) in the value being built. */
+  private variant = 0;
 
   constructor(schemas: NamedSchema[]) {
     this.definitions = new Map(schemas.map((s) => [s.name, s.schema]));
   }
 
-  /** A value for the named type. `label` seeds string values so they read naturally. */
+  /** A value for the named type, taking the first option of every `oneOf`/`anyOf`. */
   forType(typeName: string): unknown {
+    return this.candidate(typeName, 0);
+  }
+
+  /**
+   * The first value for the named type that `valid` accepts, trying other options of the
+   * schema's `oneOf`/`anyOf`s in turn; undefined when none is.
+   */
+  validExample(typeName: string, valid: (value: unknown) => boolean): { value: unknown } | undefined {
+    for (let variant = 0; variant < VARIANTS; variant++) {
+      const value = this.candidate(typeName, variant);
+      if (valid(value)) return { value };
+    }
+    return undefined;
+  }
+
+  private candidate(typeName: string, variant: number): unknown {
+    this.variant = variant;
     return this.value(this.definitions.get(typeName), typeName, 0);
   }
 
@@ -57,11 +84,14 @@ export class ExampleSynthesizer {
     const suggested = [...(Array.isArray(schema.examples) ? schema.examples : []), schema.default];
     const fitting = suggested.find((value) => value !== undefined && fitsType(value, schema));
     if (fitting !== undefined) return fitting;
+    if (Array.isArray(schema.allOf)) return this.value(this.merged(schema), label, depth + 1);
     for (const key of ['oneOf', 'anyOf'] as const) {
       const options = schema[key];
-      if (Array.isArray(options) && options.length > 0) return this.value(options[0], label, depth + 1);
+      if (Array.isArray(options) && options.length > 0) {
+        const { [key]: _, ...rest } = schema;
+        return this.value(mergeSchemas(rest, this.resolve(options[this.variant % options.length] as Schema)), label, depth + 1);
+      }
     }
-    if (Array.isArray(schema.allOf)) return this.allOf(schema, label, depth);
     switch (primaryType(schema)) {
       case 'object':
         return this.object(schema, depth);
@@ -99,7 +129,7 @@ export class ExampleSynthesizer {
       // Optional properties only near the top, so recursive schemas end.
       if (depth < OPTIONAL_DEPTH || required.includes(name)) result[name] = this.value(property, name, depth + 1);
     }
-    for (const name of required) if (!(name in result)) result[name] = this.value(schema.additionalProperties ?? {}, name, depth + 1);
+    for (const name of required) if (!(name in result)) result[name] = this.value(undeclaredPropertySchema(schema, name), name, depth + 1);
     return result;
   }
 
@@ -111,13 +141,62 @@ export class ExampleSynthesizer {
     return schema.uniqueItems ? values.map((v, i) => (typeof v === 'string' ? `${v}${i || ''}` : typeof v === 'number' ? v + i : v)) : values;
   }
 
-  private allOf(schema: Schema, label: string, depth: number): unknown {
-    const parts = [{ ...schema, allOf: undefined }, ...(schema.allOf as unknown[])].map((part) =>
-      this.value(this.resolve(part as Schema), label, depth + 1),
-    );
-    const objects = parts.filter((p): p is Record<string, unknown> => typeof p === 'object' && p !== null && !Array.isArray(p));
-    if (objects.length === parts.length) return Object.assign({}, ...objects);
-    return parts.find((p) => typeof p !== 'object' || p === null) ?? parts[0];
+  /** An `allOf` and the schema's own keywords as one schema, so one value can satisfy every part. */
+  private merged(schema: Schema): Schema {
+    const { allOf, ...own } = schema;
+    return (allOf as unknown[]).reduce<Schema>((merged, part) => {
+      const resolved = this.resolve(typeof part === 'object' && part !== null ? (part as Schema) : {});
+      return mergeSchemas(merged, Array.isArray(resolved.allOf) ? this.merged(resolved) : resolved);
+    }, own);
+  }
+
+}
+
+const LOWER_BOUNDS = new Set(['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties']);
+const UPPER_BOUNDS = new Set(['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties']);
+
+/** Two schemas' keywords as one schema: properties and types combined, the tighter bound kept. */
+function mergeSchemas(a: Schema, b: Schema): Schema {
+  const merged: Schema = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const mine = merged[key];
+    if (value === undefined || mine === undefined) {
+      if (value !== undefined) merged[key] = value;
+    } else if (key === 'properties') {
+      const theirs = value as Record<string, unknown>;
+      const both = { ...(mine as Record<string, unknown>) };
+      for (const [name, property] of Object.entries(theirs)) both[name] = name in both ? { allOf: [both[name], property] } : property;
+      merged.properties = both;
+    } else if (key === 'required') {
+      merged.required = [...new Set([...(mine as string[]), ...(value as string[])])];
+    } else if (key === 'type') {
+      const types = (t: unknown) => (Array.isArray(t) ? t : [t]);
+      const common = types(mine).filter((t) => types(value).includes(t) || (t === 'integer' && types(value).includes('number')));
+      merged.type = common.length > 0 ? common : value;
+    } else if (typeof mine === 'number' && typeof value === 'number' && (LOWER_BOUNDS.has(key) || UPPER_BOUNDS.has(key))) {
+      merged[key] = LOWER_BOUNDS.has(key) ? Math.max(mine, value) : Math.min(mine, value);
+    } else if (key === 'allOf' || key === 'oneOf' || key === 'anyOf') {
+      merged.allOf = [...(Array.isArray(merged.allOf) ? merged.allOf : []), { [key]: mine }, { [key]: value }];
+      if (key !== 'allOf') delete merged[key];
+    } else {
+      merged[key] = value;
+    }
+  }
+  return merged;
+}
+
+/** The schema a required property not listed in `properties` must satisfy. */
+function undeclaredPropertySchema(schema: Schema, name: string): unknown {
+  const patterns = (schema.patternProperties ?? {}) as Record<string, unknown>;
+  const matching = Object.entries(patterns).find(([pattern]) => safeRegExp(pattern)?.test(name));
+  return matching ? matching[1] : (schema.additionalProperties ?? {});
+}
+
+function safeRegExp(pattern: string): RegExp | undefined {
+  try {
+    return new RegExp(pattern, 'u');
+  } catch {
+    return undefined;
   }
 }
 
@@ -151,11 +230,20 @@ function fitsType(value: unknown, schema: Schema): boolean {
 function stringValue(schema: Schema, label: string): string {
   const formatted = typeof schema.format === 'string' ? FORMAT_EXAMPLES[schema.format] : undefined;
   let text = formatted ?? `example ${label}`;
+  const pattern = typeof schema.pattern === 'string' ? safeRegExp(schema.pattern) : undefined;
+  if (pattern && !pattern.test(text)) text = matchingString(pattern);
   const min = typeof schema.minLength === 'number' ? schema.minLength : 0;
   const max = typeof schema.maxLength === 'number' ? schema.maxLength : Infinity;
   if (text.length < min) text = text.padEnd(min, 'x');
   if (text.length > max) text = text.slice(0, max);
   return text;
+}
+
+/** The shortest string the pattern yields, taking the first choice everywhere (deterministic). */
+function matchingString(pattern: RegExp): string {
+  const generator = new RandExp(pattern);
+  generator.randInt = (low: number) => low;
+  return generator.gen();
 }
 
 function numberValue(schema: Schema, integer: boolean): number {

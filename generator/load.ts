@@ -3,6 +3,7 @@ import { Parser, fromFile, DiagnosticSeverity, type AsyncAPIDocumentInterface, t
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SpecError, sortDiagnostics, hasErrors, type Diagnostic } from './diagnostics.js';
+import { schemaParsers, unknownSchemaFormats } from './schema-formats.js';
 import { SourceSet, type ParsedText } from './sources.js';
 import { useCachedRulesetValidator } from './ruleset-validator.js';
 import { useCachedStructureValidators } from './structure.js';
@@ -15,7 +16,12 @@ export interface LoadedSpec {
   sources: SourceSet;
   /** Warnings worth printing (errors throw). */
   diagnostics: Diagnostic[];
+  /** Advice that is no problem with the document (a newer AsyncAPI version exists). */
+  notes: string[];
 }
+
+/** The linter's advice to move to the newest AsyncAPI version: a note, not a warning. */
+const LATEST_VERSION_RULE = 'asyncapi-latest-version';
 
 /** Parses the spec; throws SpecError listing every problem when it has errors. */
 export async function loadSpec(specPath: string): Promise<LoadedSpec> {
@@ -23,15 +29,19 @@ export async function loadSpec(specPath: string): Promise<LoadedSpec> {
     throw new SpecError([{ file: specPath, line: 1, col: 1, severity: 'error', message: 'spec file not found', code: 'spec-not-found' }]);
   }
   // A fresh parser each time: its resolver caches referenced files, and --watch must see edits.
-  const { document, diagnostics, extras } = await fromFile(new Parser(), path.resolve(specPath)).parse();
+  const parser = new Parser({ schemaParsers: schemaParsers() });
+  const { document, diagnostics, extras } = await fromFile(parser, path.resolve(specPath)).parse();
   const sources = new SourceSet(specPath, extras && parsedRoot(extras.document));
-  const mapped = sortDiagnostics(
-    diagnostics
-      .filter((d) => d.severity <= DiagnosticSeverity.Information)
+  const mapped = sortDiagnostics([
+    ...diagnostics
+      .filter((d) => d.severity <= DiagnosticSeverity.Information && d.code !== LATEST_VERSION_RULE)
       .map((d) => toDiagnostic(d, sources)),
-  );
+    ...unknownSchemaFormats(sources, parser.parserRegistry),
+  ]);
   if (!document || hasErrors(mapped)) throw new SpecError(mapped);
-  return { document, sources, diagnostics: mapped };
+  const newer = /"(\d+\.\d+\.\d+)"/.exec(diagnostics.find((d) => d.code === LATEST_VERSION_RULE)?.message ?? '')?.[1];
+  const notes = newer ? [`AsyncAPI ${newer} is available; this document uses ${document.version()}`] : [];
+  return { document, sources, diagnostics: mapped, notes };
 }
 
 /** The root file's text and YAML tree as the parser's linter holds them (fields it does not declare public). */

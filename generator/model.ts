@@ -11,9 +11,10 @@ import type {
 } from '@asyncapi/parser';
 import { SpecError, hasErrors, type Diagnostic } from './diagnostics.js';
 import { STREAM_ONLY, checkExtensions, extensionValueProblem, isKnownExtension, type SseExtension } from './extensions.js';
+import { ignoredConstructs } from './ignored.js';
 import { collisions, isIdentifier, operationName, pascalCase } from './names.js';
-import { SchemaRegistry, definitionRef, isObject, type JsonSchema, type NamedSchema } from './schemas.js';
-import type { Position, SourceSet } from './sources.js';
+import { SchemaRegistry, definitionRef, isObject, unwrapSchemaFormat, type JsonSchema, type NamedSchema } from './schemas.js';
+import { formatPosition, pointerPath, type Position, type SourceSet } from './sources.js';
 import { bundleDocument } from './bundle.js';
 import { resolveSkippedRefs } from './skipped-refs.js';
 
@@ -43,6 +44,8 @@ export interface EventModel {
   /** Examples from the spec (the message's `examples[].payload`). */
   examples: unknown[];
   summary?: string;
+  /** Where the payload is written. */
+  location: Position;
 }
 
 interface OperationBase {
@@ -60,6 +63,8 @@ interface OperationBase {
   security: SecurityRequirementModel[];
   roles?: string[];
   summary?: string;
+  /** Where the operation is written. */
+  location: Position;
 }
 
 export interface StreamOperation extends OperationBase {
@@ -105,7 +110,8 @@ export interface ModelResult {
 
 /** Default replay window when `x-sse-replay` gives no `ttl`. */
 const DEFAULT_REPLAY_TTL_MS = 300_000;
-const HTTP_PROTOCOLS = new Set(['http', 'https']);
+/** Protocols served by the generated HTTP endpoints (Mercure is SSE over HTTP). */
+const HTTP_PROTOCOLS = new Set(['http', 'https', 'mercure']);
 
 export function buildModel(document: AsyncAPIDocumentInterface, sources: SourceSet): ModelResult {
   return new ModelBuilder(document, sources).build();
@@ -162,6 +168,12 @@ class ModelBuilder {
     };
   }
 
+  /** Adds a diagnostic unless the same one is already there (a message shared by two operations). */
+  private reportOnce(diagnostic: Diagnostic): void {
+    const same = (d: Diagnostic) => d.file === diagnostic.file && d.line === diagnostic.line && d.col === diagnostic.col && d.message === diagnostic.message;
+    if (!this.diagnostics.some(same)) this.diagnostics.push(diagnostic);
+  }
+
   private report(path: Array<string | number>, message: string, code: string, severity: 'error' | 'warning' = 'error'): void {
     const at: Position = this.sources.locateClosest(path);
     this.diagnostics.push({ ...at, severity, message, code });
@@ -173,9 +185,8 @@ class ModelBuilder {
     for (const [first, second, name] of collisions(items, generatedName)) {
       clashing.add(first).add(second);
       const [a, b] = [this.sources.locateClosest(first.at), this.sources.locateClosest(second.at)];
-      const where = (p: Position) => `${p.file}:${p.line}:${p.col}`;
       const message = (self: T, other: T, otherAt: Position) =>
-        `${what} "${self.key}" and "${other.key}" (at ${where(otherAt)}) both map to the generated name "${name}"; rename one`;
+        `${what} "${self.key}" and "${other.key}" (at ${formatPosition(otherAt)}) both map to the generated name "${name}"; rename one`;
       this.diagnostics.push({ ...a, severity: 'error', message: message(first, second, b), code: 'name-collision' });
       this.diagnostics.push({ ...b, severity: 'error', message: message(second, first, a), code: 'name-collision' });
     }
@@ -200,6 +211,7 @@ class ModelBuilder {
     const binding = (operation.bindings().get('http')?.value() ?? {}) as { method?: unknown; query?: unknown };
     const method = this.method(operation, binding.method, extensions);
     if (!specPath || !method) return undefined;
+    for (const warning of ignoredConstructs(operation, channel, this.sources)) this.reportOnce(warning);
 
     const name = operationName(id);
     const typePrefix = pascalCase(id);
@@ -218,6 +230,7 @@ class ModelBuilder {
       security: this.security(operation, channel),
       roles: extensions['x-sse-roles'] as string[] | undefined,
       summary: operation.summary() ?? operation.description(),
+      location: this.sources.locateClosest(at),
     };
 
     if (operation.isSend()) return this.stream(operation, base, method, extensions);
@@ -284,6 +297,11 @@ class ModelBuilder {
     const at = ['operations', idOf(operation), 'bindings', 'http', 'method'];
     const method = typeof declared === 'string' ? declared.toUpperCase() : undefined;
     if (operation.isReceive()) {
+      if (method === 'GET') {
+        const hint = 'this reads as written from the client\'s side: a stream the server sends is `action: send` in the server\'s document';
+        this.report(at, `a receive operation maps to POST, not GET; ${hint}`, 'unsupported-method');
+        return undefined;
+      }
       if (method && method !== 'POST') {
         this.report(at, `a receive operation maps to POST, not ${method}`, 'unsupported-method');
         return undefined;
@@ -363,7 +381,7 @@ class ModelBuilder {
   private receive(operation: OperationInterface, base: OperationBase): ReceiveOperation {
     const messages = operation.messages().all();
     const types = messages.map((m) => this.payloadType(m));
-    const contentTypes = new Set(messages.map((m) => contentTypeOf(m)));
+    const contentTypes = new Set(messages.map((m) => this.contentType(m)));
     if (contentTypes.size > 1) {
       this.report(['operations', idOf(operation), 'messages'], 'the messages of a receive operation must share one content type', 'mixed-content-types');
     }
@@ -395,10 +413,11 @@ class ModelBuilder {
     return {
       key: dataOnly ? message.id() : wireName,
       sseEvent: dataOnly ? null : wireName,
-      contentType: contentTypeOf(message),
+      contentType: this.contentType(message),
       typeName: this.payloadType(message),
       examples: message.examples().all().filter((e) => e.hasPayload()).map((e) => e.payload()),
       summary: message.summary() ?? message.description(),
+      location: this.sources.locateWritten([...pointerPath(message.jsonPath()), 'payload']),
     };
   }
 
@@ -408,10 +427,24 @@ class ModelBuilder {
    * so then no header is checked; messages declaring different headers are alternatives.
    */
   private headersType(messages: MessageInterface[], typePrefix: string): string | undefined {
-    const schemas = messages.map((message) => message.headers()?.json());
+    const schemas = messages.map((message) => unwrapSchemaFormat(message.headers()?.json()));
     if (schemas.length === 0 || !schemas.every(isObject)) return undefined;
     const distinct = [...new Set(schemas)].map(lowerCaseHeaderNames);
     return this.registry.define(`${typePrefix}Headers`, distinct.length === 1 ? distinct[0]! : { anyOf: distinct });
+  }
+
+  /** JSON (`application/json`, any `+json`) or text (`text/*`); other content types cannot be framed as SSE data. */
+  private contentType(message: MessageInterface): ContentType {
+    const declared = message.contentType() ?? 'application/json';
+    const essence = declared.split(';')[0]!.trim().toLowerCase();
+    if (essence.startsWith('text/')) return 'text/plain';
+    if (essence !== 'application/json' && !essence.endsWith('+json')) {
+      const own = (message.json() as { contentType?: unknown }).contentType !== undefined;
+      const at = own ? this.sources.locateWritten([...pointerPath(message.jsonPath()), 'contentType']) : this.sources.locateClosest(['defaultContentType']);
+      const why = `contentType "${declared}" of message "${message.name() ?? message.id()}" is not supported: SSE and these endpoints carry JSON or text; send binary data base64-encoded in a JSON or text payload`;
+      this.reportOnce({ ...at, severity: 'error', message: why, code: 'unsupported-content-type' });
+    }
+    return 'application/json';
   }
 
   /** The payload's type name: its own name when it is a named schema, else the message's key. */
@@ -426,10 +459,6 @@ function idOf(operation: OperationInterface): string {
   return operation.id() ?? '';
 }
 
-function contentTypeOf(message: MessageInterface): ContentType {
-  const declared = (message.contentType() ?? 'application/json').toLowerCase();
-  return declared.startsWith('text/') ? 'text/plain' : 'application/json';
-}
 
 /** Channel parameters as a JSON Schema object (every path parameter is a required string). */
 /**

@@ -18,7 +18,7 @@ export interface GenerateOptions {
 export interface GenerateResult {
   /** Warnings; errors are thrown as SpecError. */
   diagnostics: Diagnostic[];
-  /** Problems with examples, in plain words. */
+  /** Problems with examples, and advice (a newer AsyncAPI version), in plain words. */
   notes: string[];
   report: WriteReport;
   /** Every file the spec consists of (for --watch). */
@@ -39,7 +39,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const report = options.check ? compareOutput(files, targets) : writeOutput(files, targets);
   return {
     diagnostics: [...loaded.diagnostics, ...diagnostics, ...validators.diagnostics],
-    notes: warnings,
+    notes: [...loaded.notes, ...warnings],
     report,
     sourceFiles: loaded.sources.files.map((f) => f.absolutePath),
   };

@@ -10,6 +10,7 @@ import Handlebars from 'handlebars';
 import { ExampleSynthesizer } from './examples.js';
 import type { OperationModel, ReceiveOperation, SseModel, StreamOperation } from './model.js';
 import { commentLine, isInheritedKey, key, literal, member, str } from './print.js';
+import { formatPosition } from './sources.js';
 import { eventKeyOf, type ValidatorModule, type ValidatorModules } from './validators.js';
 import type { ClientValidatorMap, ClientView, Field, HandlerStubView, ServerView, TemplateViews, TypesView } from './views.js';
 
@@ -322,18 +323,24 @@ function stubDoc(op: OperationModel): string {
   return op.summary ? commentLine(op.summary) : commentLine(`${op.method} ${op.specPath}`);
 }
 
-/** A stream stub sends one example per event: the spec's first valid example, else a synthesized one. */
+/**
+ * A stream stub sends one example per event: the spec's first valid example, else one synthesized
+ * from the schema; an event with neither is left out (the stub must not send what its validator rejects).
+ */
 function streamStub(op: StreamOperation, validators: ValidatorModules, synthesizer: ExampleSynthesizer, warnings: string[]): Omit<HandlerStubView, 'serverImport'> {
-  const sends = op.events.map((event) => {
-    const fromSpec = event.examples.find((value) => validators.check(event.typeName, value));
+  const sends = op.events.flatMap((event) => {
+    const valid = (value: unknown) => validators.check(event.typeName, value);
+    const fromSpec = event.examples.find(valid);
+    const where = formatPosition(event.location);
     if (event.examples.length > 0 && fromSpec === undefined) {
-      warnings.push(`operation "${op.operationId}": the examples of event "${event.key}" do not match its payload schema; the stub sends a synthesized one`);
+      warnings.push(`${where} operation "${op.operationId}": the examples of event "${event.key}" do not match its payload schema; the stub sends a synthesized one`);
     }
-    const value = fromSpec ?? synthesizer.forType(event.typeName);
-    if (fromSpec === undefined && !validators.check(event.typeName, value)) {
-      warnings.push(`operation "${op.operationId}": no valid example could be synthesized for event "${event.key}"; add one under the message's examples`);
+    const synthesized = fromSpec === undefined ? synthesizer.validExample(event.typeName, valid) : undefined;
+    if (fromSpec === undefined && !synthesized) {
+      warnings.push(`${where} operation "${op.operationId}": no valid example could be synthesized for event "${event.key}"; the stub does not send it; add one under the message's examples`);
+      return [];
     }
-    return `stream.send(${str(event.key)}, ${literal(value)})`;
+    return [`stream.send(${str(event.key)}, ${literal(fromSpec ?? synthesized!.value)})`];
   });
   return {
     doc: stubDoc(op),
@@ -348,21 +355,23 @@ function streamStub(op: StreamOperation, validators: ValidatorModules, synthesiz
 
 /** A receive stub accepts the body and answers 202, or 200 with a valid example of its `reply`. */
 function receiveStub(op: ReceiveOperation, validators: ValidatorModules, synthesizer: ExampleSynthesizer, warnings: string[]): Omit<HandlerStubView, 'serverImport'> {
-  if (op.bodyType && !validators.check(op.bodyType, synthesizer.forType(op.bodyType))) {
-    warnings.push(`operation "${op.operationId}": no valid example body could be synthesized; check that its schema can be satisfied`);
+  const where = formatPosition(op.location);
+  const example = (typeName: string) => synthesizer.validExample(typeName, (value) => validators.check(typeName, value));
+  if (op.bodyType && !example(op.bodyType)) {
+    warnings.push(`${where} operation "${op.operationId}": no valid example body could be synthesized; check that its schema can be satisfied`);
   }
-  const reply = op.replyType === undefined ? undefined : synthesizer.forType(op.replyType);
-  if (op.replyType !== undefined && !validators.check(op.replyType, reply)) {
-    warnings.push(`operation "${op.operationId}": no valid example reply could be synthesized; check that its reply schema can be satisfied`);
+  const reply = op.replyType === undefined ? undefined : example(op.replyType);
+  if (op.replyType !== undefined && !reply) {
+    warnings.push(`${where} operation "${op.operationId}": no valid example reply could be synthesized; the stub answers 202 with no body; check that its reply schema can be satisfied`);
   }
   return {
     doc: stubDoc(op),
-    purpose: reply === undefined ? 'Accepts the validated body and answers 202 until implemented.' : 'Accepts the validated body and answers an example reply until implemented.',
+    purpose: reply ? 'Accepts the validated body and answers an example reply until implemented.' : 'Accepts the validated body and answers 202 until implemented.',
     name: op.name,
     handlerType: `Handlers[${str(op.operationId)}]`,
     stream: false,
     sends: [],
-    result: reply === undefined ? '{ status: 202 }' : `{ status: 200, body: ${literal(reply)} }`,
+    result: reply ? `{ status: 200, body: ${literal(reply.value)} }` : '{ status: 202 }',
   };
 }
 

@@ -29,7 +29,8 @@ export class SchemaRegistry {
 
   /** Component schemas are registered first so that their keys win the plain names. */
   registerComponents(components: Record<string, unknown>): void {
-    for (const [key, schema] of Object.entries(components)) {
+    for (const [key, written] of Object.entries(components)) {
+      const schema = unwrapSchemaFormat(written);
       if (isObject(schema)) this.add(schema, pascalCase(key));
     }
   }
@@ -50,7 +51,8 @@ export class SchemaRegistry {
    * Name for a payload-like schema: its existing name when it is a component or titled schema,
    * otherwise a new type called `wanted`.
    */
-  nameFor(schema: unknown, wanted: string): string {
+  nameFor(written: unknown, wanted: string): string {
+    const schema = unwrapSchemaFormat(written);
     if (!isObject(schema)) return this.define(wanted, schema === false ? false : true);
     return this.byObject.get(schema) ?? this.add(schema, wanted);
   }
@@ -97,6 +99,11 @@ export class SchemaRegistry {
     if (!isObject(child)) return child;
     return this.plain(child, ownName, ancestors);
   }
+}
+
+/** The schema of a Multi Format Schema Object (`{ schemaFormat, schema }`, already read by the parser), else the value itself. */
+export function unwrapSchemaFormat(value: unknown): unknown {
+  return isObject(value) && typeof value.schemaFormat === 'string' && 'schema' in value ? value.schema : value;
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

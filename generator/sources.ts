@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseWithPointers, Kind, type YAMLNode } from '@stoplight/yaml';
+import { isObject } from './schemas.js';
 
 export type JsonPath = Array<string | number>;
 
@@ -15,6 +16,18 @@ export interface Position {
   line: number;
   /** 1-based. */
   col: number;
+}
+
+export function formatPosition(p: Position): string {
+  return `${p.file}:${p.line}:${p.col}`;
+}
+
+/** A JSON pointer (`/operations/x/messages/0`) as path segments. */
+export function pointerPath(pointer: string): JsonPath {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** A key found in a source file, with where its key starts. */
@@ -171,6 +184,36 @@ export class SourceSet {
       if (found) return found;
     }
     return { file: this.root.displayPath, line: 1, col: 1 };
+  }
+
+  /**
+   * Where the value at a path of the resolved document is written: `$ref`s met on the way are
+   * followed into the file and place they point at; a path that leaves what is written (a
+   * value from a trait) ends at its nearest written ancestor.
+   */
+  locateWritten(jsonPath: JsonPath): Position {
+    let file = this.root;
+    let at: JsonPath = [];
+    const rest = [...jsonPath];
+    for (let steps = 0; steps < 256; steps++) {
+      const value = file.valueAt(at);
+      const ref = isObject(value) && typeof value.$ref === 'string' ? this.refTarget(file, value.$ref) : undefined;
+      if (ref) {
+        [file, at] = ref;
+        continue;
+      }
+      const next = rest.shift();
+      if (next === undefined || file.valueAt([...at, next]) === undefined) break;
+      at = [...at, next];
+    }
+    return file.locate(at) ?? this.locateClosest(jsonPath);
+  }
+
+  private refTarget(from: SourceFile, ref: string): [SourceFile, JsonPath] | undefined {
+    const [target, fragment = ''] = ref.split('#');
+    const file = target ? this.files.find((f) => f.absolutePath === path.resolve(path.dirname(from.absolutePath), target)) : from;
+    if (!file) return undefined;
+    return [file, pointerPath(decodeURIComponent(fragment))];
   }
 
   /** Where `key: value` is first written (a `$ref`, a `pattern`, a `format`), across the files. */

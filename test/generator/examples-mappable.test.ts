@@ -3,16 +3,16 @@
  * its scaffolded mock handlers, streams schema-valid events to a real SSE client and accepts
  * valid POSTs.
  */
-import type { Request } from 'express';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExampleSynthesizer } from '../../generator/examples.js';
 import { loadSpec } from '../../generator/load.js';
-import { buildModel, type OperationModel, type SseModel } from '../../generator/model.js';
+import { buildModel, type SseModel } from '../../generator/model.js';
 import type { ServiceSpec, StreamEndpointSpec } from '../../runtime/index.js';
 import { EventReader } from '../demo/sse.js';
 import { listen } from '../listen.js';
 import { generate, removeDir, scratchDir, typecheck } from './helpers.js';
+import { authenticateAnyCredentials, pathWithParams } from './mock-requests.js';
 import { EXAMPLES, MAPPABLE, describeExamples } from './shared-examples.js';
 
 /** Operations whose document secures them (on the operation, or on the HTTP server). */
@@ -52,12 +52,7 @@ describeExamples('documents with SSE-mappable operations', () => {
       service: ServiceSpec;
     };
     const { default: handlerMap } = (await import(path.join(handlers, 'index.ts'))) as { default: object };
-    const everyone = {
-      id: 'tester',
-      scopes: model.operations.flatMap((op) => op.security.flatMap((s) => s.scopes)),
-      roles: model.operations.flatMap((op) => op.roles ?? []),
-    };
-    const server = await listen(createApp(handlerMap, { authenticate: (req: Request) => (req.headers.authorization ? everyone : null) }));
+    const server = await listen(createApp(handlerMap, { authenticate: authenticateAnyCredentials(model) }));
     const base = server.url;
     const examples = new ExampleSynthesizer(model.schemas);
     try {
@@ -95,9 +90,3 @@ describeExamples('documents with SSE-mappable operations', () => {
     }
   });
 });
-
-/** The operation's path with every parameter filled from its schema (enum values where declared). */
-function pathWithParams(op: OperationModel, examples: ExampleSynthesizer): string {
-  const values = (op.paramsType ? examples.forType(op.paramsType) : {}) as Record<string, string>;
-  return op.specPath.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? name));
-}
