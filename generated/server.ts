@@ -4,7 +4,6 @@ import {
   createSseRouter,
   type AppOptions,
   type ConnectionManager,
-  type HandlerContext,
   type ReceiveHandler,
   type ServiceSpec,
   type SseApp,
@@ -22,18 +21,18 @@ const document: unknown = asyncapiDocument;
 
 /** Every endpoint of "Real-time cookbook" as plain data for the runtime. */
 export const service: ServiceSpec = {
-  title: "Real-time cookbook",
-  version: "1.0.0",
+  title: 'Real-time cookbook',
+  version: '1.0.0',
   endpoints: [
     {
       kind: 'stream',
-      operationId: "streamPrices",
+      operationId: 'streamPrices',
       method: 'GET',
-      path: "/prices/stream",
-      specPath: "/prices/stream",
+      path: '/prices/stream',
+      specPath: '/prices/stream',
       paramNames: [],
       security: [],
-      summary: "Every symbol's price, once a second.",
+      summary: 'Every symbol\'s price, once a second.',
       events: {
         priceUpdate: { sseEvent: null, contentType: 'application/json', validate: payloads.validatePriceUpdate },
       },
@@ -43,14 +42,14 @@ export const service: ServiceSpec = {
     },
     {
       kind: 'stream',
-      operationId: "streamSelectedPrices",
+      operationId: 'streamSelectedPrices',
       method: 'POST',
-      path: "/prices/stream",
-      specPath: "/prices/stream",
+      path: '/prices/stream',
+      specPath: '/prices/stream',
       paramNames: [],
       body: payloads.validatePriceSelection,
       security: [],
-      summary: "Prices of the chosen symbols at the chosen interval.",
+      summary: 'Prices of the chosen symbols at the chosen interval.',
       events: {
         priceUpdate: { sseEvent: null, contentType: 'application/json', validate: payloads.validatePriceUpdate },
       },
@@ -59,117 +58,118 @@ export const service: ServiceSpec = {
     },
     {
       kind: 'stream',
-      operationId: "streamNotifications",
+      operationId: 'streamNotifications',
       method: 'GET',
-      path: "/notifications/stream",
-      specPath: "/notifications/stream",
+      path: '/notifications/stream',
+      specPath: '/notifications/stream',
       paramNames: [],
-      security: [{"schemes":[{"name":"notificationsRead","type":"oauth2"}],"scopes":["notifications:read"]}],
-      summary: "The caller's unread notifications, then new ones as they arrive.",
+      security: [{ schemes: [{ name: 'notificationsRead', type: 'oauth2' }], scopes: ['notifications:read'] }],
+      summary: 'The caller\'s unread notifications, then new ones as they arrive.',
       events: {
-        unread: { sseEvent: "unread", contentType: 'application/json', validate: payloads.validateNotification },
-        new: { sseEvent: "new", contentType: 'application/json', validate: payloads.validateNotification },
+        unread: { sseEvent: 'unread', contentType: 'application/json', validate: payloads.validateNotification },
+        new: { sseEvent: 'new', contentType: 'application/json', validate: payloads.validateNotification },
       },
       maxConnectionsPerIdentity: 5,
     },
     {
       kind: 'receive',
-      operationId: "createNotification",
+      operationId: 'createNotification',
       method: 'POST',
-      path: "/notifications",
-      specPath: "/notifications",
+      path: '/notifications',
+      specPath: '/notifications',
       paramNames: [],
       body: payloads.validateCreateNotificationBody,
-      security: [{"schemes":[{"name":"bearer","type":"http","scheme":"bearer"}],"scopes":[]}],
-      summary: "Creates a notification, delivered live to that user's connections only.",
+      security: [{ schemes: [{ name: 'bearer', type: 'http', scheme: 'bearer' }], scopes: [] }],
+      summary: 'Creates a notification, delivered live to that user\'s connections only.',
       contentType: 'application/json',
     },
     {
       kind: 'receive',
-      operationId: "createTask",
+      operationId: 'createTask',
       method: 'POST',
-      path: "/tasks",
-      specPath: "/tasks",
+      path: '/tasks',
+      specPath: '/tasks',
       paramNames: [],
       body: payloads.validateCreateTaskBody,
+      reply: payloads.validateCreateTaskReply,
       security: [],
-      summary: "Starts a demo task (about five seconds) and returns its id.",
+      summary: 'Starts a demo task (about five seconds) and returns its id.',
       contentType: 'application/json',
     },
     {
       kind: 'stream',
-      operationId: "streamTaskProgress",
+      operationId: 'streamTaskProgress',
       method: 'GET',
-      path: "/tasks/:taskId/progress",
-      specPath: "/tasks/{taskId}/progress",
-      paramNames: ["taskId"],
+      path: '/tasks/:taskId/progress',
+      specPath: '/tasks/{taskId}/progress',
+      paramNames: ['taskId'],
       params: requests.validateStreamTaskProgressParams,
       security: [],
-      summary: "Progress of a task; the stream ends after `completed` or `failed`.",
+      summary: 'Progress of a task; the stream ends after `completed` or `failed`.',
       events: {
-        progress: { sseEvent: "progress", contentType: 'application/json', validate: payloads.validateTaskProgress },
+        progress: { sseEvent: 'progress', contentType: 'application/json', validate: payloads.validateTaskProgress },
       },
       maxConnectionsPerIdentity: 5,
     },
     {
       kind: 'stream',
-      operationId: "streamChatRoom",
+      operationId: 'streamChatRoom',
       method: 'GET',
-      path: "/channels/:channel/stream",
-      specPath: "/channels/{channel}/stream",
-      paramNames: ["channel"],
+      path: '/channels/:channel/stream',
+      specPath: '/channels/{channel}/stream',
+      paramNames: ['channel'],
       params: requests.validateStreamChatRoomParams,
-      security: [{"schemes":[{"name":"bearer","type":"http","scheme":"bearer"}],"scopes":[]}],
-      summary: "Joins, leaves, messages and typing in one room; messages are replayed after a reconnect.",
+      security: [{ schemes: [{ name: 'bearer', type: 'http', scheme: 'bearer' }], scopes: [] }],
+      summary: 'Joins, leaves, messages and typing in one room; messages are replayed after a reconnect.',
       events: {
-        join: { sseEvent: "join", contentType: 'application/json', validate: payloads.validatePresence },
-        leave: { sseEvent: "leave", contentType: 'application/json', validate: payloads.validatePresence },
+        join: { sseEvent: 'join', contentType: 'application/json', validate: payloads.validatePresence },
+        leave: { sseEvent: 'leave', contentType: 'application/json', validate: payloads.validatePresence },
         message: { sseEvent: null, contentType: 'application/json', validate: payloads.validateChatMessage },
-        typing: { sseEvent: "typing", contentType: 'application/json', validate: payloads.validateTyping },
+        typing: { sseEvent: 'typing', contentType: 'application/json', validate: payloads.validateTyping },
       },
-      replay: {"maxEvents":500,"ttlMs":600000},
+      replay: { maxEvents: 500, ttlMs: 600000 },
       maxConnectionsPerIdentity: 5,
     },
     {
       kind: 'receive',
-      operationId: "postChannelMessage",
+      operationId: 'postChannelMessage',
       method: 'POST',
-      path: "/channels/:channel/messages",
-      specPath: "/channels/{channel}/messages",
-      paramNames: ["channel"],
+      path: '/channels/:channel/messages',
+      specPath: '/channels/{channel}/messages',
+      paramNames: ['channel'],
       params: requests.validatePostChannelMessageParams,
       body: payloads.validatePostChannelMessageBody,
-      security: [{"schemes":[{"name":"bearer","type":"http","scheme":"bearer"}],"scopes":[]}],
-      summary: "Posts a message to a room, or tells the others in it that the caller is typing.",
+      security: [{ schemes: [{ name: 'bearer', type: 'http', scheme: 'bearer' }], scopes: [] }],
+      summary: 'Posts a message to a room, or tells the others in it that the caller is typing.',
       contentType: 'application/json',
     },
     {
       kind: 'stream',
-      operationId: "streamMetrics",
+      operationId: 'streamMetrics',
       method: 'GET',
-      path: "/admin/metrics/stream",
-      specPath: "/admin/metrics/stream",
+      path: '/admin/metrics/stream',
+      specPath: '/admin/metrics/stream',
       paramNames: [],
-      security: [{"schemes":[{"name":"bearer","type":"http","scheme":"bearer"}],"scopes":[]}],
-      roles: ["admin"],
-      summary: "Open connections, event and byte rates, memory and event-loop delay, once a second.",
+      security: [{ schemes: [{ name: 'bearer', type: 'http', scheme: 'bearer' }], scopes: [] }],
+      roles: ['admin'],
+      summary: 'Open connections, event and byte rates, memory and event-loop delay, once a second.',
       events: {
-        metrics: { sseEvent: "metrics", contentType: 'application/json', validate: payloads.validateMetricsSample },
+        metrics: { sseEvent: 'metrics', contentType: 'application/json', validate: payloads.validateMetricsSample },
       },
       maxConnectionsPerIdentity: 5,
     },
     {
       kind: 'stream',
-      operationId: "streamLogs",
+      operationId: 'streamLogs',
       method: 'GET',
-      path: "/logs/stream",
-      specPath: "/logs/stream",
+      path: '/logs/stream',
+      specPath: '/logs/stream',
       paramNames: [],
       query: requests.validateStreamLogsQuery,
       security: [],
-      summary: "The last 50 matching entries, then live ones while `follow` is true.",
+      summary: 'The last 50 matching entries, then live ones while `follow` is true.',
       events: {
-        log: { sseEvent: "log", contentType: 'application/json', validate: payloads.validateLogEntry },
+        log: { sseEvent: 'log', contentType: 'application/json', validate: payloads.validateLogEntry },
       },
       maxConnectionsPerIdentity: 5,
     },
@@ -188,33 +188,95 @@ export interface Connections {
   streamLogs: ConnectionManager<T.StreamLogsEvents, Record<string, never>, Record<string, unknown>>;
 }
 
-/** A receive handler whose reply body is typed by the operation's `reply`. */
-export type ReplyingHandler<P, Q, B, R> = (
-  context: HandlerContext<P, Q, B, Connections>,
-) => void | { status?: number; body?: R } | Promise<void | { status?: number; body?: R }>;
-
-/** The service's handlers, one per operation. */
+/** The service's handlers, one per operation, each typed by named fields. */
 export interface Handlers {
   /** Every symbol's price, once a second. */
-  streamPrices: StreamOperationHandler<T.StreamPricesEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
+  streamPrices: StreamOperationHandler<{
+    events: T.StreamPricesEvents;
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: undefined;
+    metadata: Record<string, unknown>;
+    connections: Connections;
+  }>;
   /** Prices of the chosen symbols at the chosen interval. */
-  streamSelectedPrices: StreamOperationHandler<T.StreamSelectedPricesEvents, Record<string, never>, Record<string, never>, T.PriceSelection, Connections, Record<string, unknown>>;
+  streamSelectedPrices: StreamOperationHandler<{
+    events: T.StreamSelectedPricesEvents;
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: T.PriceSelection;
+    metadata: Record<string, unknown>;
+    connections: Connections;
+  }>;
   /** The caller's unread notifications, then new ones as they arrive. */
-  streamNotifications: StreamOperationHandler<T.StreamNotificationsEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
+  streamNotifications: StreamOperationHandler<{
+    events: T.StreamNotificationsEvents;
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: undefined;
+    metadata: Record<string, unknown>;
+    connections: Connections;
+  }>;
   /** Creates a notification, delivered live to that user's connections only. */
-  createNotification: ReceiveHandler<Record<string, never>, Record<string, never>, T.CreateNotificationBody, Connections>;
+  createNotification: ReceiveHandler<{
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: T.CreateNotificationBody;
+    reply: unknown;
+    connections: Connections;
+  }>;
   /** Starts a demo task (about five seconds) and returns its id. */
-  createTask: ReplyingHandler<Record<string, never>, Record<string, never>, T.CreateTaskBody, T.CreateTaskReply>;
+  createTask: ReceiveHandler<{
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: T.CreateTaskBody;
+    reply: T.CreateTaskReply;
+    connections: Connections;
+  }>;
   /** Progress of a task; the stream ends after `completed` or `failed`. */
-  streamTaskProgress: StreamOperationHandler<T.StreamTaskProgressEvents, T.StreamTaskProgressParams, Record<string, never>, undefined, Connections, Record<string, unknown>>;
+  streamTaskProgress: StreamOperationHandler<{
+    events: T.StreamTaskProgressEvents;
+    params: T.StreamTaskProgressParams;
+    query: Record<string, never>;
+    body: undefined;
+    metadata: Record<string, unknown>;
+    connections: Connections;
+  }>;
   /** Joins, leaves, messages and typing in one room; messages are replayed after a reconnect. */
-  streamChatRoom: StreamOperationHandler<T.StreamChatRoomEvents, T.StreamChatRoomParams, Record<string, never>, undefined, Connections, T.ChatConnection>;
+  streamChatRoom: StreamOperationHandler<{
+    events: T.StreamChatRoomEvents;
+    params: T.StreamChatRoomParams;
+    query: Record<string, never>;
+    body: undefined;
+    metadata: T.ChatConnection;
+    connections: Connections;
+  }>;
   /** Posts a message to a room, or tells the others in it that the caller is typing. */
-  postChannelMessage: ReceiveHandler<T.PostChannelMessageParams, Record<string, never>, T.PostChannelMessageBody, Connections>;
+  postChannelMessage: ReceiveHandler<{
+    params: T.PostChannelMessageParams;
+    query: Record<string, never>;
+    body: T.PostChannelMessageBody;
+    reply: unknown;
+    connections: Connections;
+  }>;
   /** Open connections, event and byte rates, memory and event-loop delay, once a second. */
-  streamMetrics: StreamOperationHandler<T.StreamMetricsEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
+  streamMetrics: StreamOperationHandler<{
+    events: T.StreamMetricsEvents;
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: undefined;
+    metadata: Record<string, unknown>;
+    connections: Connections;
+  }>;
   /** The last 50 matching entries, then live ones while `follow` is true. */
-  streamLogs: StreamOperationHandler<T.StreamLogsEvents, Record<string, never>, T.StreamLogsQuery, undefined, Connections, Record<string, unknown>>;
+  streamLogs: StreamOperationHandler<{
+    events: T.StreamLogsEvents;
+    params: Record<string, never>;
+    query: T.StreamLogsQuery;
+    body: undefined;
+    metadata: Record<string, unknown>;
+    connections: Connections;
+  }>;
 }
 
 /** An Express app serving every endpoint (and the spec at `/asyncapi.json`). */

@@ -4,6 +4,7 @@ import type { Validator } from 'asyncapi-sse/runtime';
 export declare const validateChatMessage: Validator;
 export declare const validateCreateNotificationBody: Validator;
 export declare const validateCreateTaskBody: Validator;
+export declare const validateCreateTaskReply: Validator;
 export declare const validateLogEntry: Validator;
 export declare const validateMetricsSample: Validator;
 export declare const validateNotification: Validator;

@@ -12,10 +12,11 @@ import type {
 import { SpecError, hasErrors, type Diagnostic } from './diagnostics.js';
 import { STREAM_ONLY, checkExtensions, extensionValueProblem, isKnownExtension, type SseExtension } from './extensions.js';
 import { ignoredConstructs } from './ignored.js';
-import { identifier, isIdentifier, pascalCase } from './names.js';
+import { collisions, isIdentifier, operationName, pascalCase } from './names.js';
 import { SchemaRegistry, definitionRef, isObject, unwrapSchemaFormat, type JsonSchema, type NamedSchema } from './schemas.js';
-import { pointerPath, type Position, type SourceSet } from './sources.js';
+import { formatPosition, pointerPath, type Position, type SourceSet } from './sources.js';
 import { bundleDocument } from './bundle.js';
+import { resolveSkippedRefs } from './skipped-refs.js';
 
 export type ContentType = 'application/json' | 'text/plain';
 
@@ -134,14 +135,21 @@ class ModelBuilder {
       throw new SpecError(this.diagnostics);
     }
     this.diagnostics.push(...checkExtensions(this.sources));
+    resolveSkippedRefs(this.document.json());
     const components = (this.document.json() as { components?: { schemas?: Record<string, unknown> } }).components;
-    this.registry.registerComponents(components?.schemas ?? {});
+    const componentSchemas = components?.schemas ?? {};
+    this.reportCollisions('schemas', Object.keys(componentSchemas).map((key) => ({ key, at: ['components', 'schemas', key] })), (s) => pascalCase(s.key));
+    this.registry.registerComponents(componentSchemas);
 
     const operations: OperationModel[] = [];
     for (const operation of this.document.operations()) {
       const mapped = this.operation(operation);
       if (mapped) operations.push(mapped);
     }
+    const named = operations.map((op) => ({ key: op.operationId, at: ['operations', op.operationId], op }));
+    // Names that differ only where type names would not (`foo_bar`, `fooBar` → `FooBar…`) collide too.
+    const clashing = this.reportCollisions('operations', named, (o) => o.op.name);
+    this.reportCollisions('operations', named.filter((o) => !clashing.has(o)), (o) => o.op.typePrefix);
     if (operations.length === 0 && !hasErrors(this.diagnostics)) {
       this.report(['operations'], 'nothing to generate: no operation maps to an HTTP endpoint', 'nothing-to-generate');
     }
@@ -171,6 +179,20 @@ class ModelBuilder {
     this.diagnostics.push({ ...at, severity, message, code });
   }
 
+  /** Two spec names that become one generated name: an error at each of them. */
+  private reportCollisions<T extends { key: string; at: string[] }>(what: string, items: T[], generatedName: (item: T) => string): Set<T> {
+    const clashing = new Set<T>();
+    for (const [first, second, name] of collisions(items, generatedName)) {
+      clashing.add(first).add(second);
+      const [a, b] = [this.sources.locateClosest(first.at), this.sources.locateClosest(second.at)];
+      const message = (self: T, other: T, otherAt: Position) =>
+        `${what} "${self.key}" and "${other.key}" (at ${formatPosition(otherAt)}) both map to the generated name "${name}"; rename one`;
+      this.diagnostics.push({ ...a, severity: 'error', message: message(first, second, b), code: 'name-collision' });
+      this.diagnostics.push({ ...b, severity: 'error', message: message(second, first, a), code: 'name-collision' });
+    }
+    return clashing;
+  }
+
   private operation(operation: OperationInterface): OperationModel | undefined {
     const id = idOf(operation);
     const at = ['operations', id];
@@ -191,7 +213,7 @@ class ModelBuilder {
     if (!specPath || !method) return undefined;
     for (const warning of ignoredConstructs(operation, channel, this.sources)) this.reportOnce(warning);
 
-    const name = identifier(id);
+    const name = operationName(id);
     const typePrefix = pascalCase(id);
     const paramNames = [...specPath.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
     this.claimRoute(id, method, specPath);

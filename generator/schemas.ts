@@ -15,6 +15,8 @@ export interface NamedSchema {
 
 /** Keywords whose values are data, not schemas. */
 export const LITERAL_KEYWORDS = new Set(['const', 'default', 'enum', 'example', 'examples']);
+/** Keywords whose value maps names to schemas. */
+export const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas']);
 
 export function definitionRef(name: string): { $ref: string } {
   return { $ref: `#/definitions/${name}` };
@@ -78,11 +80,18 @@ export class SchemaRegistry {
     const copy: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value)) {
       if (key.startsWith('x-parser-') || key === '$schema' || key === '$id' || key === 'nullable') continue;
-      copy[key] = LITERAL_KEYWORDS.has(key) ? structuredClone(child) : this.plainChild(child, ownName, [...ancestors, value]);
+      if (LITERAL_KEYWORDS.has(key)) copy[key] = structuredClone(child);
+      else if (SCHEMA_MAPS.has(key) && isObject(child)) copy[key] = this.plainMap(child, ownName, [...ancestors, value]);
+      else copy[key] = this.plainChild(child, ownName, [...ancestors, value]);
     }
     // OpenAPI-style `nullable: true` (common in specs) as the JSON Schema it means.
     if (value.nullable === true && typeof value.type === 'string') copy.type = [value.type, 'null'];
     return copy;
+  }
+
+  /** `properties` and the like: every value is a schema, whatever its key (`default`, `enum`). */
+  private plainMap(map: Record<string, unknown>, ownName: string, ancestors: object[]): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(map).map(([name, child]) => [name, this.plainChild(child, ownName, ancestors)]));
   }
 
   private plainChild(child: unknown, ownName: string, ancestors: object[]): unknown {

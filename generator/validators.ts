@@ -25,7 +25,7 @@ export interface ValidatorModule {
 }
 
 export interface ValidatorModules {
-  /** Event payloads and request bodies (no coercion). */
+  /** Event payloads, request bodies and replies (no coercion). */
   payloads: ValidatorModule;
   /** Path parameters and query strings (strings coerced to the declared types, defaults applied). */
   requests: ValidatorModule;
@@ -44,6 +44,8 @@ export interface ValidatorNames {
   query: Map<string, string>;
   headers: Map<string, string>;
   body: Map<string, string>;
+  /** Reply bodies of receive operations. */
+  reply: Map<string, string>;
   /** Keyed by `${operationId}\u0000${eventKey}`. */
   events: Map<string, string>;
 }
@@ -100,7 +102,7 @@ function ajvDiagnostic(message: string, sources: SourceSet, severity: Diagnostic
 }
 
 function compileAll(model: SseModel, log: (message: string) => void): Omit<ValidatorModules, 'diagnostics'> {
-  const names: ValidatorNames = { params: new Map(), query: new Map(), headers: new Map(), body: new Map(), events: new Map() };
+  const names: ValidatorNames = { params: new Map(), query: new Map(), headers: new Map(), body: new Map(), reply: new Map(), events: new Map() };
   const payloadExports = new Map<string, string>();
   const requestExports = new Map<string, string>();
   const clientExports = new Map<string, string>();
@@ -115,6 +117,7 @@ function compileAll(model: SseModel, log: (message: string) => void): Omit<Valid
     if (op.queryType) names.query.set(op.operationId, exportFor(requestExports, op.queryType));
     if (op.bodyType) names.body.set(op.operationId, exportFor(payloadExports, op.bodyType));
     if (op.kind === 'receive' && op.headersType) names.headers.set(op.operationId, exportFor(requestExports, op.headersType));
+    if (op.kind === 'receive' && op.replyType) names.reply.set(op.operationId, exportFor(payloadExports, op.replyType));
     if (op.kind !== 'stream') continue;
     for (const event of op.events) {
       names.events.set(eventKeyOf(op.operationId, event.key), exportFor(payloadExports, event.typeName));
@@ -151,7 +154,10 @@ function createAjv(schemas: NamedSchema[], options: Options, log: (message: stri
 function moduleCode(ajv: Ajv, exports: Map<string, string>): ValidatorModule {
   const exportNames = [...exports.keys()].sort();
   if (exportNames.length === 0) return { code: 'export {};\n', exportNames };
-  const code = standaloneCode.default(ajv, Object.fromEntries(exportNames.map((n) => [n, exports.get(n)!]))).replace(/^"use strict";/, '');
+  // ajv exports ASCII names only; Unicode type names (`validateGröße`) are put back afterwards.
+  const asciiName = (i: number) => `validator${i}`;
+  let code = standaloneCode.default(ajv, Object.fromEntries(exportNames.map((n, i) => [asciiName(i), exports.get(n)!]))).replace(/^"use strict";/, '');
+  exportNames.forEach((name, i) => (code = code.replace(`export const ${asciiName(i)} = `, `export const ${name} = `)));
   const imports = new Map<string, string>();
   const body = code.replace(/require\("([^"]+)"\)/g, (_, specifier: string) => {
     const local = imports.get(specifier) ?? `runtime${imports.size}`;

@@ -21,7 +21,9 @@ const DEFAULT_BODY_LIMIT = '100kb';
 
 /** The user's handler of one operation; generated code types it, so only its shape is checked here. */
 function handlerFor<H>(handlers: object, operationId: string, guardable = false): H {
-  const handler: unknown = (handlers as Record<string, unknown>)[operationId];
+  const found: unknown = (handlers as Record<string, unknown>)[operationId];
+  // An operation may be called `constructor` or `toString`: what every object inherits is no handler.
+  const handler = found === (Object.prototype as Record<string, unknown>)[operationId] ? undefined : found;
   const guarded = guardable && typeof handler === 'object' && handler !== null && typeof (handler as { admit?: unknown }).admit === 'function' && typeof (handler as { stream?: unknown }).stream === 'function';
   if (typeof handler !== 'function' && !guarded) throw new TypeError(`No handler for operation "${operationId}"`);
   return handler as H;

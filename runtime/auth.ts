@@ -16,8 +16,18 @@ function challenge(scheme: SecurityScheme, realm: string): string {
   return `Bearer realm="${realm}"`;
 }
 
+/**
+ * The realm as the content of a quoted-string: quotes escaped, and every character outside
+ * printable ASCII percent-encoded as UTF-8, since Node refuses header values above U+00FF (a
+ * service titled `流` would otherwise answer every 401 with a 500).
+ */
+function realmText(realm: string): string {
+  const percentEncoded = (text: string) => [...Buffer.from(text)].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  return realm.replace(/["\\]/g, '\\$&').replace(/[^\x20-\x7e]/gu, percentEncoded);
+}
+
 export function challenges(endpoint: EndpointSpec, realm: string): string {
-  const quoted = realm.replace(/["\\]/g, '\\$&');
+  const quoted = realmText(realm);
   const all = endpoint.security.flatMap((requirement) => requirement.schemes.map((scheme) => challenge(scheme, quoted)));
   return [...new Set(all)].join(', ');
 }

@@ -25,6 +25,8 @@ const SHUTDOWN_RETRY_MS = 1_000;
 export class Runtime<C> implements SseRuntime<C> {
   readonly hubs = new Map<string, StreamHub>();
   readonly connections: C;
+  /** Whether event payloads and receive replies are checked against their schemas. */
+  readonly validateOutgoing: boolean;
   private readonly heartbeat = new HeartbeatScheduler();
   private readonly unsubscribe: () => void;
   private openStreams = 0;
@@ -47,7 +49,9 @@ export class Runtime<C> implements SseRuntime<C> {
       outbox: new Outbox(options.coalesceMs ?? DEFAULT_COALESCE_MS),
       released: () => this.openStreams--,
     };
-    const connections: Record<string, StreamHub> = {};
+    this.validateOutgoing = options.validateOutgoing ?? true;
+    // Keyed by operationId, which may be `__proto__` or `constructor`.
+    const connections: Record<string, StreamHub> = Object.create(null);
     for (const spec of service.endpoints) {
       if (spec.kind !== 'stream') continue;
       const hub = new StreamHub(
@@ -55,7 +59,7 @@ export class Runtime<C> implements SseRuntime<C> {
         {
           maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
           slowClientPolicy: options.slowClientPolicy ?? 'disconnect',
-          validateOutgoing: options.validateOutgoing ?? true,
+          validateOutgoing: this.validateOutgoing,
           heartbeatMs: options.heartbeatMs ?? spec.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
           metrics: metrics?.forOperation(spec.operationId) ?? NO_METRICS,
         },

@@ -9,11 +9,11 @@ import { topicKey, type StreamHub } from './hub.js';
 import type { Logger } from './options.js';
 import { checkRequest, LAST_EVENT_ID_QUERY } from './request.js';
 import type { Runtime } from './runtime.js';
-import type { EventMap, EventOf, GuardedStreamHandler, HandlerContext, StreamHandler } from './types.js';
+import type { EventMap, EventOf, GuardedStreamHandler, HandlerContext, StreamHandler, StreamTypes } from './types.js';
 
-type AnyStreamHandler = StreamHandler<EventMap, unknown, unknown, unknown, unknown>;
-type AnyGuardedStreamHandler = GuardedStreamHandler<EventMap, unknown, unknown, unknown, unknown>;
-type StreamContext = HandlerContext<unknown, unknown, unknown, unknown>;
+type AnyStreamHandler = StreamHandler<StreamTypes>;
+type AnyGuardedStreamHandler = GuardedStreamHandler<StreamTypes>;
+type StreamContext = HandlerContext<StreamTypes>;
 
 function openingBytes(retryMs: number | undefined): Buffer {
   return Buffer.from(`: ok\n${retryMs === undefined ? '' : `retry: ${retryMs}\n`}\n`);

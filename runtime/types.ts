@@ -114,12 +114,14 @@ export interface StreamEndpointSpec extends EndpointSpecBase {
   maxConnectionsPerIdentity?: number;
 }
 
-/** `action: receive` on an HTTP path: a JSON POST endpoint answering 202. */
+/** `action: receive` on an HTTP path: a JSON POST endpoint answering 202, or its `reply`. */
 export interface ReceiveEndpointSpec extends EndpointSpecBase {
   kind: 'receive';
   method: 'POST';
   /** Validates the JSON body (the message payload; a oneOf when several messages). */
   body?: Validator;
+  /** Validates the body a handler answers with (the operation's `reply`). */
+  reply?: Validator;
   contentType: 'application/json' | 'text/plain';
 }
 
@@ -201,45 +203,65 @@ export interface ConnectionManager<E extends EventMap, P = Record<string, string
   disconnect(filter?: ConnectionFilter<P, M>): number;
 }
 
-/** What every handler gets besides its stream. `C` is the service's generated `Connections` map. */
-export interface HandlerContext<P, Q, B, C> {
-  params: P;
-  query: Q;
-  body: B;
+/**
+ * The types of one operation, by name; the generated `Handlers` fills them in per operation.
+ * `connections` is the service's generated `Connections` map.
+ */
+export interface OperationTypes {
+  params: unknown;
+  query: unknown;
+  body: unknown;
+  connections: unknown;
+}
+
+/** A stream operation's types: what it sends and what each connection carries. */
+export interface StreamTypes extends OperationTypes {
+  events: EventMap;
+  metadata: object;
+}
+
+/** A receive operation's types: `reply` is the body a handler may answer with. */
+export interface ReceiveTypes extends OperationTypes {
+  reply: unknown;
+}
+
+/** What every handler gets besides its stream. */
+export interface HandlerContext<O extends OperationTypes> {
+  params: O['params'];
+  query: O['query'];
+  body: O['body'];
   identity: Identity | null;
-  connections: C;
+  connections: O['connections'];
   request: Request;
 }
 
-export type StreamHandler<E extends EventMap, P, Q, B, C, M extends object = ConnectionMetadata> = (
-  stream: SseStream<E, P, M>,
-  context: HandlerContext<P, Q, B, C>,
-) => void | Promise<void> | AsyncIterable<EventOf<E>>;
+export type StreamHandler<O extends StreamTypes> = (
+  stream: SseStream<O['events'], O['params'], O['metadata']>,
+  context: HandlerContext<O>,
+) => void | Promise<void> | AsyncIterable<EventOf<O['events']>>;
 
 /**
  * A stream handler with a check that runs before the stream opens. `admit` throwing an
  * `HttpProblem` (a 404 for an unknown resource, say) answers with that problem and opens no
  * stream; any other error is a 500.
  */
-export interface GuardedStreamHandler<E extends EventMap, P, Q, B, C, M extends object = ConnectionMetadata> {
-  admit(context: HandlerContext<P, Q, B, C>): void | Promise<void>;
-  stream: StreamHandler<E, P, Q, B, C, M>;
+export interface GuardedStreamHandler<O extends StreamTypes> {
+  admit(context: HandlerContext<O>): void | Promise<void>;
+  stream: StreamHandler<O>;
 }
 
 /** A stream operation's entry in the generated `Handlers`: a plain or a guarded stream handler. */
-export type StreamOperationHandler<E extends EventMap, P, Q, B, C, M extends object = ConnectionMetadata> =
-  | StreamHandler<E, P, Q, B, C, M>
-  | GuardedStreamHandler<E, P, Q, B, C, M>;
+export type StreamOperationHandler<O extends StreamTypes> = StreamHandler<O> | GuardedStreamHandler<O>;
 
-/** Result of a receive handler; default is 202 with no body. */
-export interface ReceiveResult {
+/** Result of a receive handler; default is 202 with no body. A body is checked against the operation's `reply`. */
+export interface ReceiveResult<R = unknown> {
   status?: number;
-  body?: unknown;
+  body?: R;
 }
 
-export type ReceiveHandler<P, Q, B, C> = (
-  context: HandlerContext<P, Q, B, C>,
-) => void | ReceiveResult | Promise<void | ReceiveResult>;
+export type ReceiveHandler<O extends ReceiveTypes> = (
+  context: HandlerContext<O>,
+) => void | ReceiveResult<O['reply']> | Promise<void | ReceiveResult<O['reply']>>;
 
 export interface CloseOptions {
   /** Streams still open after this are destroyed. Default 5000. */

@@ -19,21 +19,21 @@ const document: unknown = asyncapiDocument;
 
 /** Every endpoint of "Fan-out benchmark" as plain data for the runtime. */
 export const service: ServiceSpec = {
-  title: "Fan-out benchmark",
-  version: "1.0.0",
+  title: 'Fan-out benchmark',
+  version: '1.0.0',
   endpoints: [
     {
       kind: 'stream',
-      operationId: "streamEvents",
+      operationId: 'streamEvents',
       method: 'GET',
-      path: "/events",
-      specPath: "/events",
+      path: '/events',
+      specPath: '/events',
       paramNames: [],
       security: [],
       events: {
-        tick: { sseEvent: "tick", contentType: 'application/json', validate: payloads.validateTick },
+        tick: { sseEvent: 'tick', contentType: 'application/json', validate: payloads.validateTick },
       },
-      replay: {"maxEvents":1000,"ttlMs":60000},
+      replay: { maxEvents: 1000, ttlMs: 60000 },
     },
   ],
   document,
@@ -44,9 +44,16 @@ export interface Connections {
   streamEvents: ConnectionManager<T.StreamEventsEvents, Record<string, never>, Record<string, unknown>>;
 }
 
-/** The service's handlers, one per operation. */
+/** The service's handlers, one per operation, each typed by named fields. */
 export interface Handlers {
-  streamEvents: StreamOperationHandler<T.StreamEventsEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
+  streamEvents: StreamOperationHandler<{
+    events: T.StreamEventsEvents;
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: undefined;
+    metadata: Record<string, unknown>;
+    connections: Connections;
+  }>;
 }
 
 /** An Express app serving every endpoint (and the spec at `/asyncapi.json`). */

@@ -5,9 +5,8 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ReceivedEvent } from '../../client/types.js';
 import { listen } from '../listen.js';
-import { REPO_ROOT, generate, removeDir, scratchDir } from './helpers.js';
+import { REPO_ROOT, first, generate, removeDir, scratchDir } from './helpers.js';
 
 type ClientModule = typeof import('../../generated/client/index.js');
 type ValidatorsModule = typeof import('../../generated/client/validators.js');
@@ -40,16 +39,6 @@ afterAll(async () => {
   await close?.();
   removeDir(dir);
 });
-
-/** The first event a subscription yields. */
-async function first<E extends object>(subscription: AsyncIterable<ReceivedEvent<E>> & { close(): void }): Promise<ReceivedEvent<E>> {
-  try {
-    for await (const event of subscription) return event;
-    throw new Error('stream ended without an event');
-  } finally {
-    subscription.close();
-  }
-}
 
 it('delivers a data-only event under its code key', async () => {
   const event = await first(client.streamPrices());

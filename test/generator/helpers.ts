@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { ReceivedEvent } from '../../client/types.js';
 import { runCli } from '../../generator/cli.js';
 
 /** A small valid spec: `streamPrices` streams `Tick`s on GET /prices; the `orders` channel is unused. */
@@ -140,4 +141,14 @@ export function lineOf(text: string, marker: string): number {
   const index = text.split('\n').findIndex((line) => line.includes(marker));
   if (index < 0) throw new Error(`marker ${marker} not in fixture`);
   return index + 1;
+}
+
+/** The first event a generated client's subscription yields; the subscription is closed after it. */
+export async function first<E extends object>(subscription: AsyncIterable<ReceivedEvent<E>> & { close(): void }): Promise<ReceivedEvent<E>> {
+  try {
+    for await (const event of subscription) return event;
+    throw new Error('stream ended without an event');
+  } finally {
+    subscription.close();
+  }
 }

@@ -179,4 +179,13 @@ describe('creating an app', () => {
     expect(() => createSseApp(spec, handlers)).toThrow('Operation "channelStream" declares security but no authenticate option was given');
     expect(() => createSseApp(spec, handlers, { authenticate: () => null, heartbeatMs: 0 })).toThrow('Option heartbeatMs must be a positive number, got 0');
   });
+
+  it('takes no inherited member of an object for the handler of an operation named after it', () => {
+    const named = service(streamEndpoint({ operationId: 'constructor' }), streamEndpoint({ operationId: 'toString', path: '/other' }));
+    expect(() => createSseApp(named, {})).toThrow('No handler for operation "constructor"');
+    expect(() => createSseApp(named, { constructor: () => {} })).toThrow('No handler for operation "toString"');
+    type Streams = ConnectionManager<Record<string, unknown>>;
+    const app = createSseApp<{ constructor: Streams; toString: Streams }>(named, { constructor: () => {}, toString: () => {} });
+    expect(app.sse.connections.constructor.count()).toBe(0);
+  });
 });

@@ -10,11 +10,11 @@ export type { ClientOptions, ConnectionStatus, Problem, ReceivedEvent, Subscript
 /** Every operation as plain data for the client runtime. */
 export const operations = {
   streamEvents: {
-    operationId: "streamEvents",
+    operationId: 'streamEvents',
     method: 'GET',
-    path: "/events",
+    path: '/events',
     events: {
-      tick: { key: "tick", contentType: 'application/json' },
+      tick: { key: 'tick', contentType: 'application/json' },
     },
     secured: false,
   } satisfies StreamOperationSpec,
