@@ -136,22 +136,27 @@ function replaceOnce(text: string, from: string, to: string): string {
   return text.replace(from, to);
 }
 
-/** Expects exit 1 with exactly one breaking change, of this code, at this place. */
-function expectBreaking(run: DiffRun, code: string, file: string, at: string): void {
-  expect(run.code, run.stdout + run.stderr).toBe(1);
-  const lines = run.stdout.split('\n').filter((line) => / breaking .*\(/.test(line));
-  expect(lines, run.stdout).toHaveLength(1);
-  expect(lines[0]).toMatch(new RegExp(`^${escape(`${shown(file)}:${at} breaking `)}.*\\(${code}\\)$`));
-  expect(run.stdout).toMatch(/^1 breaking change$/m);
-}
-
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-describe('breaking changes', () => {
-  it('a removed operation, where the old spec declared it', async () => {
-    const text = replaceOnce(OLD, `  placeOrder:
+interface BreakingCase {
+  kind: string;
+  /** The edit turning the old spec into the new one. */
+  from: string;
+  to: string;
+  code: string;
+  /** Where the change is reported: in the old spec (removals) or the new one, at `key` on the first line holding it after `after`. */
+  side: 'old' | 'new';
+  key: string;
+  after?: string;
+  says: string;
+}
+
+const BREAKING: BreakingCase[] = [
+  {
+    kind: 'a removed operation, where the old spec declared it',
+    from: `  placeOrder:
     action: receive
     channel:
       $ref: '#/channels/inbox'
@@ -159,74 +164,78 @@ describe('breaking changes', () => {
       - $ref: '#/components/securitySchemes/token'
     messages:
       - $ref: '#/channels/inbox/messages/order'
-`, '');
-    const run = await diff(text);
-    expectBreaking(run, 'removed-operation', run.oldFile, keyPosition(OLD, 'placeOrder:', 'operations:'));
-    expect(run.stdout).toContain('operation "placeOrder" removed');
-  });
-
-  it('a removed event, where the old operation listed it', async () => {
-    const text = replaceOnce(OLD, `      - $ref: '#/channels/orders/messages/cancelled'\n`, '');
-    const run = await diff(text);
-    expectBreaking(run, 'removed-event', run.oldFile, keyPosition(OLD, "$ref: '#/channels/orders/messages/cancelled'", 'streamOrders:'));
-    expect(run.stdout).toContain('event "cancelled" removed');
-  });
-
-  it('a removed payload field', async () => {
-    const text = replaceOnce(OLD, `        total:\n          type: number\n`, '');
-    const run = await diff(text);
-    expectBreaking(run, 'removed-field', run.oldFile, keyPosition(OLD, 'total:'));
-    expect(run.stdout).toContain('field "total" removed');
-  });
-
-  it('a field a request must now carry', async () => {
-    const text = replaceOnce(OLD, 'required: [item]', 'required: [item, quantity]');
-    const run = await diff(text);
-    expectBreaking(run, 'newly-required-field', run.newFile, keyPosition(text, 'quantity:', 'OrderInput:'));
-  });
-
-  it('a narrowed request field type', async () => {
-    const text = replaceOnce(OLD, `        quantity:\n          type: integer`, `        quantity:\n          type: string`);
-    const run = await diff(text);
-    expectBreaking(run, 'narrowed-type', run.newFile, keyPosition(text, 'type:', 'quantity:'));
-    expect(run.stdout).toContain('type no longer accepts integer');
-  });
-
-  it('a narrowed request enum', async () => {
-    const text = replaceOnce(OLD, 'enum: [s, m, l]', 'enum: [s, m]');
-    const run = await diff(text);
-    expectBreaking(run, 'narrowed-enum', run.newFile, keyPosition(text, 'enum: [s, m]'));
-    expect(run.stdout).toContain('"l" no longer accepted');
-  });
-
-  it('an event enum with a value old clients do not know', async () => {
-    const text = replaceOnce(OLD, 'enum: [open, shipped]', 'enum: [open, shipped, returned]');
-    const run = await diff(text);
-    expectBreaking(run, 'widened-enum', run.newFile, keyPosition(text, 'enum: [open, shipped, returned]'));
-  });
-
-  it('a changed path', async () => {
-    const text = replaceOnce(OLD, 'address: /shops/{shop}/orders', 'address: /shops/{shop}/order-events');
-    const run = await diff(text);
-    expectBreaking(run, 'changed-path', run.newFile, keyPosition(text, 'address: /shops'));
-    expect(run.stdout).toContain('path changed from /shops/{shop}/orders to /shops/{shop}/order-events');
-  });
-
-  it('a changed method', async () => {
-    const text = replaceOnce(OLD, `      http:\n        query:`, `      http:\n        method: POST\n        query:`);
-    const run = await diff(text);
-    expectBreaking(run, 'changed-method', run.newFile, keyPosition(text, 'method: POST'));
-  });
-
-  it('a changed path parameter', async () => {
-    const text = replaceOnce(OLD, 'enum: [north, south]', 'enum: [north]');
-    const run = await diff(text);
-    expectBreaking(run, 'narrowed-enum', run.newFile, keyPosition(text, 'enum: [north]'));
-    expect(run.stdout).toContain('parameter "shop"');
-  });
-
-  it('a new required request input', async () => {
-    const text = replaceOnce(OLD, `      $ref: '#/channels/inbox'\n`, `      $ref: '#/channels/inbox'
+`,
+    to: '',
+    code: 'removed-operation',
+    side: 'old',
+    key: 'placeOrder:',
+    after: 'operations:',
+    says: 'operation "placeOrder" removed',
+  },
+  {
+    kind: 'a removed event, where the old operation listed it',
+    from: `      - $ref: '#/channels/orders/messages/cancelled'\n`,
+    to: '',
+    code: 'removed-event',
+    side: 'old',
+    key: "$ref: '#/channels/orders/messages/cancelled'",
+    after: 'streamOrders:',
+    says: 'event "cancelled" removed',
+  },
+  { kind: 'a removed payload field', from: `        total:\n          type: number\n`, to: '', code: 'removed-field', side: 'old', key: 'total:', says: 'field "total" removed' },
+  {
+    kind: 'a field a request must now carry',
+    from: 'required: [item]',
+    to: 'required: [item, quantity]',
+    code: 'newly-required-field',
+    side: 'new',
+    key: 'quantity:',
+    after: 'OrderInput:',
+    says: 'field "quantity" is now required',
+  },
+  {
+    kind: 'a narrowed request field type',
+    from: `        quantity:\n          type: integer`,
+    to: `        quantity:\n          type: string`,
+    code: 'narrowed-type',
+    side: 'new',
+    key: 'type:',
+    after: 'quantity:',
+    says: 'type no longer accepts integer',
+  },
+  { kind: 'a narrowed request enum', from: 'enum: [s, m, l]', to: 'enum: [s, m]', code: 'narrowed-enum', side: 'new', key: 'enum: [s, m]', says: '"l" no longer accepted' },
+  {
+    kind: 'an event enum with a value old clients do not know',
+    from: 'enum: [open, shipped]',
+    to: 'enum: [open, shipped, returned]',
+    code: 'widened-enum',
+    side: 'new',
+    key: 'enum: [open, shipped, returned]',
+    says: 'may now be "returned"',
+  },
+  {
+    kind: 'a changed path',
+    from: 'address: /shops/{shop}/orders',
+    to: 'address: /shops/{shop}/order-events',
+    code: 'changed-path',
+    side: 'new',
+    key: 'address: /shops',
+    says: 'path changed from /shops/{shop}/orders to /shops/{shop}/order-events',
+  },
+  {
+    kind: 'a changed method',
+    from: `      http:\n        query:`,
+    to: `      http:\n        method: POST\n        query:`,
+    code: 'changed-method',
+    side: 'new',
+    key: 'method: POST',
+    says: 'method changed from GET to POST',
+  },
+  { kind: 'a changed path parameter', from: 'enum: [north, south]', to: 'enum: [north]', code: 'narrowed-enum', side: 'new', key: 'enum: [north]', says: 'parameter "shop": "south" no longer accepted' },
+  {
+    kind: 'a new required request input',
+    from: `      $ref: '#/channels/inbox'\n`,
+    to: `      $ref: '#/channels/inbox'
     bindings:
       http:
         query:
@@ -235,26 +244,47 @@ describe('breaking changes', () => {
           properties:
             coupon:
               type: string
-`);
-    const run = await diff(text);
-    expectBreaking(run, 'new-required-input', run.newFile, keyPosition(text, 'query:', "$ref: '#/channels/inbox'"));
-    expect(run.stdout).toContain('new required query input "coupon"');
-  });
-
-  it('tightened security', async () => {
-    const text = replaceOnce(OLD, `      $ref: '#/channels/orders'\n`, `      $ref: '#/channels/orders'
+`,
+    code: 'new-required-input',
+    side: 'new',
+    key: 'query:',
+    after: "$ref: '#/channels/inbox'",
+    says: 'new required query input "coupon"',
+  },
+  {
+    kind: 'tightened security',
+    from: `      $ref: '#/channels/orders'\n`,
+    to: `      $ref: '#/channels/orders'
     security:
       - $ref: '#/components/securitySchemes/token'
-`);
-    const run = await diff(text);
-    expectBreaking(run, 'tightened-security', run.newFile, keyPosition(text, 'security:', "$ref: '#/channels/orders'"));
-  });
+`,
+    code: 'tightened-security',
+    side: 'new',
+    key: 'security:',
+    after: "$ref: '#/channels/orders'",
+    says: 'security tightened',
+  },
+  {
+    kind: 'a changed server host, as @asyncapi/diff classifies it',
+    from: 'host: shop.example.com',
+    to: 'host: api.shop.example.com',
+    code: 'asyncapi-diff',
+    side: 'new',
+    key: 'host:',
+    says: '/servers/api/host changed',
+  },
+];
 
-  it('a changed server host, as @asyncapi/diff classifies it', async () => {
-    const text = replaceOnce(OLD, 'host: shop.example.com', 'host: api.shop.example.com');
+describe('breaking changes', () => {
+  it.each(BREAKING)('$kind', async ({ from, to, code, side, key, after, says }) => {
+    const text = replaceOnce(OLD, from, to);
     const run = await diff(text);
-    expectBreaking(run, 'asyncapi-diff', run.newFile, keyPosition(text, 'host:'));
-    expect(run.stdout).toContain('/servers/api/host changed');
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const lines = run.stdout.split('\n').filter((line) => / breaking .*\(/.test(line));
+    expect(lines, run.stdout).toHaveLength(1);
+    const [file, written] = side === 'old' ? [run.oldFile, OLD] : [run.newFile, text];
+    expect(lines[0]).toMatch(new RegExp(`^${escape(`${shown(file)}:${keyPosition(written, key, after)} breaking `)}.*${escape(says)}.*\\(${code}\\)$`));
+    expect(run.stdout).toMatch(/^1 breaking change$/m);
   });
 });
 
