@@ -5,6 +5,8 @@ const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 const PIPELINE = pathToFileURL(path.join(__dirname, '../generator/pipeline.ts')).href;
+/** Output folders with an entry point under template/ (each prints the files directly in it). */
+const ENTRY_FOLDERS = ['.', 'client'];
 
 /** @type {{ files: Array<{ target: 'out' | 'handlers', path: string, content: string }>, handlersDir: string } | undefined} */
 let rendered;
@@ -18,6 +20,8 @@ async function render(generator) {
   const handlersDir = path.resolve(out, generator.templateParams.handlers);
   const result = await renderSpec({ spec: specPath(generator), out, handlers: handlersDir });
   for (const note of result.notes) console.warn(`note: ${note}`);
+  const unprinted = result.files.find((file) => file.target === 'out' && !ENTRY_FOLDERS.includes(path.posix.dirname(file.path)));
+  if (unprinted) throw new Error(`asyncapi-sse-template has no entry point for ${unprinted.path}: add one under template/${path.posix.dirname(unprinted.path)}/`);
   rendered = { files: result.files, handlersDir };
 }
 
