@@ -1,10 +1,10 @@
 /**
  * The demo service as one Express app: the generated API with the demo's handlers and
- * identities, the pages (`/`, `/docs`, `/openapi.json`), and request logging into the log stream.
+ * identities, the pages (`/`, `/docs`, `/openapi.json`, ...), and request logging into the log stream.
  */
 import express, { type Express, type RequestHandler } from 'express';
 import { Registry } from 'prom-client';
-import { createRouter, service, type Connections } from '../generated/server.js';
+import { createRouter, type Connections } from '../generated/server.js';
 import { createHandlers } from '../handlers/index.js';
 import { notFound, type Replayer, type SseRuntime } from 'asyncapi-sse/runtime';
 import { authenticate } from './identities.js';
@@ -38,7 +38,7 @@ export async function createDemoApp(options: DemoAppOptions = {}): Promise<DemoA
   const app = express();
   app.disable('x-powered-by');
   app.use(logRequests(demo.logs));
-  app.use(await createPagesRouter(service.document as Record<string, unknown>, options.clientPackageDir));
+  app.use(await createPagesRouter(options.clientPackageDir));
   app.use(api);
   app.use(notFound);
   return {

@@ -1,15 +1,15 @@
 /**
  * The demo's pages: the dashboard at `/` (its script bundled in memory by esbuild at start-up),
  * the API documentation at `/docs` (the AsyncAPI react-component's standalone bundle), the
- * OpenAPI view at `/openapi.json`, and `/sdk`, a page importing the built client package
- * (`npm run build:client`) served as-is under `/sdk/client/`.
+ * generated OpenAPI 3.2 document at `/openapi.json` and its 3.1 view at `/openapi-3.1.json`,
+ * and `/sdk`, a page importing the built client package (`npm run build:client`) served as-is
+ * under `/sdk/client/`.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import express, { Router, type Response } from 'express';
-import { toOpenApi } from './openapi.js';
 
 const require = createRequire(import.meta.url);
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -38,19 +38,17 @@ function sendText(res: Response, type: string, body: string): void {
 
 const DEFAULT_CLIENT_PACKAGE_DIR = here('../client-package');
 
-/**
- * Routes for the pages; `document` is the bundled AsyncAPI document the runtime serves at
- * `/asyncapi.json`, `clientPackageDir` the folder `npm run build:client` wrote.
- */
-export async function createPagesRouter(document: Record<string, unknown>, clientPackageDir = DEFAULT_CLIENT_PACKAGE_DIR): Promise<Router> {
-  const [indexHtml, styleCss, appJs, docsHtml, sdkHtml] = await Promise.all([
+/** Routes for the pages; `clientPackageDir` is the folder `npm run build:client` wrote. */
+export async function createPagesRouter(clientPackageDir = DEFAULT_CLIENT_PACKAGE_DIR): Promise<Router> {
+  const [indexHtml, styleCss, appJs, docsHtml, sdkHtml, openapi, openapi31] = await Promise.all([
     readFile(here('./page/index.html'), 'utf8'),
     readFile(here('./page/style.css'), 'utf8'),
     bundlePage(),
     readFile(here('./docs/index.html'), 'utf8'),
     readFile(here('./page/sdk.html'), 'utf8'),
+    readFile(here('../generated/openapi.json'), 'utf8'),
+    readFile(here('../generated/openapi-3.1.json'), 'utf8'),
   ]);
-  const openapi = JSON.stringify(toOpenApi(document));
   const router = Router();
   router.get('/', (_req, res) => sendText(res, 'html', indexHtml));
   router.get('/style.css', (_req, res) => sendText(res, 'css', styleCss));
@@ -59,6 +57,7 @@ export async function createPagesRouter(document: Record<string, unknown>, clien
   router.get('/docs/standalone.js', (_req, res) => res.sendFile(require.resolve('@asyncapi/react-component/browser/standalone/index.js')));
   router.get('/docs/default.min.css', (_req, res) => res.sendFile(require.resolve('@asyncapi/react-component/styles/default.min.css')));
   router.get('/openapi.json', (_req, res) => sendText(res, 'json', openapi));
+  router.get('/openapi-3.1.json', (_req, res) => sendText(res, 'json', openapi31));
   router.get('/sdk', (_req, res) => sendText(res, 'html', sdkHtml));
   router.use('/sdk/client', express.static(clientPackageDir, { index: false }));
   return router;

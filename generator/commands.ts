@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, Command> = {
   init: { usage: '', summary: 'scaffold a service (spec, generated code, handlers, server, test) into this folder', load: async () => (await import('./init.js')).runInit },
   generate: { usage: '[--spec asyncapi.yaml] [--out generated] [--handlers handlers] [--check] [--watch]', summary: 'generate server, client and types from the spec', load: async () => (await import('./cli.js')).runCli },
   'build-client': { usage: '[--spec asyncapi.yaml] [--entry generated/client] [--out client-package]', summary: "bundle the generated client as an npm package of the spec's own", load: async () => (await import('./build-client.js')).runBuildClient },
+  diff: { usage: 'old.yaml new.yaml', summary: 'list the changes from old to new that break shipped clients (exit 1 when any)', load: async () => (await import('./diff.js')).runDiff },
 };
 
 /** `usage: asyncapi-sse <name> <arguments>`, for `--help` and usage errors. */

@@ -2,7 +2,9 @@
 import { SpecError, hasErrors, type Diagnostic } from './diagnostics.js';
 import { loadSpec } from './load.js';
 import { buildModel, type SseModel } from './model.js';
-import { renderAll } from './render.js';
+import { openApi31View } from './openapi-31.js';
+import { printOpenApi } from './openapi.js';
+import { renderAll, type RenderedFile } from './render.js';
 import { startTypeThread, typeDeclarations } from './types-thread.js';
 import type { SourceSet } from './sources.js';
 import { compileValidators, type ValidatorModules } from './validators.js';
@@ -26,7 +28,23 @@ export interface GenerateResult {
   sourceFiles: string[];
 }
 
+/** What the spec renders to, in memory: the files `generate` writes and the @asyncapi/generator template prints. */
+export interface RenderedSpec {
+  files: RenderedFile[];
+  diagnostics: Diagnostic[];
+  notes: string[];
+  sourceFiles: string[];
+}
+
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  const { files, diagnostics, notes, sourceFiles } = await renderSpec(options);
+  const targets = { outDir: options.out, handlersDir: options.handlers };
+  const report = options.check ? compareOutput(files, targets) : writeOutput(files, targets);
+  return { diagnostics, notes, report, sourceFiles };
+}
+
+/** Load → model → render, writing nothing; `out` and `handlers` only shape the import paths. */
+export async function renderSpec(options: Omit<GenerateOptions, 'check'>): Promise<RenderedSpec> {
   startTypeThread();
   const loaded = await loadSpec(options.spec);
   const { model, diagnostics } = withLoadWarnings(loaded.diagnostics, () => buildModel(loaded.document, loaded.sources));
@@ -39,12 +57,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const validators = compileOrReport(model, loaded.sources, problems);
   if (!validators || hasErrors(problems)) throw new SpecError(problems);
   const { files, warnings } = await renderAll(model, validators, declarations, { specFile: options.spec, outDir: options.out, handlersDir: options.handlers });
-  const targets = { outDir: options.out, handlersDir: options.handlers };
-  const report = options.check ? compareOutput(files, targets) : writeOutput(files, targets);
   return {
+    files: [...files, ...openApiFiles(model)],
     diagnostics: [...problems, ...validators.diagnostics],
     notes: [...loaded.notes, ...warnings],
-    report,
     sourceFiles: loaded.sources.files.map((f) => f.absolutePath),
   };
 }
@@ -58,6 +74,16 @@ function compileOrReport(model: SseModel, sources: SourceSet, problems: Diagnost
     problems.push(...error.diagnostics);
     return undefined;
   }
+}
+
+/** The OpenAPI 3.2 document of the served endpoints, and its 3.1 view. */
+function openApiFiles(model: SseModel): RenderedFile[] {
+  const document = printOpenApi(model);
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+  return [
+    { target: 'out', path: 'openapi.json', content: json(document) },
+    { target: 'out', path: 'openapi-3.1.json', content: json(openApi31View(document)) },
+  ];
 }
 
 /** Later stages' errors are reported together with the parser's warnings, which are no less true. */
