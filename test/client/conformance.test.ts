@@ -35,7 +35,7 @@ async function receive(chunks: Array<string | Uint8Array>) {
       res.end();
     },
   ]);
-  const subscription = subscribe<Events>(operation, { baseUrl: server.url, reconnect: { initialDelayMs: 1234 } });
+  const subscription = subscribe<Events>(operation, { baseUrl: server.url, reconnect: { initialDelayMs: 1234, minDelayMs: 0 } });
   const received: Array<{ event: string; data: string; id: string | null }> = [];
   subscription.on('message', (data, { id }) => received.push({ event: 'message', data, id }));
   subscription.on('ping', (data, { id }) => received.push({ event: 'ping', data, id }));

@@ -39,11 +39,11 @@ afterEach(async () => {
 });
 
 describe('native EventSource transport (GET without headers)', () => {
-  it('receives data-only events and resumes with lastEventId in the query after the stream ends', async () => {
+  it('receives data-only events, and leaves resuming after the stream ends to the EventSource (Last-Event-ID header)', async () => {
     server = await startServer([
       (res) => {
         openStream(res);
-        res.end('id: 1\ndata: {"n":1}\n\nid: 2\ndata: {"n":2}\n\n');
+        res.end('retry: 10\nid: 1\ndata: {"n":1}\n\nid: 2\ndata: {"n":2}\n\n');
       },
       (res) => {
         openStream(res);
@@ -60,7 +60,8 @@ describe('native EventSource transport (GET without headers)', () => {
       [2, '2'],
       [3, '3'],
     ]);
-    expect(opened).toEqual([`${server.url}/ticks`, `${server.url}/ticks?lastEventId=2`]);
+    expect(opened).toEqual([`${server.url}/ticks`]);
+    expect(server.requests[1]?.headers['last-event-id']).toBe('2');
   });
 
   it('tells a server `event: error` apart from a connection error', async () => {
@@ -97,7 +98,7 @@ describe('native EventSource transport (GET without headers)', () => {
   it('keeps using the EventSource, with backoff, while the server cannot be reached', async () => {
     const gone = await startServer([]);
     await gone.close();
-    const subscription = subscribe<Events>(operation, { baseUrl: gone.url, reconnect: { initialDelayMs: 10 } });
+    const subscription = subscribe<Events>(operation, { baseUrl: gone.url, reconnect: { initialDelayMs: 10, minDelayMs: 10 } });
     const statuses = recordStatuses(subscription);
     await vi.waitFor(() => expect(opened.length).toBeGreaterThanOrEqual(3));
     subscription.close();
