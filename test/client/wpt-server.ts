@@ -5,8 +5,14 @@ import { wptCases, type WptAnswer } from './wpt-cases.js';
 
 const CASE_PATH = /^\/wpt\/([^/]+)\/(?:fetch|native)$/;
 
-/** Node reads header bytes as Latin-1; the client sent UTF-8. */
-const headerText = (value: string | string[] | undefined) => Buffer.from(String(value ?? ''), 'latin1').toString('utf8');
+/**
+ * The request header, decoded as UTF-8 (Node reads header bytes as Latin-1). The id also comes as `?lastEventId=`, which the runtime
+ * reads like the header: the client reopens a platform EventSource with it.
+ */
+function echoed(request: RecordedRequest, header: NonNullable<WptAnswer['echo']>): string {
+  const fromQuery = header === 'last-event-id' ? new URL(request.url, 'http://test').searchParams.get('lastEventId') : null;
+  return fromQuery ?? Buffer.from(String(request.headers[header] ?? ''), 'latin1').toString('utf8');
+}
 
 /** Every request to one case path, in order. */
 export function requestsTo(requests: RecordedRequest[], path: string): RecordedRequest[] {
@@ -28,6 +34,6 @@ export function answerWptCase(res: ServerResponse, request: RecordedRequest, req
     'cache-control': 'no-cache',
     ...answer.headers,
   });
-  res.end(answer.echo ? `data: ${headerText(request.headers[answer.echo])}\n\n` : (answer.body ?? ''));
+  res.end(answer.echo ? `data: ${echoed(request, answer.echo)}\n\n` : (answer.body ?? ''));
   return true;
 }
