@@ -1,7 +1,7 @@
 import { EventSource } from 'eventsource';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { subscribe, type StreamOperationSpec } from '../../client/index.js';
-import { answerProblem, openStream, startServer, type TestServer } from './sse-server.js';
+import { answerProblem, openStream, pause, startServer, type TestServer } from './sse-server.js';
 import { nextStatus, recordStatuses } from './wait.js';
 
 const operation: StreamOperationSpec = {
@@ -62,6 +62,43 @@ describe('native EventSource transport (GET without headers)', () => {
     ]);
     expect(opened).toEqual([`${server.url}/ticks`]);
     expect(server.requests[1]?.headers['last-event-id']).toBe('2');
+  });
+
+  it('reconnects after the server `retry:`, which only the EventSource itself can read', async () => {
+    let endedAt = 0;
+    server = await startServer([
+      (res) => {
+        openStream(res);
+        res.end('retry: 2000\nid: 1\ndata: {"n":1}\n\n', () => (endedAt = Date.now()));
+      },
+      (res) => openStream(res),
+    ]);
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url });
+    const reconnecting = nextStatus(subscription, 'reconnecting');
+    const [, second] = await server.waitForRequests(2);
+    subscription.close();
+    expect(await reconnecting).toMatchObject({ attempt: 1 });
+    // The WPT retry cases allow 10% either side; the upper bound is left to a loaded machine.
+    expect(second!.at - endedAt).toBeGreaterThanOrEqual(1800);
+    expect(second!.headers['last-event-id']).toBe('1');
+    expect(opened).toHaveLength(1);
+  });
+
+  it('keeps to the 500 ms floor when the server sends `retry: 0` and closes every stream', async () => {
+    server = await startServer([
+      (res) => {
+        openStream(res);
+        res.end('retry: 0\n\n');
+      },
+    ]);
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url });
+    await pause(2200);
+    subscription.close();
+    const times = server.requests.map((request) => request.at);
+    // The EventSource's own first reconnect comes at once; from then on the client waits.
+    expect(times.length).toBeGreaterThanOrEqual(3);
+    expect(times.length).toBeLessThanOrEqual(2 + Math.floor(2200 / 500));
+    for (let i = 2; i < times.length; i += 1) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(499);
   });
 
   it('tells a server `event: error` apart from a connection error', async () => {
