@@ -107,8 +107,11 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     this.url = buildUrl(options.baseUrl, operation.path, request.params, request.query);
     this.body = operation.method === 'GET' || request.body === undefined ? undefined : JSON.stringify(request.body);
     this.lastId = request.lastEventId ?? null;
-    const { initialDelayMs = DEFAULT_INITIAL_DELAY_MS, maxDelayMs = DEFAULT_MAX_DELAY_MS } = options.reconnect ?? {};
-    const { minDelayMs = Math.min(DEFAULT_MIN_DELAY_MS, maxDelayMs) } = options.reconnect ?? {};
+    const {
+      initialDelayMs = DEFAULT_INITIAL_DELAY_MS,
+      maxDelayMs = DEFAULT_MAX_DELAY_MS,
+      minDelayMs = Math.min(DEFAULT_MIN_DELAY_MS, maxDelayMs),
+    } = options.reconnect ?? {};
     if (!(minDelayMs >= 0 && minDelayMs <= maxDelayMs)) {
       throw new RangeError(`reconnect.minDelayMs (${minDelayMs}) must lie between 0 and reconnect.maxDelayMs (${maxDelayMs})`);
     }

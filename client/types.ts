@@ -64,8 +64,8 @@ export interface ClientOptions {
    */
   reconnect?: { initialDelayMs?: number; minDelayMs?: number; maxDelayMs?: number };
   /**
-   * Reconnect when a stream stays silent this long (not even a heartbeat comment): catches
-   * connections that died without closing. Set it above the server's heartbeat interval.
+   * Reconnect when a connection stays silent this long (no headers yet, or not even a heartbeat
+   * comment since the last bytes): catches connections that died without closing. Set it above the server's heartbeat interval.
    */
   idleTimeoutMs?: number;
   /** Cookies on cross-origin requests: `include` sends them (EventSource `withCredentials`). */
