@@ -45,7 +45,8 @@ export function createEventStreamParser(handlers: EventStreamHandlers): (text: s
   return (text) => {
     const input = unterminated + (afterCR && text.startsWith('\n') ? text.slice(1) : text);
     afterCR = false;
-    lineEnd.lastIndex = 0;
+    // The rest kept from earlier chunks holds no line end: scan only the new text.
+    lineEnd.lastIndex = unterminated.length;
     let start = 0;
     for (let match = lineEnd.exec(input); match; match = lineEnd.exec(input)) {
       processLine(input.slice(start, match.index));
