@@ -11,8 +11,12 @@ export interface WireMessage {
 export interface AttemptHandlers {
   open(): void;
   message(message: WireMessage): void;
+  /** A block with an `id:` field ended (with or without data): the new last event id. */
+  id(id: string): void;
   /** The server's `retry:` field, in ms. */
   retry(ms: number): void;
+  /** The platform EventSource lost the stream and reconnects by itself, after the server's `retry:`. */
+  dropped(): void;
 }
 
 /** How one connection attempt ended; the subscription decides what comes next. */
@@ -25,4 +29,6 @@ export type AttemptOutcome =
   /** 2xx but not `text/event-stream`: a misrouted request, not worth retrying. */
   | { type: 'not-event-stream'; status: number; contentType: string | null }
   /** A native EventSource was answered with something other than a stream; it cannot tell what. */
-  | { type: 'refused' };
+  | { type: 'refused' }
+  /** The platform EventSource reconnected sooner than the floor allows: the server's `retry:` is below it. */
+  | { type: 'reconnected-too-soon' };

@@ -59,6 +59,14 @@ export async function readProblem(response: Response): Promise<Problem | undefin
   }
 }
 
+/**
+ * Header values are byte strings: `text` as its UTF-8 bytes, one character each. That is how
+ * browsers send `Last-Event-ID`; a character above U+00FF would make fetch throw.
+ */
+export function utf8ByteString(text: string): string {
+  return Array.from(new TextEncoder().encode(text), (byte) => String.fromCharCode(byte)).join('');
+}
+
 /** `Retry-After` as milliseconds from now: delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | null): number | undefined {
   if (value === null) return undefined;

@@ -1,20 +1,33 @@
 import type { AttemptHandlers, AttemptOutcome } from './attempt.js';
 
+export interface NativeAttemptRequest {
+  url: string;
+  withCredentials: boolean;
+  eventNames: string[];
+  signal: AbortSignal;
+  /**
+   * After a drop the platform reconnects by itself, after the server's `retry:` (which only it can
+   * read), unless it did so sooner than this floor once; `false` closes at the first drop instead.
+   */
+  platformReconnectFloorMs: number | false;
+}
+
 /**
- * One connection over the platform's EventSource. Its own reconnection is switched off (closed at
- * the first error) so that one backoff policy applies to both transports.
+ * One connection over the platform's EventSource. Failures close it, so that one backoff policy
+ * applies to both transports; a stream that ended is resumed by the platform itself.
  */
 export function nativeAttempt(
   EventSourceImpl: typeof EventSource,
-  url: string,
-  withCredentials: boolean,
-  eventNames: string[],
+  request: NativeAttemptRequest,
   handlers: AttemptHandlers,
-  signal: AbortSignal,
 ): Promise<AttemptOutcome> {
+  const { url, withCredentials, eventNames, signal } = request;
+  let floorMs = request.platformReconnectFloorMs;
   return new Promise((resolve) => {
     const source = new EventSourceImpl(url, { withCredentials });
-    let opened = false;
+    let connected = false;
+    let droppedAt: number | undefined;
+    let reconnectedTooSoon = false;
     // `lastEventId` of a MessageEvent persists across events; only a change means the event carried an id.
     let previousId = '';
     const finish = (outcome: AttemptOutcome) => {
@@ -24,20 +37,34 @@ export function nativeAttempt(
     };
     const onAbort = () => finish({ type: 'ended' });
     const onMessage = (event: MessageEvent<string>) => {
-      const id = event.lastEventId === previousId ? undefined : event.lastEventId;
+      const changed = event.lastEventId !== previousId;
       previousId = event.lastEventId;
-      handlers.message({ event: event.type === 'message' ? undefined : event.type, data: event.data, id });
+      if (changed) handlers.id(event.lastEventId);
+      handlers.message({ event: event.type === 'message' ? undefined : event.type, data: event.data, id: changed ? event.lastEventId : undefined });
     };
     signal.addEventListener('abort', onAbort, { once: true });
     source.addEventListener('open', () => {
-      opened = true;
+      if (droppedAt !== undefined) {
+        const waitedMs = Date.now() - droppedAt;
+        handlers.retry(waitedMs);
+        if (floorMs !== false && waitedMs < floorMs) {
+          // Keep this connection, but the next drop is the client's to wait for.
+          reconnectedTooSoon = true;
+          floorMs = false;
+        }
+      }
+      connected = true;
       handlers.open();
     });
     for (const name of eventNames) source.addEventListener(name, onMessage);
     // A server `event: error` arrives as a MessageEvent on the same type as connection errors.
     source.addEventListener('error', (event) => {
       if ('data' in event) onMessage(event as MessageEvent<string>);
-      else if (opened) finish({ type: 'ended' });
+      else if (connected && floorMs !== false && source.readyState === EventSourceImpl.CONNECTING) {
+        connected = false;
+        droppedAt = Date.now();
+        handlers.dropped();
+      } else if (connected) finish({ type: reconnectedTooSoon ? 'reconnected-too-soon' : 'ended' });
       // CLOSED: the server answered, but not with a stream; CONNECTING: it could not be reached.
       else if (source.readyState === EventSourceImpl.CLOSED) finish({ type: 'refused' });
       else finish({ type: 'network-error', error: new Error(`Cannot reach ${url}`) });

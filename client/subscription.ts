@@ -2,7 +2,7 @@ import type { AttemptHandlers, AttemptOutcome, WireMessage } from './attempt.js'
 import { decode } from './decode.js';
 import { EventQueue } from './event-queue.js';
 import { fetchAttempt } from './fetch-transport.js';
-import { buildUrl, resolveHeaders } from './http.js';
+import { buildUrl, resolveHeaders, utf8ByteString } from './http.js';
 import { Listeners } from './listeners.js';
 import { nativeAttempt } from './native-transport.js';
 import { nextStep } from './reconnect-policy.js';
@@ -23,6 +23,8 @@ import type {
 } from './types.js';
 
 const DEFAULT_INITIAL_DELAY_MS = 1000;
+/** 120 attempts a minute at most, even when a server sends `retry: 0` and closes every stream. */
+const DEFAULT_MIN_DELAY_MS = 500;
 const DEFAULT_MAX_DELAY_MS = 30_000;
 /** Sent by the server when it cannot replay from the client's Last-Event-ID. */
 const RESET_EVENT = 'sse-reset';
@@ -67,8 +69,11 @@ class StreamSubscription<E extends object> implements Subscription<E> {
   private readonly body: string | undefined;
   private readonly controller = new AbortController();
   private baseDelayMs: number;
+  private readonly minDelayMs: number;
   private readonly maxDelayMs: number;
   private useNative: boolean;
+  /** Off once the platform EventSource reconnected sooner than the floor. */
+  private platformReconnects = true;
   /** Off for the first id after a reset: the server said continuity is already lost. */
   private checkGaps = true;
   private readonly eventListeners = new Map<string, Listeners<[unknown, EventMeta]>>();
@@ -83,8 +88,13 @@ class StreamSubscription<E extends object> implements Subscription<E> {
       this.statusListeners.emit({ type: 'open' });
     },
     message: (message) => this.dispatch(message),
+    id: (id) => this.trackId(id),
     retry: (ms) => {
       this.baseDelayMs = ms;
+    },
+    dropped: () => {
+      this.currentState = 'reconnecting';
+      this.statusListeners.emit({ type: 'reconnecting', attempt: 1, delayMs: this.baseDelayMs });
     },
   };
   private readonly onAbort = () => this.close();
@@ -97,8 +107,17 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     this.url = buildUrl(options.baseUrl, operation.path, request.params, request.query);
     this.body = operation.method === 'GET' || request.body === undefined ? undefined : JSON.stringify(request.body);
     this.lastId = request.lastEventId ?? null;
-    this.baseDelayMs = options.reconnect?.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS;
-    this.maxDelayMs = options.reconnect?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+    const {
+      initialDelayMs = DEFAULT_INITIAL_DELAY_MS,
+      maxDelayMs = DEFAULT_MAX_DELAY_MS,
+      minDelayMs = Math.min(DEFAULT_MIN_DELAY_MS, maxDelayMs),
+    } = options.reconnect ?? {};
+    if (!(minDelayMs >= 0 && minDelayMs <= maxDelayMs)) {
+      throw new RangeError(`reconnect.minDelayMs (${minDelayMs}) must lie between 0 and reconnect.maxDelayMs (${maxDelayMs})`);
+    }
+    this.baseDelayMs = initialDelayMs;
+    this.minDelayMs = minDelayMs;
+    this.maxDelayMs = maxDelayMs;
     // The platform EventSource can send neither a body nor headers, and does not report heartbeats.
     this.useNative = operation.method === 'GET' && !options.headers && !options.fetch && !options.idleTimeoutMs;
     if (request.signal?.aborted) {
@@ -170,9 +189,10 @@ class StreamSubscription<E extends object> implements Subscription<E> {
         this.useNative = false;
         continue;
       }
+      if (outcome.type === 'reconnected-too-soon') this.platformReconnects = false;
       if (this.currentState === 'open') attempt = 0;
       attempt += 1;
-      const step = nextStep(outcome, attempt, { baseMs: this.baseDelayMs, maxMs: this.maxDelayMs });
+      const step = nextStep(outcome, attempt, { baseMs: this.baseDelayMs, minMs: this.minDelayMs, maxMs: this.maxDelayMs });
       if (step.error) this.statusListeners.emit(step.error);
       if (step.type === 'stop') {
         this.finish(step.reason, step.failure);
@@ -192,8 +212,17 @@ class StreamSubscription<E extends object> implements Subscription<E> {
           ? this.url
           : `${this.url}${this.url.includes('?') ? '&' : '?'}lastEventId=${encodeURIComponent(this.lastId)}`;
       const names = Object.keys(this.operation.events).filter((name) => name !== 'error');
-      const withCredentials = this.options.credentials === 'include';
-      return nativeAttempt(NativeEventSource, url, withCredentials, [...names, RESET_EVENT], this.handlers, signal);
+      return nativeAttempt(
+        NativeEventSource,
+        {
+          url,
+          withCredentials: this.options.credentials === 'include',
+          eventNames: [...names, RESET_EVENT],
+          signal,
+          platformReconnectFloorMs: this.platformReconnects && this.minDelayMs,
+        },
+        this.handlers,
+      );
     }
     let headers: Record<string, string>;
     try {
@@ -210,7 +239,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
         headers: {
           accept: 'text/event-stream',
           ...(this.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(this.lastId === null ? {} : { 'last-event-id': this.lastId }),
+          ...(this.lastId === null ? {} : { 'last-event-id': utf8ByteString(this.lastId) }),
           ...headers,
         },
         body: this.body,
@@ -224,7 +253,6 @@ class StreamSubscription<E extends object> implements Subscription<E> {
 
   private dispatch({ event = 'message', data, id }: WireMessage): void {
     if (this.currentState === 'closed') return;
-    if (id !== undefined) this.trackId(id);
     if (event === RESET_EVENT) {
       const { reason, lastEventId } = parseProblem(data);
       this.checkGaps = false;
@@ -240,6 +268,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
   }
 
   private trackId(id: string): void {
+    if (this.currentState === 'closed') return;
     const previous = this.lastId;
     // An empty id resets the last event id (WHATWG), so nothing is sent on reconnect.
     this.lastId = id === '' ? null : id;

@@ -58,12 +58,14 @@ export interface ClientOptions {
   validators?: Record<string, Record<string, Validator>>;
   /**
    * Reconnect delays. The server's `retry:` field replaces `initialDelayMs` once received.
-   * Defaults: 1000 ms initial, 30000 ms cap.
+   * Defaults: 1000 ms initial; 500 ms floor (no wait is shorter, whatever the server asks), or
+   * `maxDelayMs` when that is lower; 30000 ms cap of the backoff after failures. No wait exceeds
+   * 2^31-1 ms (about 24.8 days), the longest a timer holds.
    */
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  reconnect?: { initialDelayMs?: number; minDelayMs?: number; maxDelayMs?: number };
   /**
-   * Reconnect when a stream stays silent this long (not even a heartbeat comment): catches
-   * connections that died without closing. Set it above the server's heartbeat interval.
+   * Reconnect when a connection stays silent this long (no headers yet, or not even a heartbeat
+   * comment since the last bytes): catches connections that died without closing. Set it above the server's heartbeat interval.
    */
   idleTimeoutMs?: number;
   /** Cookies on cross-origin requests: `include` sends them (EventSource `withCredentials`). */

@@ -1,7 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { subscribe, type StreamOperationSpec } from '../../client/index.js';
 import { openStream, startServer, writeChunks, type TestServer } from './sse-server.js';
 import { nextStatus } from './wait.js';
+import { casePath, observe, wptCases } from './wpt-cases.js';
+import { answerWptCase, requestsTo } from './wpt-server.js';
 
 /** Text events keep the data exactly as the parser produced it. */
 const operation: StreamOperationSpec = {
@@ -41,7 +43,7 @@ async function receive(chunks: Array<string | Uint8Array>) {
   subscription.on('ping', (data, { id }) => received.push({ event: 'ping', data, id }));
   const reconnecting = await nextStatus(subscription, 'reconnecting');
   subscription.close();
-  return { received, lastEventId: subscription.lastEventId, retryDelayMs: reconnecting.delayMs };
+  return { received, retryDelayMs: reconnecting.delayMs };
 }
 
 const messages = (...data: string[]) => data.map((text) => ({ event: 'message', data: text, id: null }));
@@ -67,34 +69,10 @@ describe('event-stream parsing (WHATWG rules) over the fetch transport', () => {
     expect(received).toEqual([...messages(' two', 'none'), { event: 'ping', data: 'p', id: null }]);
   });
 
-  it('dispatches `data:` with an empty value as an empty event, and joins data lines with LF', async () => {
-    const { received } = await receive(['data:\n\n', 'data:\ndata:\n\n', 'data: 1\ndata: 2\n\n']);
-    expect(received).toEqual(messages('', '\n', '1\n2'));
-  });
-
-  it('ignores an id containing NUL and keeps the previous last event id', async () => {
-    const { received, lastEventId } = await receive(['id: 7\ndata: a\n\n', 'id: 8\0x\ndata: b\n\n']);
-    expect(received).toEqual([
-      { event: 'message', data: 'a', id: '7' },
-      { event: 'message', data: 'b', id: null },
-    ]);
-    expect(lastEventId).toBe('7');
-  });
-
   it('ignores a retry value that is not all digits', async () => {
     const { received, retryDelayMs } = await receive(['retry: 15x\ndata: a\n\n', 'retry: -5\n\n']);
     expect(received).toEqual(messages('a'));
     expect(retryDelayMs).toBe(1234);
-  });
-
-  it('uses a valid retry value as the reconnection delay', async () => {
-    const { retryDelayMs } = await receive(['retry: 25\n\n']);
-    expect(retryDelayMs).toBe(25);
-  });
-
-  it('discards an unterminated final event', async () => {
-    const { received } = await receive(['data: a\n\n', 'data: b\n', 'data: c']);
-    expect(received).toEqual(messages('a'));
   });
 
   it('ignores unknown fields, comments and undeclared event types', async () => {
@@ -107,9 +85,21 @@ describe('event-stream parsing (WHATWG rules) over the fetch transport', () => {
     const { received } = await receive([text.subarray(0, 7), text.subarray(7, 9), text.subarray(9, 12), text.subarray(12)]);
     expect(received).toEqual(messages('é€😀'));
   });
+});
 
-  it('resets the last event id on an empty id field', async () => {
-    const { lastEventId } = await receive(['id: 3\ndata: a\n\n', 'id\ndata: b\n\n']);
-    expect(lastEventId).toBeNull();
+describe.concurrent('web-platform-tests eventsource cases over the fetch transport in Node', () => {
+  let wptServer: TestServer;
+  beforeAll(async () => {
+    wptServer = await startServer([(res, request) => answerWptCase(res, request, wptServer.requests) || res.writeHead(404).end()]);
+  });
+  afterAll(() => wptServer.close());
+
+  it.for(wptCases)('$id ($wpt)', async (wptCase, { expect }) => {
+    expect(await observe(wptCase, wptServer.url, 'fetch')).toMatchObject(wptCase.expected);
+    if (wptCase.reconnectsAfterMs !== undefined) {
+      const [first, second] = requestsTo(wptServer.requests, casePath(wptCase, 'fetch'));
+      // The WPT files allow 10% either side; the upper bound is left to a loaded machine.
+      expect(second!.at - first!.at).toBeGreaterThanOrEqual(wptCase.reconnectsAfterMs * 0.9);
+    }
   });
 });

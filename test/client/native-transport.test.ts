@@ -1,7 +1,7 @@
 import { EventSource } from 'eventsource';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { subscribe, type StreamOperationSpec } from '../../client/index.js';
-import { answerProblem, openStream, startServer, type TestServer } from './sse-server.js';
+import { answerProblem, endWithRetryZero, gapsBetween, openStream, pause, startServer, type TestServer } from './sse-server.js';
 import { nextStatus, recordStatuses } from './wait.js';
 
 const operation: StreamOperationSpec = {
@@ -39,11 +39,11 @@ afterEach(async () => {
 });
 
 describe('native EventSource transport (GET without headers)', () => {
-  it('receives data-only events and resumes with lastEventId in the query after the stream ends', async () => {
+  it('receives data-only events, and leaves resuming after the stream ends to the EventSource (Last-Event-ID header)', async () => {
     server = await startServer([
       (res) => {
         openStream(res);
-        res.end('id: 1\ndata: {"n":1}\n\nid: 2\ndata: {"n":2}\n\n');
+        res.end('retry: 10\nid: 1\ndata: {"n":1}\n\nid: 2\ndata: {"n":2}\n\n');
       },
       (res) => {
         openStream(res);
@@ -60,7 +60,39 @@ describe('native EventSource transport (GET without headers)', () => {
       [2, '2'],
       [3, '3'],
     ]);
-    expect(opened).toEqual([`${server.url}/ticks`, `${server.url}/ticks?lastEventId=2`]);
+    expect(opened).toEqual([`${server.url}/ticks`]);
+    expect(server.requests[1]?.headers['last-event-id']).toBe('2');
+  });
+
+  it('reconnects after the server `retry:`, which only the EventSource itself can read', async () => {
+    let endedAt = 0;
+    server = await startServer([
+      (res) => {
+        openStream(res);
+        res.end('retry: 2000\nid: 1\ndata: {"n":1}\n\n', () => (endedAt = Date.now()));
+      },
+      (res) => openStream(res),
+    ]);
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url });
+    const reconnecting = nextStatus(subscription, 'reconnecting');
+    const [, second] = await server.waitForRequests(2);
+    subscription.close();
+    expect(await reconnecting).toMatchObject({ attempt: 1 });
+    // The WPT retry cases allow 10% either side; the upper bound is left to a loaded machine.
+    expect(second!.at - endedAt).toBeGreaterThanOrEqual(1800);
+    expect(second!.headers['last-event-id']).toBe('1');
+    expect(opened).toHaveLength(1);
+  });
+
+  it('keeps to the 500 ms floor when the server sends `retry: 0` and closes every stream', async () => {
+    server = await startServer([endWithRetryZero]);
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url });
+    await pause(2200);
+    subscription.close();
+    expect(server.requests.length).toBeGreaterThanOrEqual(3);
+    expect(server.requests.length).toBeLessThanOrEqual(2 + Math.floor(2200 / 500));
+    // The EventSource's own first reconnect comes at once; from then on the client waits.
+    for (const gap of gapsBetween(server.requests).slice(1)) expect(gap).toBeGreaterThanOrEqual(499);
   });
 
   it('tells a server `event: error` apart from a connection error', async () => {
@@ -97,7 +129,7 @@ describe('native EventSource transport (GET without headers)', () => {
   it('keeps using the EventSource, with backoff, while the server cannot be reached', async () => {
     const gone = await startServer([]);
     await gone.close();
-    const subscription = subscribe<Events>(operation, { baseUrl: gone.url, reconnect: { initialDelayMs: 10 } });
+    const subscription = subscribe<Events>(operation, { baseUrl: gone.url, reconnect: { initialDelayMs: 10, minDelayMs: 10 } });
     const statuses = recordStatuses(subscription);
     await vi.waitFor(() => expect(opened.length).toBeGreaterThanOrEqual(3));
     subscription.close();

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   HttpError,
   subscribe,
+  type ClientOptions,
   type GapInfo,
   type InvalidEvent,
   type ResetInfo,
@@ -63,6 +64,7 @@ describe('reconnection', () => {
     const subscription = subscribe<Events>(operation, {
       baseUrl: server.url,
       headers: async () => ({ authorization: `Bearer token-${++token}` }),
+      reconnect: { minDelayMs: 0 },
     });
     const seen = ticksOf(subscription);
     const reconnecting = await nextStatus(subscription, 'reconnecting');
@@ -90,7 +92,7 @@ describe('reconnection', () => {
    * With Math.random at 0.5: the server sends `retry:`, then drops the stream, then drops
    * `failures` more connections; returns each reconnect's attempt number and delay.
    */
-  async function delaysAfterDrops(retryMs: number, failures: number, maxDelayMs?: number) {
+  async function delaysAfterDrops(retryMs: number, failures: number, reconnect?: ClientOptions['reconnect']) {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     server = await startServer([
       (res) => {
@@ -101,7 +103,7 @@ describe('reconnection', () => {
       ...Array<Responder>(failures).fill(dropConnection),
       (res) => openStream(res),
     ]);
-    const subscription = subscribe<Events>(operation, { baseUrl: server.url, reconnect: { maxDelayMs } });
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url, reconnect });
     const statuses = recordStatuses(subscription);
     await server.waitForRequests(failures + 2);
     await nextStatus(subscription, 'open');
@@ -111,7 +113,7 @@ describe('reconnection', () => {
   }
 
   it('backs off exponentially with full jitter, capped, from the server retry after network errors', async () => {
-    expect(await delaysAfterDrops(40, 3, 100)).toEqual([
+    expect(await delaysAfterDrops(40, 3, { minDelayMs: 0, maxDelayMs: 100 })).toEqual([
       [1, 20],
       [2, 40],
       [3, 50],
@@ -119,11 +121,11 @@ describe('reconnection', () => {
     ]);
   });
 
-  it('keeps doubling the delay after `retry: 0`, so failures never loop tightly', async () => {
+  it('doubles the delay from the 500 ms floor after `retry: 0`, so failures never loop tightly', async () => {
     expect(await delaysAfterDrops(0, 2)).toEqual([
-      [1, 0.5],
-      [2, 1],
-      [3, 2],
+      [1, 500],
+      [2, 500],
+      [3, 1000],
     ]);
   });
 
@@ -193,7 +195,7 @@ describe('reconnection', () => {
         res.write(tick(2));
       },
     ]);
-    const subscription = subscribe<Events>(operation, { baseUrl: server.url });
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url, reconnect: { minDelayMs: 0 } });
     const statuses = recordStatuses(subscription);
     const seen = ticksOf(subscription);
     await vi.waitFor(() => expect(seen).toEqual([1, 2]));

@@ -85,3 +85,14 @@ export async function writeChunks(res: ServerResponse, chunks: Array<string | Ui
     await pause(5);
   }
 }
+
+/** Sends `retry: 0` and ends the stream at once: a reconnect storm, unless the client keeps a floor. */
+export const endWithRetryZero: Responder = (res) => {
+  openStream(res);
+  res.end('retry: 0\n\n');
+};
+
+/** Milliseconds between one request and the next. */
+export function gapsBetween(requests: RecordedRequest[]): number[] {
+  return requests.slice(1).map((request, i) => request.at - requests[i]!.at);
+}
