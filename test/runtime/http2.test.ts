@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { get as httpsGet } from 'node:https';
-import { connect, type ClientHttp2Session, type Http2SecureServer, type Http2Server, type OutgoingHttpHeaders } from 'node:http2';
+import { connect, type ClientHttp2Session, type Http2SecureServer, type Http2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttp2AppServer, createSseRouter, notFound, type SseStream } from '../../runtime/index.js';
+import { request } from '../http2-client.js';
 import { selfSignedCertificate, type Certificate } from '../tls.js';
 import { service, streamEndpoint } from './helpers.js';
 
@@ -24,37 +25,6 @@ function demoApp() {
   } }));
   app.use(notFound);
   return app;
-}
-
-interface Exchange {
-  status: number;
-  headers: Record<string, unknown>;
-  body: string;
-}
-
-/** One request; resolves once `done(body)` holds, or the response ends. */
-function request(session: ClientHttp2Session, headers: OutgoingHttpHeaders, body?: string, done = (_: string) => false): Promise<Exchange> {
-  return new Promise((resolve, reject) => {
-    const stream = session.request(headers, { endStream: body === undefined });
-    if (body !== undefined) stream.end(body);
-    let status = 0;
-    let received: Record<string, unknown> = {};
-    let text = '';
-    const finish = () => resolve({ status, headers: received, body: text });
-    stream.on('response', (responseHeaders) => {
-      status = Number(responseHeaders[':status']);
-      received = responseHeaders;
-    });
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      text += chunk;
-      if (!done(text)) return;
-      stream.close();
-      finish();
-    });
-    stream.on('end', finish);
-    stream.on('error', reject);
-  });
 }
 
 const hasTick = (body: string) => body.includes('event: tick\ndata: {"n":1}\n\n');
