@@ -162,7 +162,8 @@ export class TabShare {
   }
 
   private post(message: TabMessage): void {
-    this.channel.postMessage(message);
+    // A closed channel throws; a transport may still report what arrived while it was aborted.
+    if (!this.lockRequest.signal.aborted) this.channel.postMessage(message);
   }
 }
 
