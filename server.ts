@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createDemoApp } from './demo/app.js';
 import { appServerOptions, createHttp2AppServer } from './runtime/index.js';
 
@@ -39,7 +40,10 @@ server.once('error', (error: NodeJS.ErrnoException) => {
   console.error(error.code === 'EADDRINUSE' ? `Port ${port} is already in use; set PORT to another one` : `Cannot listen on port ${port}: ${error.message}`);
   process.exit(1);
 });
-server.listen(port, () => console.log(`Listening on ${scheme}://localhost:${port} (${protocols}; dashboard /, docs /docs)`));
+server.listen(port, () => {
+  const { port: listening } = server.address() as AddressInfo;
+  console.log(`Listening on ${scheme}://localhost:${listening} (${protocols}; dashboard /, docs /docs)`);
+});
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
