@@ -6,6 +6,7 @@ import { buildUrl, resolveHeaders, utf8ByteString } from './http.js';
 import { Listeners } from './listeners.js';
 import { nativeAttempt } from './native-transport.js';
 import { nextStep } from './reconnect-policy.js';
+import { subscriptionKey, TabShare, tabSharingAvailable } from './tab-share.js';
 import type {
   ClientEventSpec,
   ClientOptions,
@@ -82,19 +83,21 @@ class StreamSubscription<E extends object> implements Subscription<E> {
   private readonly gapListeners = new Listeners<[GapInfo]>();
   private readonly invalidListeners = new Listeners<[InvalidEvent]>();
   private readonly iterators = new Set<EventQueue<ReceivedEvent<E>>>();
+  /** Set while this subscription shares one connection with other tabs (`shareAcrossTabs`). */
+  private tabShare: TabShare | null = null;
   private readonly handlers: AttemptHandlers = {
     open: () => {
       this.currentState = 'open';
-      this.statusListeners.emit({ type: 'open' });
+      this.report({ type: 'open' });
     },
-    message: (message) => this.dispatch(message),
+    message: (message) => (this.tabShare ? this.tabShare.publish(message) : this.dispatch(message)),
     id: (id) => this.trackId(id),
     retry: (ms) => {
       this.baseDelayMs = ms;
     },
     dropped: () => {
       this.currentState = 'reconnecting';
-      this.statusListeners.emit({ type: 'reconnecting', attempt: 1, delayMs: this.baseDelayMs });
+      this.report({ type: 'reconnecting', attempt: 1, delayMs: this.baseDelayMs });
     },
   };
   private readonly onAbort = () => this.close();
@@ -125,10 +128,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
       return;
     }
     request.signal?.addEventListener('abort', this.onAbort, { once: true });
-    this.run().catch((error: unknown) => {
-      this.statusListeners.emit({ type: 'error', error });
-      this.finish('error', error);
-    });
+    (options.shareAcrossTabs && tabSharingAvailable() ? this.joinTabs() : this.run()).catch(this.fail);
   }
 
   get state(): SubscriptionState {
@@ -178,6 +178,48 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     return queue;
   }
 
+  private readonly fail = (error: unknown): void => {
+    this.report({ type: 'error', error });
+    this.tabShare?.publishStatus({ type: 'closed', reason: 'error' }, error);
+    this.finish('error', error);
+  };
+
+  /** Joins the tabs that share this subscription's key; this tab connects when its turn to lead comes. */
+  private async joinTabs(): Promise<void> {
+    const identity = Object.entries(await resolveHeaders(this.options)).sort(([a], [b]) => (a < b ? -1 : 1));
+    const key = await subscriptionKey([
+      this.operation.operationId,
+      new URL(this.url, globalThis.location?.href).href,
+      this.body ?? null,
+      this.request.lastEventId ?? null,
+      this.options.credentials ?? null,
+      identity,
+    ]);
+    if (this.currentState === 'closed') return;
+    this.tabShare = new TabShare(key, {
+      lead: () => this.run().catch(this.fail),
+      deliver: (message) => this.dispatch(message),
+      follow: (status, failure) => this.follow(status, failure),
+      historyIncomplete: () => this.resetListeners.emit({ reason: 'history-unavailable', lastEventId: null }),
+    });
+  }
+
+  /** A status of the connection of the tab that leads. */
+  private follow(status: ConnectionStatus, failure?: unknown): void {
+    if (status.type === 'closed') {
+      this.finish(status.reason, failure);
+      return;
+    }
+    if (status.type === 'open' || status.type === 'reconnecting') this.currentState = status.type;
+    this.statusListeners.emit(status);
+  }
+
+  /** A status of this tab's own connection: for its listeners, and for the tabs that follow it. */
+  private report(status: ConnectionStatus): void {
+    this.statusListeners.emit(status);
+    this.tabShare?.publishStatus(status);
+  }
+
   private async run(): Promise<void> {
     const { signal } = this.controller;
     let attempt = 0;
@@ -193,13 +235,14 @@ class StreamSubscription<E extends object> implements Subscription<E> {
       if (this.currentState === 'open') attempt = 0;
       attempt += 1;
       const step = nextStep(outcome, attempt, { baseMs: this.baseDelayMs, minMs: this.minDelayMs, maxMs: this.maxDelayMs });
-      if (step.error) this.statusListeners.emit(step.error);
+      if (step.error) this.report(step.error);
       if (step.type === 'stop') {
+        this.tabShare?.publishStatus({ type: 'closed', reason: step.reason }, step.failure);
         this.finish(step.reason, step.failure);
         return;
       }
       this.currentState = 'reconnecting';
-      this.statusListeners.emit({ type: 'reconnecting', attempt, delayMs: step.delayMs });
+      this.report({ type: 'reconnecting', attempt, delayMs: step.delayMs });
       await sleep(step.delayMs, signal);
     }
   }
@@ -295,6 +338,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     this.currentState = 'closed';
     this.failure = failure;
     this.controller.abort();
+    this.tabShare?.close();
     this.request.signal?.removeEventListener('abort', this.onAbort);
     this.statusListeners.emit({ type: 'closed', reason });
     for (const queue of this.iterators) queue.end(failure);

@@ -70,6 +70,15 @@ export interface ClientOptions {
   idleTimeoutMs?: number;
   /** Cookies on cross-origin requests: `include` sends them (EventSource `withCredentials`). */
   credentials?: 'omit' | 'same-origin' | 'include';
+  /**
+   * One connection per subscription for all tabs of this origin: subscriptions with the same
+   * operation, params, query, body, `lastEventId` and credentials (headers as resolved when
+   * subscribing) share it. One tab connects, the others receive its events; when it closes,
+   * another resumes with `Last-Event-ID`, and events are neither lost nor delivered twice.
+   * Needs Web Locks and BroadcastChannel in a secure context; without them (or in Node) each
+   * subscription connects on its own. Default `false`.
+   */
+  shareAcrossTabs?: boolean;
 }
 
 export interface StreamRequest<P, Q, B> {

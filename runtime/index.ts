@@ -1,6 +1,6 @@
 export * from './types.js';
 export { createSseApp, createSseRouter, type SseApp, type SseRouter } from './app.js';
-export { appServerOptions, type AppServerOptions } from './server.js';
+export { appServerOptions, createHttp2AppServer, type AppServerOptions } from './server.js';
 export type { AppOptions, CorsSettings, Logger, MetricsSettings, SlowClientPolicy } from './options.js';
 export { PayloadValidationError } from './validation.js';
 export { WireFormatError } from './wire.js';

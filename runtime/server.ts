@@ -1,5 +1,5 @@
 /**
- * HTTP servers whose requests and responses are born with an Express app's prototypes.
+ * HTTP/1.1 and HTTP/2 servers whose requests and responses are born with an Express app's prototypes.
  *
  * For every request, Express moves the request and response onto the app's prototypes
  * (`Object.setPrototypeOf`) and then adds properties to both. V8 gives an object whose
@@ -9,6 +9,15 @@
  * all of them share one hidden class each.
  */
 import { createServer, IncomingMessage, ServerResponse, type Server, type ServerOptions } from 'node:http';
+import {
+  createServer as createH2cServer,
+  createSecureServer,
+  Http2ServerRequest,
+  Http2ServerResponse,
+  type Http2SecureServer,
+  type Http2Server,
+  type SecureServerOptions,
+} from 'node:http2';
 import type { Express } from 'express';
 
 export type AppServerOptions = Required<Pick<ServerOptions, 'IncomingMessage' | 'ServerResponse'>>;
@@ -68,4 +77,56 @@ export function listenWithAppPrototypes(app: Express): (...args: ListenArgs) => 
     }
     return server.listen(...args);
   };
+}
+
+/**
+ * An HTTP/2 server for `app`: with `tls`, HTTPS that also answers HTTP/1.1 clients (`allowHTTP1`);
+ * without, cleartext HTTP/2 with prior knowledge (h2c), for a proxy in front that speaks it.
+ */
+export function createHttp2AppServer(app: Express, tls: SecureServerOptions): Http2SecureServer;
+export function createHttp2AppServer(app: Express): Http2Server;
+export function createHttp2AppServer(app: Express, tls?: SecureServerOptions): Http2SecureServer | Http2Server {
+  const listener = http2Listener(app);
+  if (!tls) return createH2cServer(listener);
+  const { IncomingMessage: Http1IncomingMessage, ServerResponse: Http1ServerResponse } = appServerOptions(app);
+  return createSecureServer({ ...tls, allowHTTP1: true, Http1IncomingMessage, Http1ServerResponse }, listener);
+}
+
+type Http2Listener = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
+
+/**
+ * Express moves every request and response onto its request and response prototypes, whose
+ * chains end in `http.IncomingMessage` and `http.ServerResponse`: an HTTP/2 request moved there
+ * loses the getters and stream methods of `Http2ServerRequest` (its body read fails with a
+ * TypeError, and `res.write` never reaches the stream). HTTP/2 requests and responses therefore
+ * reach the app wrapped in a proxy that turns each such move into a move onto a twin prototype:
+ * the same properties, on a chain that ends in `Http2ServerRequest` or `Http2ServerResponse`.
+ * Mounted sub-apps, which move them again, get their twins the same way.
+ */
+function http2Listener(app: Express): Http2Listener {
+  const requests = twins(IncomingMessage.prototype, Http2ServerRequest.prototype);
+  const responses = twins(ServerResponse.prototype, Http2ServerResponse.prototype);
+  return (req, res) => {
+    if (req instanceof Http2ServerRequest) app(requests(req), responses(res));
+    else app(req, res as ServerResponse);
+  };
+}
+
+/** Wraps an HTTP/2 request or response; Express sees it as the HTTP/1 object whose API it mirrors. */
+function twins<Http1 extends object>(http1: Http1, http2: object): (target: object) => Http1 {
+  const made = new WeakMap<object, object>([[http1, http2]]);
+  const twinOf = (prototype: object): object => {
+    let twin = made.get(prototype);
+    if (twin) return twin;
+    const parent: object | null = Object.getPrototypeOf(prototype);
+    // A chain without the HTTP/1 class (not a request or response): left as it ends.
+    if (parent === null) return prototype;
+    twin = Object.create(twinOf(parent), Object.getOwnPropertyDescriptors(prototype)) as object;
+    made.set(prototype, twin);
+    return twin;
+  };
+  const handler: ProxyHandler<object> = {
+    setPrototypeOf: (target, prototype) => Reflect.setPrototypeOf(target, prototype === null ? null : twinOf(prototype)),
+  };
+  return (target) => new Proxy(target, handler) as Http1;
 }

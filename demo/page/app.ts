@@ -1,17 +1,25 @@
 /**
  * The dashboard: every card is one subscription of the generated client SDK, with its
- * connection state shown in the card's header. Browsers allow six HTTP/1.1 connections per
- * host across all tabs, so a tab keeps at most three streams open (prices, chat, and metrics
- * for the admin) and two tabs can talk.
+ * connection state shown in the card's header. Subscriptions are shared across tabs, so the
+ * browser holds one connection per stream however many tabs show the dashboard (over HTTP/1.1
+ * it allows six per host for all tabs together). Streams the identity may not open are not
+ * requested at all: their cards show why.
  */
-import { createClient, type PriceUpdate, type TaskProgress } from '../../generated/client/index.js';
+import { createClient, type LogEntry, type Notification, type PriceUpdate, type TaskProgress } from '../../generated/client/index.js';
 import type { ConnectionStatus, Subscription } from 'asyncapi-sse/client';
 
-const TOKENS: Record<string, string> = { u1: 'user-token', u2: 'user2-token', admin: 'admin-token' };
+/** The demo's identities (README): their bearer tokens, and the streams beyond the public ones they may open. */
+const IDENTITIES = {
+  u1: { token: 'user-token', admin: false, notifications: true },
+  u2: { token: 'user2-token', admin: false, notifications: true },
+  admin: { token: 'admin-token', admin: true, notifications: false },
+} as const;
+type IdentityName = keyof typeof IDENTITIES;
 
 const chosen = new URLSearchParams(location.search).get('as') ?? localStorage.getItem('identity') ?? 'u1';
-const identity = chosen in TOKENS ? chosen : 'u1';
-const client = createClient({ baseUrl: '', headers: () => ({ Authorization: `Bearer ${TOKENS[identity]}` }) });
+const identity: IdentityName = Object.hasOwn(IDENTITIES, chosen) ? (chosen as IdentityName) : 'u1';
+const may = IDENTITIES[identity];
+const client = createClient({ baseUrl: '', headers: () => ({ Authorization: `Bearer ${may.token}` }), shareAcrossTabs: true });
 
 function element<T extends HTMLElement = HTMLElement>(selector: string, root: ParentNode = document): T {
   const found = root.querySelector<T>(selector);
@@ -32,8 +40,8 @@ function setState(card: HTMLElement, state: string, label = state): void {
   badge.textContent = label;
 }
 
-/** Mirrors a subscription's status in its card's badge; `onError` sees HTTP failures. */
-function showStatus(card: HTMLElement, subscription: Pick<Subscription<object>, 'onStatus'>, onError?: (status: number) => void): void {
+/** Mirrors a subscription's status in its card's badge. */
+function showStatus(card: HTMLElement, subscription: Pick<Subscription<object>, 'onStatus'>): void {
   subscription.onStatus((status: ConnectionStatus) => {
     if (status.type === 'open') setState(card, 'open');
     else if (status.type === 'reconnecting') setState(card, 'reconnecting', `reconnecting (attempt ${status.attempt})`);
@@ -42,9 +50,22 @@ function showStatus(card: HTMLElement, subscription: Pick<Subscription<object>, 
       if (status.reason !== 'error') setState(card, 'closed');
     } else if (status.status !== undefined) {
       setState(card, 'error', `error ${status.status}`);
-      onError?.(status.status);
     }
   });
+}
+
+/** A card of a stream this identity may not open: it stays unrequested, so no 403 reaches the console. */
+function lock(card: HTMLElement, label: string): void {
+  card.classList.add('locked');
+  element('.locked', card).hidden = false;
+  setState(card, 'locked', label);
+}
+
+/** Appends `item` to a card's list, keeping the newest `limit` and the list scrolled to the end. */
+function appendLimited(list: HTMLElement, item: HTMLElement, limit = 100): void {
+  list.append(item);
+  while (list.childElementCount > limit) list.firstElementChild!.remove();
+  list.scrollTop = list.scrollHeight;
 }
 
 function time(value: string | number): string {
@@ -117,10 +138,7 @@ function chatCard(): void {
   const showMembers = () => {
     element('.members', card).textContent = members.size ? `In the room: ${[...members].sort().join(', ')}` : 'Nobody here yet';
   };
-  const append = (item: HTMLElement) => {
-    list.append(item);
-    list.scrollTop = list.scrollHeight;
-  };
+  const append = (item: HTMLElement) => appendLimited(list, item, Infinity);
   // lastEventId 0 replays the room's recent history on first load.
   const room = client.streamChatRoom({ params: { channel }, lastEventId: '0' });
   showStatus(card, room);
@@ -183,13 +201,12 @@ function metricsCard(): void {
   const figure = (name: string, value: string) => {
     element(`[data-figure="${name}"]`, card).textContent = value;
   };
+  if (!may.admin) {
+    lock(card, 'admin only');
+    return;
+  }
   const metrics = client.streamMetrics();
-  showStatus(card, metrics, (status) => {
-    if (status !== 403 && status !== 401) return;
-    card.classList.add('locked');
-    element('.locked', card).hidden = false;
-    setState(card, 'locked', 'admin only');
-  });
+  showStatus(card, metrics);
   metrics.on('metrics', (sample) => {
     history.push(sample.eventsPerSecond);
     if (history.length > 60) history.shift();
@@ -202,6 +219,42 @@ function metricsCard(): void {
     figure('connections', String(open));
     figure('rss', `${Math.round(sample.rssBytes / 1048576)} MiB`);
     figure('loopDelay', `${sample.eventLoopDelayMs.p99} ms`);
+  });
+}
+
+function notificationsCard(): void {
+  const card = element('#notifications');
+  if (!may.notifications) {
+    lock(card, 'users only');
+    return;
+  }
+  const list = element('.messages', card);
+  const notifications = client.streamNotifications();
+  showStatus(card, notifications);
+  const show = (notification: Notification) => {
+    const item = create('li', 'message', notification.body);
+    item.prepend(create('span', 'who', notification.title));
+    item.title = time(notification.createdAt);
+    appendLimited(list, item);
+  };
+  notifications.on('unread', show);
+  notifications.on('new', show);
+  const button = element<HTMLButtonElement>('#notify-me', card);
+  button.addEventListener('click', () => {
+    const body = { userId: identity, type: 'demo', title: 'Hello', body: `Sent at ${time(Date.now())}` };
+    client.createNotification({ body }).catch((error: unknown) => appendLimited(list, create('li', 'system', `Not sent: ${String(error)}`)));
+  });
+}
+
+function logsCard(): void {
+  const card = element('#logs');
+  const list = element('.messages', card);
+  const logs = client.streamLogs({ query: { follow: true } });
+  showStatus(card, logs);
+  logs.on('log', (entry: LogEntry) => {
+    const item = create('li', 'entry', `${time(entry.timestamp)} ${entry.level} ${entry.service} ${entry.message}`);
+    item.dataset.level = entry.level;
+    appendLimited(list, item);
   });
 }
 
@@ -221,3 +274,5 @@ pricesCard();
 taskCard();
 chatCard();
 metricsCard();
+notificationsCard();
+logsCard();

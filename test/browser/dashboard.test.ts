@@ -2,18 +2,20 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBrowser, launchBrowser, screenshot } from './chromium.js';
 import { startDemoProcess, type DemoProcess } from '../demo/process.js';
+import { watchConsole } from './dashboard-pages.js';
 
 describeBrowser('the dashboard in Chromium', () => {
   let server: DemoProcess;
   let browser: Browser;
   const pages: Record<string, Page> = {};
+  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startDemoProcess(), launchBrowser()]);
-    // Two users in tabs of one browser, the admin in a browser of their own.
-    const [shared, adminsOwn] = await Promise.all([browser.newContext(), browser.newContext()]);
-    for (const [as, context] of [['u1', shared], ['u2', shared], ['admin', adminsOwn]] as const) {
-      pages[as] = await context.newPage();
+    // Each user in a browser of their own, as people are (a browser's six connections per host serve one user's tabs).
+    for (const as of ['u1', 'u2', 'admin'] as const) {
+      pages[as] = await (await browser.newContext()).newPage();
+      watchConsole(pages[as], consoleErrors);
       await pages[as].setViewportSize({ width: 1200, height: 820 });
       await pages[as].goto(`${server.url}/?as=${as}`);
     }
@@ -80,7 +82,19 @@ describeBrowser('the dashboard in Chromium', () => {
     await expect.poll(() => admin.locator('#metrics polyline').getAttribute('points'), { timeout: 5000 }).toMatch(/ /);
     expect(await pages.u1!.locator('#metrics .locked').isVisible()).toBe(true);
     expect(await pages.u1!.locator('#metrics .state').textContent()).toBe('admin only');
+    expect(await pages.admin!.locator('#notifications .state').textContent()).toBe('users only');
     for (const [as, page] of Object.entries(pages)) await screenshot(page, `dashboard-${as}`);
+  });
+
+  it('shows notifications and the server log', async () => {
+    const page = pages.u1!;
+    await page.click('#notify-me');
+    await expect.poll(() => page.locator('#notifications li.message').last().textContent(), { timeout: 5000 }).toMatch(/^HelloSent at /);
+    await expect.poll(() => page.locator('#logs li').allTextContents(), { timeout: 5000 }).toContainEqual(expect.stringMatching(/ info http POST \/notifications 202 /));
+  });
+
+  it('logs no error in any console: no stream an identity may not open is requested', () => {
+    expect(consoleErrors).toEqual([]);
   });
 
   it('shows each stream reconnecting while the server is away', async () => {

@@ -20,12 +20,12 @@ export interface DemoProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the server on a free port and resolves once it listens. */
-export async function startDemoProcess(): Promise<DemoProcess> {
+/** Starts the server on a free port and resolves once it listens; with `tls`, over HTTPS (HTTP/2 and HTTP/1.1). */
+export async function startDemoProcess(tls?: { certFile: string; keyFile: string }): Promise<DemoProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port) },
+    env: { ...process.env, PORT: String(port), ...(tls && { TLS_CERT: tls.certFile, TLS_KEY: tls.keyFile }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -39,7 +39,7 @@ export async function startDemoProcess(): Promise<DemoProcess> {
   });
   await listening;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
