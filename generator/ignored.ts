@@ -37,6 +37,12 @@ export function ignoredConstructs(operation: OperationInterface, channel: Channe
   for (const protocol of Object.keys(isObject(channelJson.bindings) ? channelJson.bindings : {})) {
     warn(channel.jsonPath('bindings'), protocol, `channel "${channel.id()}": the ${protocol} channel binding is ignored`);
   }
+  for (const server of channel.servers().all()) {
+    const pathname = server.pathname();
+    if (pathname && pathname !== '/') {
+      warn(server.jsonPath(), 'pathname', `server "${server.id()}": pathname ${pathname} is not prepended to the paths; mount the generated router under it`);
+    }
+  }
   for (const parameter of channel.parameters().all()) {
     if (parameter.location()) {
       warn(parameter.jsonPath(), 'location', `channel "${channel.id()}": parameter "${parameter.id()}" location is ignored (the value comes from the path)`);

@@ -5,16 +5,14 @@ import path from 'node:path';
 import { SpecError, sortDiagnostics, hasErrors, type Diagnostic } from './diagnostics.js';
 import { schemaParsers, unknownSchemaFormats } from './schema-formats.js';
 import { SourceSet, type ParsedText } from './sources.js';
-import { useCachedRulesetValidator } from './ruleset-validator.js';
-import { useCachedStructureValidators } from './structure.js';
+import { installValidatorCaches } from './validator-caches.js';
 
-useCachedStructureValidators();
-useCachedRulesetValidator();
+installValidatorCaches();
 
 export interface LoadedSpec {
   document: AsyncAPIDocumentInterface;
   sources: SourceSet;
-  /** Warnings worth printing (errors throw). */
+  /** Problems worth printing: warnings, and errors the later stages can still run past (an unknown schema format). */
   diagnostics: Diagnostic[];
   /** Advice that is no problem with the document (a newer AsyncAPI version exists). */
   notes: string[];
@@ -23,7 +21,7 @@ export interface LoadedSpec {
 /** The linter's advice to move to the newest AsyncAPI version: a note, not a warning. */
 const LATEST_VERSION_RULE = 'asyncapi-latest-version';
 
-/** Parses the spec; throws SpecError listing every problem when it has errors. */
+/** Parses the spec; throws SpecError listing every problem when the parser finds errors (it then gives no document). */
 export async function loadSpec(specPath: string): Promise<LoadedSpec> {
   if (!existsSync(specPath)) {
     throw new SpecError([{ file: specPath, line: 1, col: 1, severity: 'error', message: 'spec file not found', code: 'spec-not-found' }]);
@@ -32,13 +30,11 @@ export async function loadSpec(specPath: string): Promise<LoadedSpec> {
   const parser = new Parser({ schemaParsers: schemaParsers() });
   const { document, diagnostics, extras } = await fromFile(parser, path.resolve(specPath)).parse();
   const sources = new SourceSet(specPath, extras && parsedRoot(extras.document));
-  const mapped = sortDiagnostics([
-    ...diagnostics
-      .filter((d) => d.severity <= DiagnosticSeverity.Information && d.code !== LATEST_VERSION_RULE)
-      .map((d) => toDiagnostic(d, sources)),
-    ...unknownSchemaFormats(sources, parser.parserRegistry),
-  ]);
-  if (!document || hasErrors(mapped)) throw new SpecError(mapped);
+  const fromParser = diagnostics
+    .filter((d) => d.severity <= DiagnosticSeverity.Information && d.code !== LATEST_VERSION_RULE)
+    .map((d) => toDiagnostic(d, sources));
+  const mapped = sortDiagnostics([...fromParser, ...unknownSchemaFormats(sources, parser.parserRegistry)]);
+  if (!document || hasErrors(fromParser)) throw new SpecError(mapped);
   const newer = /"(\d+\.\d+\.\d+)"/.exec(diagnostics.find((d) => d.code === LATEST_VERSION_RULE)?.message ?? '')?.[1];
   const notes = newer ? [`AsyncAPI ${newer} is available; this document uses ${document.version()}`] : [];
   return { document, sources, diagnostics: mapped, notes };

@@ -103,8 +103,9 @@ export interface SseModel {
 }
 
 export interface ModelResult {
+  /** With errors, the model of what could be mapped (later stages still run on it, to report their problems too). */
   model: SseModel;
-  /** Warnings (skipped operations, rewritten addresses, ...). */
+  /** Errors and warnings (skipped operations, rewritten addresses, ...). */
   diagnostics: Diagnostic[];
 }
 
@@ -152,7 +153,6 @@ class ModelBuilder {
     if (operations.length === 0 && !hasErrors(this.diagnostics)) {
       this.report(['operations'], 'nothing to generate: no operation maps to an HTTP endpoint', 'nothing-to-generate');
     }
-    if (hasErrors(this.diagnostics)) throw new SpecError(this.diagnostics);
 
     const info = this.document.info();
     return {

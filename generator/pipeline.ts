@@ -1,10 +1,11 @@
 /** The whole pipeline, top to bottom: load → model → render → write (or compare). */
-import { SpecError, type Diagnostic } from './diagnostics.js';
+import { SpecError, hasErrors, type Diagnostic } from './diagnostics.js';
 import { loadSpec } from './load.js';
-import { buildModel } from './model.js';
+import { buildModel, type SseModel } from './model.js';
 import { renderAll } from './render.js';
 import { startTypeThread, typeDeclarations } from './types-thread.js';
-import { compileValidators } from './validators.js';
+import type { SourceSet } from './sources.js';
+import { compileValidators, type ValidatorModules } from './validators.js';
 import { compareOutput, writeOutput, type WriteReport } from './write.js';
 
 export interface GenerateOptions {
@@ -29,20 +30,34 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   startTypeThread();
   const loaded = await loadSpec(options.spec);
   const { model, diagnostics } = withLoadWarnings(loaded.diagnostics, () => buildModel(loaded.document, loaded.sources));
+  // Every stage that can still run does, so one run reports the problems of all of them.
+  const problems = [...loaded.diagnostics, ...diagnostics];
   // Printed in the worker while this thread compiles the validators.
-  const declarations = typeDeclarations(model.schemas);
+  const declarations = hasErrors(problems) ? Promise.resolve('') : typeDeclarations(model.schemas);
   // Awaited by renderAll; should validators fail first, its outcome no longer matters.
   declarations.catch(() => {});
-  const validators = withLoadWarnings(loaded.diagnostics, () => compileValidators(model, loaded.sources));
+  const validators = compileOrReport(model, loaded.sources, problems);
+  if (!validators || hasErrors(problems)) throw new SpecError(problems);
   const { files, warnings } = await renderAll(model, validators, declarations, { specFile: options.spec, outDir: options.out, handlersDir: options.handlers });
   const targets = { outDir: options.out, handlersDir: options.handlers };
   const report = options.check ? compareOutput(files, targets) : writeOutput(files, targets);
   return {
-    diagnostics: [...loaded.diagnostics, ...diagnostics, ...validators.diagnostics],
+    diagnostics: [...problems, ...validators.diagnostics],
     notes: [...loaded.notes, ...warnings],
     report,
     sourceFiles: loaded.sources.files.map((f) => f.absolutePath),
   };
+}
+
+/** The validators, or undefined with their problems added to `problems`. */
+function compileOrReport(model: SseModel, sources: SourceSet, problems: Diagnostic[]): ValidatorModules | undefined {
+  try {
+    return compileValidators(model, sources);
+  } catch (error) {
+    if (!(error instanceof SpecError)) throw error;
+    problems.push(...error.diagnostics);
+    return undefined;
+  }
 }
 
 /** Later stages' errors are reported together with the parser's warnings, which are no less true. */

@@ -12,6 +12,7 @@ import type { AnySchema, ValidateFunction } from 'ajv';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { cacheFileOf, loadCached, storeInCache } from './validator-cache.js';
+import { reuseOrUndefined } from './validator-caches.js';
 
 const RULESET_SCHEMA_ID = '@stoplight/spectral-core/meta/ruleset.schema';
 
@@ -42,11 +43,11 @@ export function useCachedRulesetValidator(): void {
   Ajv.prototype.compile = function compileOrReuseRuleset(this: Ajv2020, schema: AnySchema, meta?: boolean) {
     const id = typeof schema === 'object' ? schema.$id : undefined;
     if (id !== RULESET_SCHEMA_ID) return compile.call(this, schema, meta);
-    cached ??= loadCached(file, spectralRequire);
+    cached ??= reuseOrUndefined(() => loadCached(file, spectralRequire));
     if (cached) return cached;
     this.opts.code.source = true;
     const validate = compile.call(this, schema, meta);
-    cached = storeInCache(file, `// Spectral's ruleset validator, compiled from ${installed}.\n${standaloneCode.default(this, validate)}\n`, spectralRequire);
+    cached = reuseOrUndefined(() => storeInCache(file, `// Spectral's ruleset validator, compiled from ${installed}.\n${standaloneCode.default(this, validate)}\n`, spectralRequire));
     return validate;
   } as typeof compile;
 }

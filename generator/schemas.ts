@@ -14,7 +14,7 @@ export interface NamedSchema {
 }
 
 /** Keywords whose values are data, not schemas. */
-const LITERAL_KEYWORDS = new Set(['const', 'default', 'enum', 'example', 'examples']);
+export const LITERAL_KEYWORDS = new Set(['const', 'default', 'enum', 'example', 'examples']);
 /** Keywords whose value maps names to schemas. */
 export const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas']);
 

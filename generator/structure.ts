@@ -13,6 +13,7 @@ import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { cacheFileOf, loadCached, storeInCache } from './validator-cache.js';
+import { reuseOrUndefined } from './validator-caches.js';
 
 /** AsyncAPI versions whose structure validators are cached; others compile every run. */
 const VERSIONS = ['3.0.0', '3.1.0'] as const;
@@ -82,7 +83,7 @@ export function useCachedStructureValidators(): void {
   };
   const compile = Ajv.prototype.compile;
   Ajv.prototype.compile = function compileOrReuse(this: Ajv, schema: AnySchema, meta?: boolean) {
-    const reused = this.opts.allErrors === true ? cached(schema) : undefined;
+    const reused = this.opts.allErrors === true ? reuseOrUndefined(() => cached(schema)) : undefined;
     return (reused ?? compile.call(this, schema, meta)) as ReturnType<typeof compile>;
   } as typeof compile;
 }

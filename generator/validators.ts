@@ -7,7 +7,7 @@ import addFormats from 'ajv-formats';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { SpecError, type Diagnostic } from './diagnostics.js';
 import type { SseModel } from './model.js';
-import type { NamedSchema } from './schemas.js';
+import { LITERAL_KEYWORDS, isObject, type NamedSchema } from './schemas.js';
 import type { Position, SourceSet } from './sources.js';
 
 const DEFINITIONS_ID = 'definitions.json';
@@ -56,6 +56,9 @@ export function eventKeyOf(operationId: string, eventKey: string): string {
 
 /** Compiles every validator; a schema ajv rejects (an invalid `pattern`) is a SpecError at its line. */
 export function compileValidators(model: SseModel, sources: SourceSet): ValidatorModules {
+  // ajv stops at the first bad pattern; checking them all first reports every one in one run.
+  const badPatterns = invalidPatterns(model.schemas).map((message) => ajvDiagnostic(message, sources, 'error'));
+  if (badPatterns.length > 0) throw new SpecError(badPatterns);
   const logged = new Set<string>();
   try {
     const modules = compileAll(model, (message) => logged.add(message));
@@ -64,6 +67,28 @@ export function compileValidators(model: SseModel, sources: SourceSet): Validato
     if (!(error instanceof Error) || !/^(Invalid regular expression|unknown format)/.test(error.message)) throw error;
     throw new SpecError([ajvDiagnostic(error.message, sources, 'error')]);
   }
+}
+
+/** The message of every `pattern` that is not a regular expression (as ajv compiles them: unicode mode). */
+function invalidPatterns(schemas: NamedSchema[]): string[] {
+  const messages = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    if (!isObject(value)) return;
+    for (const [key, child] of Object.entries(value)) {
+      if (key === 'pattern' && typeof child === 'string') {
+        try {
+          new RegExp(child, 'u');
+        } catch (error) {
+          messages.add((error as Error).message);
+        }
+      } else if (!LITERAL_KEYWORDS.has(key)) {
+        visit(child);
+      }
+    }
+  };
+  schemas.forEach((s) => visit(s.schema));
+  return [...messages];
 }
 
 /** An ajv message as a diagnostic, placed at the `pattern` or `format` it names. */

@@ -81,6 +81,7 @@ describe('generator spec corpus', () => {
       expect(run.stderr).not.toMatch(STACK_FRAME);
       const lines = run.stderr.split('\n');
       for (const warning of spec.warnings) expect(lines.some((line) => warning.test(line)), `${warning} in:\n${run.stderr}`).toBe(true);
+      expect(run.stderr, 'the newer-version advice is a note').not.toMatch(/warning .*\(asyncapi-latest-version\)/);
       const unexpected = lines.filter((line) => /no valid example/.test(line) && !spec.warnings.some((w) => w.test(line)));
       expect(unexpected, 'example notes no "# warn:" line expects').toEqual([]);
     });

@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -32,8 +33,9 @@ operations:
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'asyncapi-sse-structure-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function checkSpec(spec: string, cacheDir: string): Promise<{ code: number; stderr: string }> {
-  const args = ['--import', 'tsx/esm', 'generator/cli.ts', '--check', '--spec', spec, '--out', path.join(scratch, 'out'), '--handlers', path.join(scratch, 'handlers')];
+/** `--check`s the spec in a fresh process; `preload`: a module run first (`node --import`). */
+async function checkSpec(spec: string, cacheDir: string, preload?: string): Promise<{ code: number; stderr: string }> {
+  const args = [...(preload ? ['--import', preload] : []), '--import', 'tsx/esm', 'generator/cli.ts', '--check', '--spec', spec, '--out', path.join(scratch, 'out'), '--handlers', path.join(scratch, 'handlers')];
   try {
     await promisify(execFile)(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ASYNCAPI_SSE_CACHE_DIR: cacheDir } });
     return { code: 0, stderr: '' };
@@ -74,4 +76,27 @@ describe('cached AsyncAPI structure validators', () => {
     const result = await checkSpec(path.join(REPO_ROOT, 'bench/bench-asyncapi.yaml'), cacheDir);
     expect(result.stderr).not.toMatch(/ error /);
   }, 60_000);
+
+  it('step aside when the parser internals they reach for have moved: same diagnostics, valid specs still pass', async () => {
+    const spec = path.join(scratch, 'broken.yaml');
+    writeFileSync(spec, BROKEN_STRUCTURE);
+    const moved = fileURLToPath(new URL('./moved-internals.mjs', import.meta.url));
+    const normal = await checkSpec(spec, path.join(scratch, 'normal-cache'));
+    const fallback = await checkSpec(spec, path.join(scratch, 'moved-cache'), moved);
+    expect(fallback.code).toBe(1);
+    expect(fallback).toEqual(normal);
+    const valid = await checkSpec(path.join(REPO_ROOT, 'bench/bench-asyncapi.yaml'), path.join(scratch, 'moved-cache'), moved);
+    expect(valid.stderr).not.toMatch(/ error /);
+    // Nothing was cached for the structure validators: ajv compiled them as usual.
+    expect(cacheFiles(path.join(scratch, 'moved-cache')).map(([file]) => file).filter((f) => f.startsWith('structure-'))).toEqual([]);
+  }, 240_000);
+
+  it('compile anew from damaged cache files, with the same diagnostics', async () => {
+    const spec = path.join(scratch, 'broken.yaml');
+    writeFileSync(spec, BROKEN_STRUCTURE);
+    const cacheDir = path.join(scratch, 'damaged-cache');
+    const fresh = await checkSpec(spec, cacheDir);
+    for (const [file] of cacheFiles(cacheDir)) writeFileSync(path.join(cacheDir, file), 'throw new Error("damaged");\n');
+    expect(await checkSpec(spec, cacheDir)).toEqual(fresh);
+  }, 240_000);
 });

@@ -1,0 +1,31 @@
+/**
+ * The one seam between generation and the parser's and Spectral's internals: the validator
+ * caches (structure.ts, ruleset-validator.ts) reach into modules those packages do not
+ * export. Should an upgrade move what they reach for, each cache steps aside and ajv compiles
+ * as it would without it: generation stays correct, only slower.
+ */
+import { useCachedRulesetValidator } from './ruleset-validator.js';
+import { useCachedStructureValidators } from './structure.js';
+
+/** Installs every validator cache that can be installed; the others are left out. */
+export function installValidatorCaches(): void {
+  for (const install of [useCachedStructureValidators, useCachedRulesetValidator]) {
+    try {
+      install();
+    } catch {
+      // Internals moved: this cache is skipped.
+    }
+  }
+}
+
+/**
+ * What a cache hands back for a schema, or undefined (compile as usual) when looking it up fails
+ * for any reason: a cache is never the reason a compile fails.
+ */
+export function reuseOrUndefined<T>(lookUp: () => T | undefined): T | undefined {
+  try {
+    return lookUp();
+  } catch {
+    return undefined;
+  }
+}
