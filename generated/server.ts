@@ -166,8 +166,9 @@ export const service: ServiceSpec = {
       specPath: "/logs/stream",
       paramNames: [],
       query: requests.validateStreamLogsQuery,
-      security: [],
-      summary: "The last 50 matching entries, then live ones while `follow` is true.",
+      security: [{"schemes":[{"name":"bearer","type":"http","scheme":"bearer"}],"scopes":[]}],
+      roles: ["admin"],
+      summary: "The last 50 matching entries, then live ones while `follow` is true (admins only, as entries name other callers' requests).",
       events: {
         log: { sseEvent: "log", contentType: 'application/json', validate: payloads.validateLogEntry },
       },
@@ -213,7 +214,7 @@ export interface Handlers {
   postChannelMessage: ReceiveHandler<T.PostChannelMessageParams, Record<string, never>, T.PostChannelMessageBody, Connections>;
   /** Open connections, event and byte rates, memory and event-loop delay, once a second. */
   streamMetrics: StreamOperationHandler<T.StreamMetricsEvents, Record<string, never>, Record<string, never>, undefined, Connections, Record<string, unknown>>;
-  /** The last 50 matching entries, then live ones while `follow` is true. */
+  /** The last 50 matching entries, then live ones while `follow` is true (admins only, as entries name other callers' requests). */
   streamLogs: StreamOperationHandler<T.StreamLogsEvents, Record<string, never>, T.StreamLogsQuery, undefined, Connections, Record<string, unknown>>;
 }
 

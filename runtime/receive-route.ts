@@ -10,8 +10,8 @@ type AnyReceiveHandler = ReceiveHandler<unknown, unknown, unknown, unknown>;
 
 export function receiveRoute<C>(runtime: Runtime<C>, spec: ReceiveEndpointSpec, handler: AnyReceiveHandler): RequestHandler {
   return async (req, res) => {
-    const checked = checkRequest(spec, req);
-    const result = await handler({ ...checked, connections: runtime.connections, request: req });
+    const { identity, params, query, body } = checkRequest(spec, req);
+    const result = await handler({ identity, params, query, body, connections: runtime.connections, request: req });
     res.status(result?.status ?? 202);
     if (result?.body === undefined) res.end();
     else res.json(result.body);
