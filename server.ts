@@ -1,7 +1,7 @@
 /** The demo service: every endpoint of asyncapi.yaml, its dashboard at `/` and its docs at `/docs`. */
 import { createServer } from 'node:http';
 import { createDemoApp } from './demo/app.js';
-import { appServerOptions } from './runtime/index.js';
+import { appServerOptions, guardServer } from './runtime/index.js';
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -10,8 +10,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 const demo = await createDemoApp();
-// Requests and responses born with the app's prototypes cost each open stream less memory (docs/runtime.md).
-const server = createServer(appServerOptions(demo.app), demo.app);
+// Requests and responses born with the app's prototypes cost each open stream less memory; the
+// guard answers malformed requests as problem+json and closes slow ones (docs/runtime.md).
+const server = guardServer(createServer(appServerOptions(demo.app), demo.app));
 server.once('error', (error: NodeJS.ErrnoException) => {
   console.error(error.code === 'EADDRINUSE' ? `Port ${port} is already in use; set PORT to another one` : `Cannot listen on port ${port}: ${error.message}`);
   process.exit(1);

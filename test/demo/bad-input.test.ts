@@ -1,6 +1,7 @@
 /** Client mistakes and greedy callers against the demo: each is a 4xx problem+json, never a 500 or a silent drop. */
 import { describe, expect, it } from 'vitest';
 import { AUTH, useDemo } from './harness.js';
+import { RawClient } from '../runtime/helpers.js';
 import { EventReader } from './sse.js';
 
 const demo = useDemo({ tasks: { durationMs: 60_000, steps: 2 } });
@@ -140,5 +141,18 @@ describe('GET /logs/stream is for admins only', () => {
     const reader = await EventReader.open(`${demo().url}/logs/stream?follow=false&service=billing`, { headers: AUTH.admin });
     expect(reader.response.status).toBe(200);
     expect((await reader.rest()).map((event) => JSON.parse(event.data).message)).toContain('for the admin');
+  });
+});
+
+describe('requests Node refuses to parse', () => {
+  it.each([
+    ['a bare CR in a header', 'GET /prices/stream HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n', 400],
+    ['an unknown method', 'BREW /prices/stream HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['both Content-Length and Transfer-Encoding', 'POST /tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n', 400],
+  ])('%s is a problem+json %i from the demo', async (_what, request, status) => {
+    const client = await RawClient.open(demo().port, request);
+    await client.waitForEnd();
+    expect(client.status).toBe(status);
+    expect(client.header('content-type')).toBe('application/problem+json');
   });
 });
