@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSseApp, diagnosticsChannels, type SseStream } from '../../runtime/index.js';
+import { createSseApp, diagnosticsChannels, type ConnectionManager, type SseStream } from '../../runtime/index.js';
 import { listen, service, streamEndpoint, waitUntil, type Running } from './helpers.js';
 
 /**
@@ -15,7 +15,7 @@ const DROPPED_WITHIN_MS = 10_000;
 type Events = { tick: unknown };
 const pad = { pad: 'x'.repeat(EVENT_BYTES) };
 
-const app = createSseApp(
+const app = createSseApp<Record<string, ConnectionManager<Events>>>(
   service(streamEndpoint({ operationId: 'steady', path: '/steady', heartbeatMs: 200 }), streamEndpoint({ operationId: 'burst', path: '/burst', heartbeatMs: 200 })),
   {
     steady: (stream: SseStream<Events>) => {
@@ -49,7 +49,7 @@ describe('a paused reader', () => {
     await waitUntil(() => dropped.length > 0, DROPPED_WITHIN_MS, 'the paused reader to be dropped');
     diagnosticsChannels.slowClientDropped.unsubscribe(onDropped);
     expect(dropped).toEqual([expect.objectContaining({ operationId, droppedEvents: 0 })]);
-    expect(app.sse.size).toBe(0);
+    expect(app.sse.connections[operationId]!.count()).toBe(0);
     // What the kernel still held for it arrives, then the end.
     const closed = once(socket, 'close');
     socket.resume();
