@@ -15,8 +15,8 @@ export interface ClientTally {
   duplicated: number;
   /** `sse-reset`: the replay window no longer held what the client missed. */
   resets: number;
-  /** Connections refused or broken before their time. */
-  failures: number;
+  /** Connections refused or broken before their time, by what happened (`status 503`, `ECONNRESET`, `ended by server`). */
+  failures: Record<string, number>;
 }
 
 export interface ChurnTiming {
@@ -29,7 +29,7 @@ export interface ChurnTiming {
 const between = ([low, high]: [number, number]) => low + Math.random() * (high - low);
 
 export class ChurningClient {
-  readonly tally: ClientTally = { sessions: 0, events: 0, lost: 0, duplicated: 0, resets: 0, failures: 0 };
+  readonly tally: ClientTally = { sessions: 0, events: 0, lost: 0, duplicated: 0, resets: 0, failures: {} };
   private lastId: number | null = null;
   private request: ClientRequest | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -57,23 +57,23 @@ export class ChurningClient {
     const request = get({ host: '127.0.0.1', port: this.port, path: '/feed', headers, agent: false });
     this.request = request;
     let ended = false;
-    const reconnect = (failed: boolean) => {
+    const reconnect = (failure: string | null) => {
       if (ended) return;
       ended = true;
       clearTimeout(this.timer);
       request.destroy();
-      if (failed && !this.stopped) this.tally.failures++;
+      if (failure !== null && !this.stopped) this.tally.failures[failure] = (this.tally.failures[failure] ?? 0) + 1;
       this.timer = setTimeout(() => this.connect(), between(this.timing.pauseMs));
     };
-    request.on('error', () => reconnect(true));
+    request.on('error', (error: NodeJS.ErrnoException) => reconnect(error.code ?? error.message));
     request.on('response', (response) => {
-      if (response.statusCode !== 200) return reconnect(true);
+      if (response.statusCode !== 200) return reconnect(`status ${response.statusCode}`);
       const parser = createParser({ onEvent: (event) => this.receive(event.event, event.id) });
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => parser.feed(chunk));
-      response.on('end', () => reconnect(true));
-      response.on('error', () => reconnect(!ended));
-      this.timer = setTimeout(() => reconnect(false), between(this.timing.sessionMs));
+      response.on('end', () => reconnect('ended by server'));
+      response.on('error', (error: NodeJS.ErrnoException) => reconnect(error.code ?? error.message));
+      this.timer = setTimeout(() => reconnect(null), between(this.timing.sessionMs));
     });
   }
 

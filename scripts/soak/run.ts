@@ -59,7 +59,7 @@ const progress = setInterval(() => {
   const last = samples.at(-1);
   console.log(
     `${((Date.now() - started) / 60_000).toFixed(1)} min: ${openStreams} open, ${tally.sessions} sessions, ${tally.events} events, ` +
-      `lost ${tally.lost}, duplicated ${tally.duplicated}, resets ${tally.resets}, failures ${tally.failures}, ` +
+      `lost ${tally.lost}, duplicated ${tally.duplicated}, resets ${tally.resets}, failures ${failures(tally)}, ` +
       `rss ${mb(last?.rss)} MB, heap ${mb(last?.heapUsed)} MB`,
   );
 }, 30_000);
@@ -76,7 +76,7 @@ const growth = { rss: final.rss / baseline.rss - 1, heapUsed: final.heapUsed / b
 await mkdir(dirname(values.out), { recursive: true });
 await writeFile(values.out, memoryChart(samples, `Soak: ${clientCount} churning clients, ${minutes} min (RSS and heap used of the server)`));
 
-console.log(`\nsessions ${tally.sessions}, events ${tally.events}, lost ${tally.lost}, duplicated ${tally.duplicated}, resets ${tally.resets}, failures ${tally.failures}`);
+console.log(`\nsessions ${tally.sessions}, events ${tally.events}, lost ${tally.lost}, duplicated ${tally.duplicated}, resets ${tally.resets}, failures ${failures(tally)}`);
 console.log(`RSS median ${mb(baseline.rss)} MB after warm-up, ${mb(final.rss)} MB at the end (${pct(growth.rss)})`);
 console.log(`heap used median ${mb(baseline.heapUsed)} MB after warm-up, ${mb(final.heapUsed)} MB at the end (${pct(growth.heapUsed)})`);
 console.log(`chart: ${values.out}`);
@@ -92,9 +92,21 @@ console.log(problems.length === 0 ? 'soak passed' : `soak FAILED: ${problems.joi
 process.exit(problems.length === 0 ? 0 : 1);
 
 function total(tallies: ClientTally[]): ClientTally {
-  const sum: ClientTally = { sessions: 0, events: 0, lost: 0, duplicated: 0, resets: 0, failures: 0 };
-  for (const t of tallies) for (const key of Object.keys(sum) as Array<keyof ClientTally>) sum[key] += t[key];
+  const sum: ClientTally = { sessions: 0, events: 0, lost: 0, duplicated: 0, resets: 0, failures: {} };
+  for (const t of tallies) {
+    sum.sessions += t.sessions;
+    sum.events += t.events;
+    sum.lost += t.lost;
+    sum.duplicated += t.duplicated;
+    sum.resets += t.resets;
+    for (const [failure, count] of Object.entries(t.failures)) sum.failures[failure] = (sum.failures[failure] ?? 0) + count;
+  }
   return sum;
+}
+
+function failures(tally: ClientTally): string {
+  const entries = Object.entries(tally.failures);
+  return entries.length === 0 ? '0' : entries.map(([failure, count]) => `${count} ${failure}`).join(', ');
 }
 
 /** Median RSS and heap of the samples between `fromMs` and `toMs` after the start. */
