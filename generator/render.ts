@@ -34,6 +34,7 @@ const handlebars = Handlebars.create();
 handlebars.registerHelper('json', (value: unknown) => JSON.stringify(value ?? null));
 handlebars.registerHelper('quote', (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
 handlebars.registerHelper('key', (value: string) => (isIdentifier(value) ? value : JSON.stringify(value)));
+handlebars.registerHelper('member', (value: string) => (isIdentifier(value) ? `.${value}` : `[${JSON.stringify(value)}]`));
 handlebars.registerPartial('header', readTemplate('header'));
 
 const templates = new Map<string, Handlebars.TemplateDelegate>();
