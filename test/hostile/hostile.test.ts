@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoProcess, type DemoProcess } from '../demo/process.js';
 import { dripHeaders, inParallel, rawRequest, type RawAnswer } from './attacks.js';
+import { NormalClient } from './probe.js';
 
 const PROC = existsSync('/proc/self/status');
 const FIRST_EVENT_WITHIN_MS = 1000;
@@ -25,38 +26,14 @@ function rss(): number {
   return Number(line![1]) * 1024;
 }
 
-/** Time from opening `/prices/stream` to its first event. */
-async function timeToFirstEvent(): Promise<number> {
-  const started = performance.now();
-  const controller = new AbortController();
-  const response = await fetch(`${demo.url}/prices/stream`, { signal: controller.signal });
-  const reader = response.body!.getReader();
-  let text = '';
-  while (!text.includes('\n\ndata:') && !text.includes('data:')) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  const elapsed = performance.now() - started;
-  controller.abort();
-  return elapsed;
-}
-
 /** Runs `attack` while a normal client probes; checks the probe's worst time and the RSS after. */
 async function underAttack(name: string, attack: () => Promise<void>): Promise<void> {
-  const probes: number[] = [];
-  let attacking = true;
-  const probing = (async () => {
-    while (attacking) {
-      probes.push(await timeToFirstEvent());
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  })();
+  const normal = new NormalClient(demo.url);
+  let probes: number[];
   try {
     await attack();
   } finally {
-    attacking = false;
-    await probing;
+    probes = await normal.stop();
   }
   const peak = rss();
   const deadline = Date.now() + SETTLE_MS;
@@ -66,11 +43,36 @@ async function underAttack(name: string, attack: () => Promise<void>): Promise<v
     `${name}: normal client's first event in at most ${Math.max(...probes).toFixed(0)} ms over ${probes.length} probes; ` +
       `RSS ${mb(baselineRss)} MB baseline, ${mb(peak)} MB after, ${mb(settled)} MB settled`,
   );
-  expect(Math.max(...probes)).toBeLessThan(FIRST_EVENT_WITHIN_MS);
+  expect(probes.length).toBeGreaterThan(0);
+  expect(probes.every((ms) => ms >= 0 && ms < FIRST_EVENT_WITHIN_MS)).toBe(true);
   expect(settled).toBeLessThanOrEqual(baselineRss * (1 + RSS_TOLERANCE));
 }
 
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+
+/**
+ * Ordinary traffic on every route the attacks take (streams opened and closed, accepted and
+ * refused requests, large refused bodies), so the baseline is the server's working size with
+ * its code compiled and its heap grown, and what the attacks are judged on is growth.
+ */
+async function warmUp(): Promise<void> {
+  const auth = { Authorization: `Bearer ${TOKENS.admin}`, 'Content-Type': 'application/json' };
+  const ordinary = [
+    request('GET', '/prices/stream'),
+    request('GET', '/channels/general/stream?lastEventId=1', auth),
+    request('GET', '/channels/%zz/stream', auth),
+    request('POST', '/notifications', auth, JSON.stringify({ userId: 'u9', type: 'x', title: 't', body: 'b'.repeat(4000) })),
+    request('POST', '/notifications', { ...auth, 'Content-Encoding': 'gzip' }, '{}'),
+    request('POST', '/channels/general/messages', auth, '{"content":"hello"}'),
+    request('GET', `/prices/stream`, { 'X-Big': 'a'.repeat(20_000) }),
+    'BREW / HTTP/1.1\r\n\r\n',
+    request('GET', '/sdk/client/..%2f..%2fpackage.json'),
+  ];
+  await inParallel(3000, 50, (i) => rawRequest(demo.port, ordinary[i % ordinary.length]!, 300));
+  const big = JSON.stringify({ body: 'b'.repeat(5 * 1024 * 1024) });
+  await inParallel(20, 5, () => fetch(`${demo.url}/notifications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth.Authorization }, body: big }).then((r) => r.text()));
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+}
 
 function request(method: string, path: string, headers: Record<string, string> = {}, body = ''): string {
   const lines = Object.entries({ Host: 'x', Connection: 'close', ...headers }).map(([name, value]) => `${name}: ${value}\r\n`);
@@ -80,19 +82,17 @@ function request(method: string, path: string, headers: Record<string, string> =
 
 function expectProblem(answer: RawAnswer, statuses: number[]): void {
   expect(statuses).toContain(answer.status);
-  expect(answer.contentType).toBe('application/problem+json');
+  expect(answer.contentType).toMatch(/^application\/problem\+json/);
   expect(JSON.parse(answer.body)).toMatchObject({ status: answer.status });
 }
 
-describe.skipIf(!PROC)('the demo under attack', () => {
+describe.skipIf(!PROC)('the demo under attack', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     demo = await startDemoProcess();
-    // Warm up every path the attacks take, so the baseline is the server's working size.
-    for (let i = 0; i < 20; i++) await timeToFirstEvent();
-    await inParallel(100, 10, () => rawRequest(demo.port, request('GET', '/channels/%zz/stream', { Authorization: `Bearer ${TOKENS.u1}` })));
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await warmUp();
     baselineRss = rss();
-  }, 60_000);
+    console.log(`baseline RSS after warm-up: ${mb(baselineRss)} MB`);
+  }, 180_000);
   afterAll(() => demo?.stop());
 
   it('bad percent-encoding in path parameters, on GET and POST', () =>
@@ -206,11 +206,11 @@ describe.skipIf(!PROC)('the demo under attack', () => {
     underAttack('slowloris', async () => {
       const lifetimes = await inParallel(300, 300, () => dripHeaders(demo.port, 1000, 20_000));
       expect(Math.max(...lifetimes)).toBeLessThan(11_000 + 1500);
-    }), 60_000);
+    }));
 
   it('10,000 connection attempts from one identity: each is a stream or a 429 problem', () =>
     underAttack('10,000 attempts', async () => {
-      const statuses = await inParallel(10_000, 100, async () => {
+      const statuses = await inParallel(10_000, 50, async () => {
         const socket = connect(demo.port, '127.0.0.1');
         socket.on('error', () => {});
         await once(socket, 'connect');
@@ -225,5 +225,5 @@ describe.skipIf(!PROC)('the demo under attack', () => {
       console.log('10,000 attempts:', counts);
       expect(Object.keys(counts).sort()).toEqual(expect.arrayContaining(['200 text/event-stream']));
       for (const key of Object.keys(counts)) expect(['200 text/event-stream', '429 application/problem+json']).toContain(key);
-    }), 120_000);
+    }));
 });
