@@ -14,18 +14,18 @@ async function expectProblem(response: Response, status: number | number[]): Pro
   return problem;
 }
 
+/** Posts a chat message to `room` (written into the path as is). */
+function postChat(room: string, auth: Record<string, string> = AUTH.u1): Promise<Response> {
+  return fetch(`${demo().url}/channels/${room}/messages`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ content: 'hi' }) });
+}
+
 describe('bad percent-encoding in a path parameter', () => {
   it.each(['%zz', '%', '%E0%A4%A'])('GET /channels/%s/stream is a 400 problem', async (room) => {
     await expectProblem(await fetch(`${demo().url}/channels/${room}/stream`, { headers: AUTH.u1 }), 400);
   });
 
   it.each(['%zz', '%', '%E0%A4%A'])('POST /channels/%s/messages is a 400 problem', async (room) => {
-    const response = await fetch(`${demo().url}/channels/${room}/messages`, {
-      method: 'POST',
-      headers: { ...AUTH.u1, 'content-type': 'application/json' },
-      body: JSON.stringify({ content: 'hi' }),
-    });
-    await expectProblem(response, 400);
+    await expectProblem(await postChat(room), 400);
   });
 });
 
@@ -69,12 +69,7 @@ describe('size limits on stored fields', () => {
   it('a room name past 64 characters is a 400 problem on both the stream and the post', async () => {
     const room = 'r'.repeat(65);
     await expectProblem(await fetch(`${demo().url}/channels/${room}/stream`, { headers: AUTH.u1 }), 400);
-    const response = await fetch(`${demo().url}/channels/${room}/messages`, {
-      method: 'POST',
-      headers: { ...AUTH.u1, 'content-type': 'application/json' },
-      body: JSON.stringify({ content: 'hi' }),
-    });
-    await expectProblem(response, 400);
+    await expectProblem(await postChat(room), 400);
   });
 });
 
@@ -117,8 +112,7 @@ describe('per-identity quotas', () => {
   });
 
   it('one identity posting chat messages past its quota gets 429; another identity still posts', async () => {
-    const postAs = (auth: Record<string, string>) =>
-      fetch(`${demo().url}/channels/quota/messages`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ content: 'hi' }) });
+    const postAs = (auth: Record<string, string>) => postChat('quota', auth);
     let refused: Response | undefined;
     for (let i = 0; i < 1000 && !refused; i++) {
       const response = await postAs(AUTH.u1);
