@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDemoApp } from './demo/app.js';
-import { appServerOptions, createHttp2AppServer } from 'asyncapi-sse/runtime';
+import { appServerOptions, createHttp2AppServer, guardServer } from 'asyncapi-sse/runtime';
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -34,8 +34,9 @@ const [server, scheme, protocols] = TLS_CERT
   ? [createHttp2AppServer(demo.app, { cert: readPem('TLS_CERT', TLS_CERT), key: readPem('TLS_KEY', TLS_KEY!) }), 'https', 'HTTP/2 and HTTP/1.1']
   : H2C === '1'
     ? [createHttp2AppServer(demo.app), 'http', 'HTTP/2 only, prior knowledge']
-    : // Requests and responses born with the app's prototypes cost each open stream less memory (docs/runtime.md).
-      [createServer(appServerOptions(demo.app), demo.app), 'http', 'HTTP/1.1'];
+    : // Requests and responses born with the app's prototypes cost each open stream less memory; the
+      // guard answers malformed requests as problem+json and closes slow ones (docs/runtime.md).
+      [guardServer(createServer(appServerOptions(demo.app), demo.app)), 'http', 'HTTP/1.1'];
 server.once('error', (error: NodeJS.ErrnoException) => {
   console.error(error.code === 'EADDRINUSE' ? `Port ${port} is already in use; set PORT to another one` : `Cannot listen on port ${port}: ${error.message}`);
   process.exit(1);

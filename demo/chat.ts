@@ -4,6 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage } from '../generated/types.js';
+import { HttpProblem } from '../runtime/index.js';
+
+/** Room names are kept (members here, the replay log per room), so they have a size limit. */
+export const MAX_ROOM_NAME_LENGTH = 64;
+
+/** Throws 400 for a room name longer than `MAX_ROOM_NAME_LENGTH`. */
+export function assertRoomName(channel: string): void {
+  if (channel.length <= MAX_ROOM_NAME_LENGTH) return;
+  throw new HttpProblem(400, 'Room name is too long', {}, [{ pointer: '/params/channel', message: `must be at most ${MAX_ROOM_NAME_LENGTH} characters` }]);
+}
 
 export class ChatRooms {
   /** room -> userId -> open connections */

@@ -5,6 +5,7 @@ import { LogSource, simulateBackgroundLogs } from './logs.js';
 import { MetricsSampler, type TrafficTotals } from './metrics.js';
 import { NotificationStore } from './notifications.js';
 import { PriceSimulator } from './prices.js';
+import { CreationQuota } from './quota.js';
 import { TaskRunner, type TaskRunnerOptions } from './tasks.js';
 
 export interface DemoOptions {
@@ -22,8 +23,20 @@ export interface Demo {
   chat: ChatRooms;
   logs: LogSource;
   metrics: MetricsSampler;
+  /** What each caller may create per minute. */
+  quotas: DemoQuotas;
   close(): void;
 }
+
+export interface DemoQuotas {
+  /** Anonymous callers share one quota (`ANONYMOUS`); a signed-in caller has its own. */
+  tasks: CreationQuota;
+  notifications: CreationQuota;
+  chatMessages: CreationQuota;
+}
+
+/** The caller key anonymous requests share in every quota. */
+export const ANONYMOUS = 'anonymous';
 
 export function createDemo(options: DemoOptions): Demo {
   const logs = new LogSource();
@@ -37,6 +50,11 @@ export function createDemo(options: DemoOptions): Demo {
     chat: new ChatRooms(),
     logs,
     metrics,
+    quotas: {
+      tasks: new CreationQuota('tasks', 100),
+      notifications: new CreationQuota('notifications', 60),
+      chatMessages: new CreationQuota('chat messages', 120),
+    },
     close() {
       stopLogs();
       tasks.close();

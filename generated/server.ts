@@ -166,8 +166,9 @@ export const service: ServiceSpec = {
       specPath: '/logs/stream',
       paramNames: [],
       query: requests.validateStreamLogsQuery,
-      security: [],
-      summary: 'The last 50 matching entries, then live ones while `follow` is true.',
+      security: [{ schemes: [{ name: 'bearer', type: 'http', scheme: 'bearer' }], scopes: [] }],
+      roles: ['admin'],
+      summary: 'The last 50 matching entries, then live ones while `follow` is true (admins only, as entries name other callers\' requests).',
       events: {
         log: { sseEvent: 'log', contentType: 'application/json', validate: payloads.validateLogEntry },
       },
@@ -268,7 +269,7 @@ export interface Handlers {
     metadata: Record<string, unknown>;
     connections: Connections;
   }>;
-  /** The last 50 matching entries, then live ones while `follow` is true. */
+  /** The last 50 matching entries, then live ones while `follow` is true (admins only, as entries name other callers' requests). */
   streamLogs: StreamOperationHandler<{
     events: T.StreamLogsEvents;
     params: Record<string, never>;

@@ -34,7 +34,7 @@ export interface PriceSelection {
 }
 
 /**
- * A notification to deliver to one user.
+ * A notification to deliver to one user. Every field has a size limit, since the service keeps it.
  */
 export interface NotificationInput {
   userId: string;

@@ -1,12 +1,15 @@
 import type { Handlers } from '../generated/server.js';
+import { assertRoomName } from '../demo/chat.js';
 import type { Demo } from '../demo/services.js';
 
 /**
  * A message goes to everyone in the room and is kept for replay. A typing notice goes to the
  * others only; being filtered, it is also left out of the replay log, as short-lived news should.
+ * Messages count against the caller's quota (429 past it); typing notices are not kept, so they do not.
  */
 export function postChannelMessage(demo: Demo): Handlers['postChannelMessage'] {
   return ({ params: { channel }, body, identity, connections }) => {
+    assertRoomName(channel);
     const userId = identity!.id;
     if ('typing' in body) {
       connections.streamChatRoom.broadcast('typing', { channel, userId }, {
@@ -15,6 +18,7 @@ export function postChannelMessage(demo: Demo): Handlers['postChannelMessage'] {
       });
       return;
     }
+    demo.quotas.chatMessages.take(userId);
     connections.streamChatRoom.broadcast('message', demo.chat.message(channel, userId, body.content), { topic: { channel } });
   };
 }

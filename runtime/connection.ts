@@ -32,6 +32,8 @@ export interface EndpointRuntime {
   readonly spec: StreamEndpointSpec;
   readonly maxBufferedBytes: number;
   readonly slowClientPolicy: SlowClientPolicy;
+  /** Longest time the socket may go without draining while frames wait; then the client is dropped. */
+  readonly slowClientTimeoutMs: number;
   readonly validateOutgoing: boolean;
   readonly metrics: OperationMetrics;
   /** Holds each connection's frames until they leave together. */
@@ -98,6 +100,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   /** Frames waiting for `drain`; null while the socket accepts writes. */
   private queue: Buffer[] | null = null;
   private queuedBytes = 0;
+  /** When the socket last drained (or first asked to wait) while a backlog waits for it. */
+  private waitingSince = 0;
   /** Live frames that arrive while missed events are being replayed, with their numeric ids. */
   private heldDuringReplay: Array<{ frame: Buffer; seq: number }> | null = null;
   private controller: AbortController | undefined;
@@ -236,7 +240,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
 
   beat(): void {
     if (this.res.destroyed) this.finish('stale');
-    else if (!this.queue && this.held === null) this.write(HEARTBEAT_FRAME);
+    else if (this.queue) this.dropIfStalled();
+    else if (this.held === null) this.write(HEARTBEAT_FRAME);
   }
 
   expire(): void {
@@ -277,6 +282,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   }
 
   private awaitDrain(): void {
+    this.waitingSince = Date.now();
     this.queue ??= [];
     this.onDrain ??= () => this.drain();
     (this.socket ?? this.res).once('drain', this.onDrain);
@@ -288,11 +294,11 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
       queue.push(frame);
       this.queuedBytes += frame.length;
     }
+    if (this.dropIfStalled()) return;
     const cap = this.endpoint.maxBufferedBytes;
     if (this.queuedBytes <= cap) return;
     if (this.endpoint.slowClientPolicy === 'disconnect') {
-      this.endpoint.slowClient(this, 0);
-      this.destroy('slow-client');
+      this.dropSlowClient();
       return;
     }
     let dropped = 0;
@@ -301,10 +307,26 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.endpoint.slowClient(this, dropped);
   }
 
+  /**
+   * The time half of the slow-client rule: a reader that takes too little to reach the byte cap
+   * (a paused tab on a quiet stream) would otherwise hold its backlog and socket for ever.
+   */
+  private dropIfStalled(): boolean {
+    if (Date.now() - this.waitingSince <= this.endpoint.slowClientTimeoutMs) return false;
+    this.dropSlowClient();
+    return true;
+  }
+
+  private dropSlowClient(): void {
+    this.endpoint.slowClient(this, 0);
+    this.destroy('slow-client');
+  }
+
   /** Writes the backlog a socket buffer at a time, so little more than the cap is ever held for one client. */
   private drain(): void {
     const queue = this.queue;
     if (!queue || this.isClosed) return;
+    this.waitingSince = Date.now();
     let sent = 0;
     while (sent < queue.length) {
       let end = sent + 1;

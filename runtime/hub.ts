@@ -26,6 +26,7 @@ import { assertEventId, frameEvent } from './wire.js';
 export interface HubSettings {
   maxBufferedBytes: number;
   slowClientPolicy: SlowClientPolicy;
+  slowClientTimeoutMs: number;
   validateOutgoing: boolean;
   heartbeatMs: number;
   metrics: OperationMetrics;
@@ -58,6 +59,7 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
   private publishing: Promise<void> = Promise.resolve();
   readonly maxBufferedBytes: number;
   readonly slowClientPolicy: SlowClientPolicy;
+  readonly slowClientTimeoutMs: number;
   readonly validateOutgoing: boolean;
   readonly heartbeatMs: number;
   readonly metrics: OperationMetrics;
@@ -70,6 +72,7 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
   ) {
     this.maxBufferedBytes = settings.maxBufferedBytes;
     this.slowClientPolicy = settings.slowClientPolicy;
+    this.slowClientTimeoutMs = settings.slowClientTimeoutMs;
     this.validateOutgoing = settings.validateOutgoing;
     this.heartbeatMs = settings.heartbeatMs;
     this.metrics = settings.metrics;

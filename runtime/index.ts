@@ -1,6 +1,7 @@
 export * from './types.js';
 export { createSseApp, createSseRouter, type SseApp, type SseRouter } from './app.js';
 export { appServerOptions, createHttp2AppServer, type AppServerOptions } from './server.js';
+export { guardServer, type ServerGuardOptions } from './server-guard.js';
 export type { AppOptions, CorsSettings, Logger, MetricsSettings, SlowClientPolicy } from './options.js';
 export { PayloadValidationError } from './validation.js';
 export { WireFormatError } from './wire.js';

@@ -36,6 +36,12 @@ export interface AppOptions {
   maxBufferedBytes?: number;
   /** What happens to a client past `maxBufferedBytes`. Default `disconnect`. */
   slowClientPolicy?: SlowClientPolicy;
+  /**
+   * Longest time in ms a connection's socket may go without draining while events wait for it;
+   * past it the client is disconnected, whatever `slowClientPolicy` says. Checked at each
+   * heartbeat and each queued write. Default 30 000.
+   */
+  slowClientTimeoutMs?: number;
   /** Largest accepted request body (bytes or a size such as `'100kb'`); beyond it 413. Default `'100kb'`. */
   bodyLimit?: number | string;
   /** Cross-origin access for browsers (`EventSource` with `withCredentials` needs `credentials: true`). */

@@ -44,20 +44,30 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.toProblem()));
 }
 
-/** Errors raised by body-parser carry a status and a `type` such as `entity.too.large`. */
-interface BodyParserError {
+/**
+ * Errors from Express's own layers carry a 4xx `status` (http-errors); body-parser's add a
+ * `type` such as `entity.too.large`, the router's a URIError for a path it cannot decode.
+ */
+interface ClientError {
   status: number;
-  type: string;
+  type?: unknown;
+  code?: unknown;
 }
 
-function isBodyParserError(error: unknown): error is BodyParserError {
-  return typeof error === 'object' && error !== null && typeof (error as BodyParserError).status === 'number'
-    && typeof (error as BodyParserError).type === 'string';
+function isClientError(error: unknown): error is ClientError {
+  const status = (error as ClientError | null)?.status;
+  return typeof error === 'object' && typeof status === 'number' && status >= 400 && status < 500;
 }
+
+/** zlib's and brotli's error codes, as body-parser passes them on for a body that does not decode. */
+const DECODING_ERROR_CODE = /^(Z_|ERR__ERROR_|ERR_BROTLI)/;
 
 function toHttpProblem(error: unknown): HttpProblem | null {
   if (error instanceof HttpProblem) return error;
-  if (!isBodyParserError(error)) return null;
+  if (!isClientError(error)) return null;
+  if (error instanceof URIError) {
+    return new HttpProblem(400, 'A path parameter is not valid percent-encoding', {}, [{ pointer: '/params', message: 'must be valid percent-encoded UTF-8' }]);
+  }
   switch (error.type) {
     case 'entity.too.large':
       return new HttpProblem(413, 'Request body exceeds the size limit');
@@ -66,9 +76,11 @@ function toHttpProblem(error: unknown): HttpProblem | null {
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new HttpProblem(415, 'Unsupported request body encoding');
-    default:
-      return error.status >= 400 && error.status < 500 ? new HttpProblem(error.status) : null;
   }
+  if (typeof error.code === 'string' && DECODING_ERROR_CODE.test(error.code)) {
+    return new HttpProblem(400, 'Request body does not decode as its Content-Encoding says', {}, [{ pointer: '/headers/content-encoding', message: 'must match the body' }]);
+  }
+  return new HttpProblem(error.status);
 }
 
 /** Turns any error into problem+json; unexpected ones are logged and answered 500 without internals. */

@@ -14,10 +14,17 @@ export interface CheckedRequest {
   params: Record<string, unknown>;
   query: Record<string, unknown>;
   body: unknown;
+  /** The event id a reconnecting stream client last saw (header, else query), when it sent one. */
+  lastEventId: string | null;
 }
 
 /** The query parameter a first connection may use instead of the `Last-Event-ID` header. */
 export const LAST_EVENT_ID_QUERY = 'lastEventId';
+
+/** Longer ids are no id this runtime or a replayer hands out, only a cost to look up. */
+const MAX_LAST_EVENT_ID_LENGTH = 256;
+/** An id with these could never have been sent (the wire refuses them), so it is a forged one. */
+const LINE_BREAK_OR_NUL = /[\r\n\0]/;
 
 const IDENTITY = Symbol('identity');
 type WithIdentity = Request & { [IDENTITY]?: Identity | null };
@@ -41,11 +48,26 @@ export function checkRequest(endpoint: EndpointSpec, req: Request): CheckedReque
   const params: Record<string, unknown> = { ...req.params };
   checkPart('params', endpoint.params, params, errors);
   const query: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
-  if (endpoint.kind === 'stream') delete query[LAST_EVENT_ID_QUERY];
+  let lastEventId: string | null = null;
+  if (endpoint.kind === 'stream') {
+    lastEventId = checkLastEventId(req.get('last-event-id'), query[LAST_EVENT_ID_QUERY], errors);
+    delete query[LAST_EVENT_ID_QUERY];
+  }
   checkPart('query', endpoint.query, query, errors);
   checkPart('headers', endpoint.headers, { ...req.headers }, errors);
   const body: unknown = req.body;
   if (endpoint.method === 'POST') checkPart('body', endpoint.body, body, errors);
   assertNoErrors(errors);
-  return { identity: (req as WithIdentity)[IDENTITY] ?? null, params, query, body };
+  return { identity: (req as WithIdentity)[IDENTITY] ?? null, params, query, body, lastEventId };
+}
+
+/** The `Last-Event-ID` header, else the `lastEventId` query parameter given once; empty means none. */
+function checkLastEventId(header: string | undefined, query: unknown, errors: ProblemPointer[]): string | null {
+  const [pointer, value] = header ? ['/headers/last-event-id', header] : ['/query/lastEventId', query];
+  if (value === undefined || value === '') return null;
+  if (typeof value !== 'string') errors.push({ pointer, message: 'must be given once' });
+  else if (value.length > MAX_LAST_EVENT_ID_LENGTH) errors.push({ pointer, message: `must be at most ${MAX_LAST_EVENT_ID_LENGTH} characters` });
+  else if (LINE_BREAK_OR_NUL.test(value)) errors.push({ pointer, message: 'must not contain CR, LF or NUL' });
+  else return value;
+  return null;
 }

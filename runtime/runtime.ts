@@ -16,6 +16,8 @@ import { frameEvent } from './wire.js';
 
 const DEFAULT_HEARTBEAT_MS = 15_000;
 const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+/** A reader that takes nothing for this long is gone or hostile; a slow but live one drains far sooner. */
+const DEFAULT_SLOW_CLIENT_TIMEOUT_MS = 30_000;
 const DEFAULT_CLOSE_DEADLINE_MS = 5_000;
 /** Long enough to gather a busy stream's events into one write, too short for a reader to notice. */
 const DEFAULT_COALESCE_MS = 2;
@@ -40,6 +42,7 @@ export class Runtime<C> implements SseRuntime<C> {
     assertPositive('heartbeatMs', options.heartbeatMs);
     assertPositive('maxBufferedBytes', options.maxBufferedBytes);
     assertPositive('maxConnections', options.maxConnections);
+    assertPositive('slowClientTimeoutMs', options.slowClientTimeoutMs);
     assertNonNegative('coalesceMs', options.coalesceMs);
     const services = {
       replayer: options.replayer ?? new MemoryReplayer(),
@@ -59,6 +62,7 @@ export class Runtime<C> implements SseRuntime<C> {
         {
           maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
           slowClientPolicy: options.slowClientPolicy ?? 'disconnect',
+          slowClientTimeoutMs: options.slowClientTimeoutMs ?? DEFAULT_SLOW_CLIENT_TIMEOUT_MS,
           validateOutgoing: this.validateOutgoing,
           heartbeatMs: options.heartbeatMs ?? spec.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
           metrics: metrics?.forOperation(spec.operationId) ?? NO_METRICS,

@@ -19,6 +19,7 @@ import {
   type SecureServerOptions,
 } from 'node:http2';
 import type { Express } from 'express';
+import { guardServer } from './server-guard.js';
 
 export type AppServerOptions = Required<Pick<ServerOptions, 'IncomingMessage' | 'ServerResponse'>>;
 
@@ -59,11 +60,11 @@ type ListenArgs = Parameters<Server['listen']>;
 
 /**
  * `app.listen` as Express defines it (a callback given last also receives a listen error),
- * on a server built with `appServerOptions`.
+ * on a server built with `appServerOptions` and guarded by `guardServer`.
  */
 export function listenWithAppPrototypes(app: Express): (...args: ListenArgs) => Server {
   return (...args) => {
-    const server = createServer(appServerOptions(app), app);
+    const server = guardServer(createServer(appServerOptions(app), app));
     const last: unknown = args.at(-1);
     if (typeof last === 'function') {
       let called = false;

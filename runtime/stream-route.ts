@@ -7,7 +7,7 @@ import { openEventStream, SseConnection, type Params } from './connection.js';
 import { channels, publish } from './diagnostics.js';
 import { topicKey, type StreamHub } from './hub.js';
 import type { Logger } from './options.js';
-import { checkRequest, LAST_EVENT_ID_QUERY } from './request.js';
+import { checkRequest } from './request.js';
 import type { Runtime } from './runtime.js';
 import type { EventMap, EventOf, GuardedStreamHandler, HandlerContext, StreamHandler, StreamTypes } from './types.js';
 
@@ -17,13 +17,6 @@ type StreamContext = HandlerContext<StreamTypes>;
 
 function openingBytes(retryMs: number | undefined): Buffer {
   return Buffer.from(`: ok\n${retryMs === undefined ? '' : `retry: ${retryMs}\n`}\n`);
-}
-
-function lastEventIdOf(req: Request): string | null {
-  const header = req.get('last-event-id');
-  if (header) return header;
-  const query = (req.query as Record<string, unknown>)[LAST_EVENT_ID_QUERY];
-  return typeof query === 'string' && query !== '' ? query : null;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<EventOf<EventMap>> {
@@ -66,10 +59,10 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler:
   const opening = openingBytes(spec.retryMs);
   const { admit, handler } = typeof userHandler === 'function' ? { admit: undefined, handler: userHandler } : { admit: userHandler.admit, handler: userHandler.stream };
 
-  function open(req: Request, res: Response, context: StreamContext): void {
+  function open(req: Request, res: Response, context: StreamContext, lastEventId: string | null): void {
     runtime.admit(hub, context.identity);
     openEventStream(req, res);
-    const connection = new SseConnection(hub, res, context.params as Params, topicKey(spec.paramNames, context.params as Params), context.identity, lastEventIdOf(req));
+    const connection = new SseConnection(hub, res, context.params as Params, topicKey(spec.paramNames, context.params as Params), context.identity, lastEventId);
     const signal = { operationId: spec.operationId, connectionId: connection.id };
     publish(channels.executing, signal);
     runtime.register(hub, connection);
@@ -106,7 +99,7 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler:
       request: req,
     };
     if (!admit) {
-      open(req, res, context);
+      open(req, res, context, checked.lastEventId);
       return;
     }
     // Errors from `admit` (an HttpProblem, say) go to the router's problem+json error handler.
@@ -114,7 +107,7 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler:
       .then(() => admit(context))
       .then(() => {
         // The client may have left while the check ran.
-        if (!res.destroyed) open(req, res, context);
+        if (!res.destroyed) open(req, res, context, checked.lastEventId);
       })
       .catch(next);
   };

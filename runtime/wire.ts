@@ -19,11 +19,18 @@ export interface WireEvent {
 
 const LINE_BREAK = /\r\n|\r|\n/;
 const FORBIDDEN_IN_FIELD = /[\r\n\0]/;
+/** Half of a surrogate pair without the other half: UTF-8 cannot carry it, it arrives as U+FFFD. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 function assertSingleLine(field: 'event' | 'id', value: string): void {
   if (FORBIDDEN_IN_FIELD.test(value)) {
     throw new WireFormatError(`SSE ${field} must not contain CR, LF or NUL: ${JSON.stringify(value)}`);
   }
+  assertEncodable(field, value);
+}
+
+function assertEncodable(field: 'event' | 'id' | 'data', value: string): void {
+  if (LONE_SURROGATE.test(value)) throw new WireFormatError(`SSE ${field} must be well-formed Unicode (no lone surrogate): ${JSON.stringify(value)}`);
 }
 
 /** Throws WireFormatError unless `id` can be written as an `id:` field. */
@@ -31,16 +38,22 @@ export function assertEventId(id: string): void {
   assertSingleLine('id', id);
 }
 
-/** Throws WireFormatError unless `name` can be written as an `event:` field. */
+/** Throws WireFormatError unless `name` can be written as an `event:` field (an empty one reads as no name). */
 export function assertEventName(name: string): void {
+  if (name === '') throw new WireFormatError('SSE event must not be empty (clients read it as "message"); omit it for a data-only event');
   assertSingleLine('event', name);
 }
 
-/** `data:` lines for a payload: one per line, CR, LF and CRLF all counting as breaks. */
+/**
+ * `data:` lines for a payload, one per LF. A CR is refused: clients read CR and CRLF as line
+ * breaks and hand them over as LF, so the payload would arrive altered.
+ */
 function dataLines(data: string): string {
-  if (!LINE_BREAK.test(data)) return `data: ${data}\n`;
+  if (data.includes('\r')) throw new WireFormatError(`SSE data must not contain CR (clients receive every line break as LF): ${JSON.stringify(data)}`);
+  assertEncodable('data', data);
+  if (!data.includes('\n')) return `data: ${data}\n`;
   let out = '';
-  for (const line of data.split(LINE_BREAK)) out += `data: ${line}\n`;
+  for (const line of data.split('\n')) out += `data: ${line}\n`;
   return out;
 }
 

@@ -92,7 +92,7 @@ export const operations = {
     events: {
       log: { key: 'log', contentType: 'application/json' },
     },
-    secured: false,
+    secured: true,
   } satisfies StreamOperationSpec,
 };
 
@@ -126,7 +126,7 @@ export function createClient(options: ClientOptions) {
     /** Open connections, event and byte rates, memory and event-loop delay, once a second. */
     streamMetrics: (request?: StreamRequest<Record<string, never>, Record<string, never>, undefined>) =>
       subscribe<T.StreamMetricsEvents>(operations.streamMetrics, options, request ?? {}),
-    /** The last 50 matching entries, then live ones while `follow` is true. */
+    /** The last 50 matching entries, then live ones while `follow` is true (admins only, as entries name other callers' requests). */
     streamLogs: (request?: StreamRequest<Record<string, never>, T.StreamLogsQuery, undefined>) =>
       subscribe<T.StreamLogsEvents>(operations.streamLogs, options, request ?? {}),
   };

@@ -1,8 +1,9 @@
 /** Starts the demo service on a real socket (127.0.0.1, a free port) for a test. */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createDemoApp, type DemoApp, type DemoAppOptions } from '../../demo/app.js';
+import { appServerOptions, guardServer, type ServerGuardOptions } from '../../runtime/index.js';
 import type { EventReader } from './sse.js';
 
 export interface RunningDemo extends DemoApp {
@@ -17,9 +18,12 @@ export function createTestDemo(options: DemoAppOptions = {}): Promise<DemoApp> {
   return createDemoApp({ tasks: { durationMs: 300, steps: 3 }, backgroundLogMs: 0, ...options });
 }
 
-export async function listen(demo: DemoApp, port = 0): Promise<RunningDemo> {
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = demo.app.listen(port, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(listening)));
+/** Serves the demo as `server.ts` does: the app's prototypes, and the guard (with `guard` options). */
+export async function listen(demo: DemoApp, port = 0, guard: ServerGuardOptions = {}): Promise<RunningDemo> {
+  const server = guardServer(createServer(appServerOptions(demo.app), demo.app), guard);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
   });
   const actualPort = (server.address() as AddressInfo).port;
   return {

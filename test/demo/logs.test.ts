@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useDemo } from './harness.js';
+import { AUTH, useDemo } from './harness.js';
 import { EventReader } from './sse.js';
 
 const demo = useDemo();
@@ -8,7 +8,7 @@ beforeAll(() => {
   for (let i = 1; i <= 60; i++) demo().demo.logs.write('debug', 'batch', `batch ${i}`);
 });
 
-const logs = (query: string) => EventReader.open(`${demo().url}/logs/stream?${query}`);
+const logs = (query: string) => EventReader.open(`${demo().url}/logs/stream?${query}`, { headers: AUTH.admin });
 const messages = (events: { data: string }[]) => events.map((event) => JSON.parse(event.data).message);
 
 describe('GET /logs/stream', () => {
@@ -37,7 +37,7 @@ describe('GET /logs/stream', () => {
   });
 
   it.each([['level=loud'], ['follow=maybe'], ['verbose=1']])('refuses %s with 400', async (query) => {
-    const response = await fetch(`${demo().url}/logs/stream?${query}`);
+    const response = await fetch(`${demo().url}/logs/stream?${query}`, { headers: AUTH.admin });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });

@@ -17,6 +17,8 @@ export async function freePort(): Promise<number> {
 
 export interface DemoProcess {
   url: string;
+  port: number;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,8 @@ export async function startDemoProcess(tls?: { certFile: string; keyFile: string
   await listening;
   return {
     url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');

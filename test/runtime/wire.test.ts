@@ -11,7 +11,16 @@ const errors: unknown[] = [];
 const scenarios: Record<string, Scenario> = {
   json: (s) => s.send('tick', { n: 1, text: 'a\nb' }, { id: '7' }),
   dataOnly: (s) => s.send('plain', { ok: true }),
-  lineBreaks: (s) => s.send('note', 'lf\ncr\rcrlf\r\nend'),
+  lineBreaks: (s) => {
+    for (const text of ['cr\rend', 'crlf\r\nend']) {
+      try {
+        s.send('note', text);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    s.send('note', 'lf\nlf\nend');
+  },
   emptyLines: (s) => s.send('note', '\n leading space\n'),
   comment: (s) => s.comment('hello\nworld'),
   twoTicks: async (s) => {
@@ -80,9 +89,11 @@ describe('event-stream framing on the wire', () => {
     expect(await body('dataOnly')).toBe(`${OPENING}data: {"ok":true}\n\n`);
   });
 
-  it('splits text on LF, CR and CRLF into one data line each', async () => {
+  it('splits text on LF into one data line each, and refuses CR (clients would receive it as LF)', async () => {
+    errors.length = 0;
     const text = await body('lineBreaks');
-    expect(text).toBe(`${OPENING}event: note\ndata: lf\ndata: cr\ndata: crlf\ndata: end\n\n`);
+    expect(text).toBe(`${OPENING}event: note\ndata: lf\ndata: lf\ndata: end\n\n`);
+    expect(errors).toEqual([expect.any(WireFormatError), expect.any(WireFormatError)]);
   });
 
   it('keeps empty lines and a leading space of the payload', async () => {
