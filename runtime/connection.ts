@@ -71,6 +71,7 @@ let lastConnectionId = 0;
 /** The connection a response carries, so one shared `close` listener serves every response. */
 const CONNECTION = Symbol('sse.connection');
 type ConnectionResponse = Response & { [CONNECTION]?: SseConnection };
+type ConnectionSocket = Socket & { [CONNECTION]?: SseConnection };
 
 /** Bytes handed to the socket per write while a backlog drains: about one socket buffer. */
 const DRAIN_BATCH_BYTES = 64 * 1024;
@@ -127,10 +128,21 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.chunked = this.socket !== null && (res as { chunkedEncoding?: boolean }).chunkedEncoding === true;
     (res as ConnectionResponse)[CONNECTION] = this;
     res.on('close', SseConnection.responseClosed);
+    // The client's FIN ends the stream at once: the response closes only after our side has
+    // ended too, and counting the stream until then refused a client that reopened at once.
+    const socket = res.socket as ConnectionSocket | null;
+    if (socket && res.req.httpVersionMajor === 1) {
+      socket[CONNECTION] = this;
+      socket.once('end', SseConnection.socketEnded);
+    }
   }
 
   /** The `close` listener of every stream's response: a closure per connection would cost about 100 bytes each. */
   private static responseClosed(this: ConnectionResponse): void {
+    this[CONNECTION]?.finish('client-disconnected');
+  }
+
+  private static socketEnded(this: ConnectionSocket): void {
     this[CONNECTION]?.finish('client-disconnected');
   }
 
@@ -331,6 +343,11 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.heldDuringReplay = null;
     // A kept-alive socket outlives this stream; its next request must not call back here.
     if (this.onDrain) (this.socket ?? this.res).off('drain', this.onDrain);
+    const socket = this.res.socket as ConnectionSocket | null;
+    if (socket?.[CONNECTION] === this) {
+      socket[CONNECTION] = undefined;
+      socket.off('end', SseConnection.socketEnded);
+    }
     this.endpoint.release(this, reason);
     this.controller?.abort();
     this.resolveClosed?.();
