@@ -101,6 +101,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   private queuedBytes = 0;
   /** Live frames that arrive while missed events are being replayed, with their numeric ids. */
   private heldDuringReplay: Array<{ frame: Buffer; seq: number }> | null = null;
+  /** The highest replay id this stream was sent (NaN before the first): a frame at or below it is a duplicate. */
+  lastSeq = NaN;
   private controller: AbortController | undefined;
   private closedPromise: Promise<void> | undefined;
   private resolveClosed: (() => void) | undefined;
@@ -225,10 +227,20 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     return accepted;
   }
 
-  /** A broadcast frame; held back while a replay is in progress. `seq` is its numeric id (NaN if none). */
+  /** A broadcast frame; held back while a replay is in progress. `seq` is its replay id (NaN if none). */
   deliver(frame: Buffer, seq: number): void {
-    if (this.heldDuringReplay) this.heldDuringReplay.push({ frame, seq });
-    else this.write(frame);
+    if (this.heldDuringReplay) {
+      this.heldDuringReplay.push({ frame, seq });
+      return;
+    }
+    // A message late from pub/sub after a replay or catch-up already sent it.
+    if (seq <= this.lastSeq) return;
+    if (!Number.isNaN(seq)) this.lastSeq = seq;
+    this.write(frame);
+  }
+
+  get isReplaying(): boolean {
+    return this.heldDuringReplay !== null;
   }
 
   /** From now until `endReplay`, broadcasts are held so replayed events go first. */
@@ -241,9 +253,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     const held = this.heldDuringReplay;
     this.heldDuringReplay = null;
     if (!held || this.isClosed) return;
-    for (const { frame, seq } of held) {
-      if (!(seq <= lastReplayedSeq)) this.write(frame);
-    }
+    if (!(lastReplayedSeq <= this.lastSeq)) this.lastSeq = lastReplayedSeq;
+    for (const { frame, seq } of held) this.deliver(frame, seq);
   }
 
   beat(): void {

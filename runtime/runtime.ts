@@ -2,14 +2,16 @@
  * The state behind one app or router: a hub per stream operation, the shared heartbeat
  * timers, replay and broadcast services, global limits and shutdown.
  */
-import { MemoryBroadcaster } from './broadcaster.js';
+import { MemoryBroadcaster, type Broadcaster, type BroadcasterStatus } from './broadcaster.js';
 import type { SseConnection } from './connection.js';
+import { publish, runtimeChannels } from './diagnostics.js';
 import { HeartbeatScheduler } from './heartbeat.js';
-import { retryAfterSeconds, StreamHub } from './hub.js';
+import { retryAfterSeconds, StreamHub, type HubServices } from './hub.js';
 import { NO_METRICS, type RuntimeMetrics } from './metrics.js';
 import type { AppOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { HttpProblem } from './problem.js';
+import { redisServices, type RedisServices } from './redis/services.js';
 import { MemoryReplayer } from './replay.js';
 import type { CloseOptions, Identity, ServiceSpec, SseRuntime } from './types.js';
 import { frameEvent } from './wire.js';
@@ -27,6 +29,9 @@ export class Runtime<C> implements SseRuntime<C> {
   readonly connections: C;
   private readonly heartbeat = new HeartbeatScheduler();
   private readonly unsubscribe: () => void;
+  private readonly broadcaster: Broadcaster;
+  /** Set when the app runs on Redis through `options.redis`: the runtime owns these. */
+  private readonly redis: RedisServices | null;
   private openStreams = 0;
   private closing = false;
 
@@ -39,10 +44,12 @@ export class Runtime<C> implements SseRuntime<C> {
     assertPositive('maxBufferedBytes', options.maxBufferedBytes);
     assertPositive('maxConnections', options.maxConnections);
     assertNonNegative('coalesceMs', options.coalesceMs);
-    const services = {
-      replayer: options.replayer ?? new MemoryReplayer(),
+    this.redis = options.redis ? redisServices(options.redis) : null;
+    const services: HubServices = {
+      replayer: options.replayer ?? this.redis?.replayer ?? new MemoryReplayer(),
       logger: options.logger ?? console,
-      broadcaster: options.broadcaster ?? new MemoryBroadcaster(),
+      broadcaster: options.broadcaster ?? this.redis?.broadcaster ?? new MemoryBroadcaster(),
+      slots: this.redis?.slots,
       heartbeat: this.heartbeat,
       outbox: new Outbox(options.coalesceMs ?? DEFAULT_COALESCE_MS),
       released: () => this.openStreams--,
@@ -65,7 +72,25 @@ export class Runtime<C> implements SseRuntime<C> {
       connections[spec.operationId] = hub;
     }
     this.connections = connections as C;
-    this.unsubscribe = services.broadcaster.subscribe((message) => this.hubs.get(message.operationId)?.deliver(message) ?? 0);
+    this.broadcaster = services.broadcaster;
+    const unsubscribe = services.broadcaster.subscribe((message) => this.hubs.get(message.operationId)?.deliver(message) ?? 0);
+    const unwatch = services.broadcaster.watch?.((status) => this.broadcasterChanged(status));
+    this.unsubscribe = () => {
+      unsubscribe();
+      unwatch?.();
+    };
+  }
+
+  /** An outage shows in /metrics and on the diagnostics channels; once over, streams catch up. */
+  private broadcasterChanged(status: BroadcasterStatus): void {
+    this.metrics?.broadcasterStatus(status);
+    if (status.state === 'down') {
+      this.options.logger?.warn('broadcaster unreachable; local streams go on, broadcasts wait', { error: status.error });
+      publish(runtimeChannels.broadcasterDown, { error: status.error });
+      return;
+    }
+    publish(runtimeChannels.broadcasterUp, {});
+    for (const hub of this.hubs.values()) hub.catchUp();
   }
 
   /** Open streams across every operation. */
@@ -78,18 +103,21 @@ export class Runtime<C> implements SseRuntime<C> {
     return this.heartbeat.timers;
   }
 
-  /** Throws 503 (shutting down, or the global cap reached) or 429 (per-identity cap). */
-  admit(hub: StreamHub, identity: Identity | null): void {
+  /**
+   * Throws 503 (shutting down, or the global cap reached) or 429 (per-identity cap). With
+   * cluster-wide limits, answers with a promise of the identity's slot (see `StreamHub.admit`).
+   */
+  admit(hub: StreamHub, identity: Identity | null): Promise<string> | undefined {
     const retryAfter = { 'Retry-After': String(retryAfterSeconds(hub.spec)) };
     if (this.closing) throw new HttpProblem(503, 'Server is shutting down', retryAfter);
     const cap = this.options.maxConnections;
     if (cap !== undefined && this.openStreams >= cap) throw new HttpProblem(503, 'Too many open streams', retryAfter);
-    hub.admit(identity);
+    return hub.admit(identity);
   }
 
-  register(hub: StreamHub, connection: SseConnection): void {
+  register(hub: StreamHub, connection: SseConnection, slot?: string): void {
     this.openStreams++;
-    hub.register(connection);
+    hub.register(connection, slot);
   }
 
   async close(options: CloseOptions = {}): Promise<void> {
@@ -103,6 +131,8 @@ export class Runtime<C> implements SseRuntime<C> {
     await Promise.race([Promise.all(finished), expired]);
     clearTimeout(deadline);
     for (const connection of unfinished) connection.destroy('shutdown');
+    this.redis?.slots.close();
+    await this.broadcaster.close?.();
   }
 }
 
