@@ -20,12 +20,12 @@ export interface DemoProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the server on a free port and resolves once it listens. */
-export async function startDemoProcess(): Promise<DemoProcess> {
+/** Starts the server on a free port, with `env` added to the environment, and resolves once it listens. */
+export async function startDemoProcess(env: Record<string, string> = {}): Promise<DemoProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port) },
+    env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
