@@ -40,6 +40,11 @@ export interface Broadcaster {
    * process, so after `up` the runtime replays to each replayable stream what it missed.
    */
   watch?(listener: (status: BroadcasterStatus) => void): () => void;
+  /**
+   * Settles once broadcasts published from now on reach this process. Streams open only after
+   * it, so none misses what is published while the broadcaster starts.
+   */
+  readonly ready?: Promise<void>;
   /** Releases the broadcaster's own connections and timers. */
   close?(): Promise<void>;
 }

@@ -229,14 +229,23 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
 
   /** A broadcast frame; held back while a replay is in progress. `seq` is its replay id (NaN if none). */
   deliver(frame: Buffer, seq: number): void {
-    if (this.heldDuringReplay) {
-      this.heldDuringReplay.push({ frame, seq });
-      return;
-    }
-    // A message late from pub/sub after a replay or catch-up already sent it.
+    if (this.heldDuringReplay) this.heldDuringReplay.push({ frame, seq });
+    else this.sendReplayed(frame, seq);
+  }
+
+  /**
+   * Writes a frame unless the stream already has its replay id: a message late from pub/sub
+   * after a replay sent it, or a replay overlapping another.
+   */
+  sendReplayed(frame: Buffer, seq: number): void {
     if (seq <= this.lastSeq) return;
     if (!Number.isNaN(seq)) this.lastSeq = seq;
     this.write(frame);
+  }
+
+  /** The client already has every event up to `seq` (its Last-Event-ID). */
+  hasThrough(seq: number): void {
+    if (!(seq <= this.lastSeq)) this.lastSeq = seq;
   }
 
   get isReplaying(): boolean {
@@ -245,16 +254,15 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
 
   /** From now until `endReplay`, broadcasts are held so replayed events go first. */
   beginReplay(): void {
-    this.heldDuringReplay = [];
+    this.heldDuringReplay ??= [];
   }
 
-  /** Releases held broadcasts, skipping those the replay already sent (id at most `lastReplayedSeq`). */
-  endReplay(lastReplayedSeq: number): void {
+  /** Releases held broadcasts, skipping those the replay already sent. */
+  endReplay(): void {
     const held = this.heldDuringReplay;
     this.heldDuringReplay = null;
     if (!held || this.isClosed) return;
-    if (!(lastReplayedSeq <= this.lastSeq)) this.lastSeq = lastReplayedSeq;
-    for (const { frame, seq } of held) this.deliver(frame, seq);
+    for (const { frame, seq } of held) this.sendReplayed(frame, seq);
   }
 
   beat(): void {

@@ -252,16 +252,25 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
   }
 
   /**
-   * After the broadcaster was cut off, replays to each replayable stream what it may have missed
+   * After the broadcaster was cut off (see `holdLive`), replays to each replayable stream what it may have missed
    * meanwhile: from the last id it received, or `sse-reset` when it has received none.
    */
   catchUp(): void {
     if (!this.spec.replay) return;
     for (const connection of this.all.values()) {
-      if (connection.isReplaying) continue;
-      if (Number.isNaN(connection.lastSeq)) this.reset(connection, null);
-      else void this.replayMissed(connection, String(connection.lastSeq)).catch((error: unknown) => this.failed(error));
+      if (!Number.isNaN(connection.lastSeq)) {
+        void this.replayMissed(connection, String(connection.lastSeq)).catch((error: unknown) => this.failed(error));
+        continue;
+      }
+      this.reset(connection, null);
+      connection.endReplay();
     }
+  }
+
+  /** While the broadcaster is cut off, live messages are held so that the catch-up goes first. */
+  holdLive(): void {
+    if (!this.spec.replay) return;
+    for (const connection of this.all.values()) connection.beginReplay();
   }
 
   private reset(connection: SseConnection, lastEventId: string | null): void {
@@ -281,7 +290,6 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
 
   private async replayMissed(connection: SseConnection, lastEventId: string): Promise<void> {
     connection.beginReplay();
-    let lastReplayed = NaN;
     try {
       const events = await this.services.replayer.since({ operationId: this.operationId, topic: connection.topic }, lastEventId);
       if (connection.isClosed) return;
@@ -289,11 +297,11 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
         this.reset(connection, lastEventId);
         return;
       }
-      for (const event of events) connection.write(frameEvent(event));
+      connection.hasThrough(Number(lastEventId));
+      for (const event of events) connection.sendReplayed(frameEvent(event), Number(event.id));
       this.metrics.replayed.inc(events.length);
-      lastReplayed = Number(events.at(-1)?.id ?? lastEventId);
     } finally {
-      connection.endReplay(lastReplayed);
+      connection.endReplay();
     }
   }
 

@@ -30,6 +30,8 @@ export class Runtime<C> implements SseRuntime<C> {
   private readonly heartbeat = new HeartbeatScheduler();
   private readonly unsubscribe: () => void;
   private readonly broadcaster: Broadcaster;
+  /** Until the broadcaster is ready. */
+  private starting: Promise<unknown> | undefined;
   /** Set when the app runs on Redis through `options.redis`: the runtime owns these. */
   private readonly redis: RedisServices | null;
   private openStreams = 0;
@@ -73,6 +75,7 @@ export class Runtime<C> implements SseRuntime<C> {
     }
     this.connections = connections as C;
     this.broadcaster = services.broadcaster;
+    this.starting = services.broadcaster.ready?.then(() => (this.starting = undefined));
     const unsubscribe = services.broadcaster.subscribe((message) => this.hubs.get(message.operationId)?.deliver(message) ?? 0);
     const unwatch = services.broadcaster.watch?.((status) => this.broadcasterChanged(status));
     this.unsubscribe = () => {
@@ -87,6 +90,7 @@ export class Runtime<C> implements SseRuntime<C> {
     if (status.state === 'down') {
       this.options.logger?.warn('broadcaster unreachable; local streams go on, broadcasts wait', { error: status.error });
       publish(runtimeChannels.broadcasterDown, { error: status.error });
+      for (const hub of this.hubs.values()) hub.holdLive();
       return;
     }
     publish(runtimeChannels.broadcasterUp, {});
@@ -104,10 +108,16 @@ export class Runtime<C> implements SseRuntime<C> {
   }
 
   /**
-   * Throws 503 (shutting down, or the global cap reached) or 429 (per-identity cap). With
-   * cluster-wide limits, answers with a promise of the identity's slot (see `StreamHub.admit`).
+   * Throws 503 (shutting down, or the global cap reached) or 429 (per-identity cap). Answers with
+   * a promise while the broadcaster starts, and with cluster-wide limits (of the identity's slot,
+   * see `StreamHub.admit`).
    */
-  admit(hub: StreamHub, identity: Identity | null): Promise<string> | undefined {
+  admit(hub: StreamHub, identity: Identity | null): Promise<string | undefined> | undefined {
+    if (this.starting) return this.starting.then(() => this.admitNow(hub, identity));
+    return this.admitNow(hub, identity);
+  }
+
+  private admitNow(hub: StreamHub, identity: Identity | null): Promise<string> | undefined {
     const retryAfter = { 'Retry-After': String(retryAfterSeconds(hub.spec)) };
     if (this.closing) throw new HttpProblem(503, 'Server is shutting down', retryAfter);
     const cap = this.options.maxConnections;

@@ -75,8 +75,8 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler:
     }
     reserving.then((slot) => {
       // The client may have left while the slot was taken.
-      if (res.destroyed) hub.releaseSlot(slot);
-      else open(req, res, context, slot);
+      if (!res.destroyed) open(req, res, context, slot);
+      else if (slot !== undefined) hub.releaseSlot(slot);
     }, next);
   }
 

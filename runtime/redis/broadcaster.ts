@@ -29,7 +29,11 @@ export class RedisBroadcaster implements Broadcaster {
   private readonly instanceId = randomUUID();
   private sequence = 0;
   private pending = 0;
-  private down = false;
+  /** Down until first subscribed. */
+  private down = true;
+  /** Settles once this instance first receives broadcasts. */
+  readonly ready: Promise<void>;
+  private resolveReady!: () => void;
   private readonly maxPending: number;
 
   constructor(
@@ -38,6 +42,7 @@ export class RedisBroadcaster implements Broadcaster {
     options: RedisBroadcasterOptions = {},
   ) {
     this.maxPending = options.maxPendingBroadcasts ?? DEFAULT_MAX_PENDING_BROADCASTS;
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
     this.subscriber = client.duplicate({ autoResubscribe: false });
     this.subscriber.on('message', (_channel: string, text: string) => this.receive(text));
     // Subscribed only once the reply is in: a catch-up started earlier could miss what is published meanwhile.
@@ -107,6 +112,7 @@ export class RedisBroadcaster implements Broadcaster {
     const down = status.state === 'down';
     if (down === this.down) return;
     this.down = down;
+    if (!down) this.resolveReady();
     for (const listener of this.listeners) listener(status);
   }
 }

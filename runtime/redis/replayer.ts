@@ -3,7 +3,7 @@
  * (XADD MAXLEN ~) and expiring `ttlMs` after its last event, so an idle topic leaves no key.
  * Ids stay decimal and grow by one per topic, assigned once, cluster-wide, by a script.
  */
-import type { Redis, Result } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ReplayableEvent, Replayer, ReplayKey, ReplayLimits, StoredEvent } from '../replay.js';
 import { redisKeys, type RedisKeys } from './keys.js';
 
@@ -44,12 +44,6 @@ const DECIMAL_ID = /^(0|[1-9][0-9]{0,15})$/;
 
 type Entry = [id: string, fields: string[]];
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    sseAppend(log: string, highest: string, sender: string, ...args: Array<string | number>): Result<string, Context>;
-  }
-}
-
 /** What `publishReplayable` needs besides the event itself. */
 export interface PublishStep {
   channel: string;
@@ -66,7 +60,6 @@ export class RedisReplayer implements Replayer {
     keyPrefix?: string,
   ) {
     this.keys = redisKeys(keyPrefix);
-    if (typeof (client as { sseAppend?: unknown }).sseAppend !== 'function') client.defineCommand('sseAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT });
   }
 
   append(key: ReplayKey, event: ReplayableEvent, limits: ReplayLimits): Promise<string> {
@@ -75,7 +68,11 @@ export class RedisReplayer implements Replayer {
 
   /** Stores the event and, in the same script, publishes it: every instance gets a topic's events in id order. */
   store(key: ReplayKey, event: ReplayableEvent, limits: ReplayLimits, publish: PublishStep | null): Promise<string> {
-    return this.client.sseAppend(
+    // EVAL, not EVALSHA: a script missing from a restarted server would be retried out of
+    // order, and the sender's sequence relies on commands applying in the order they were sent.
+    return this.client.eval(
+      APPEND_SCRIPT,
+      3,
       this.keys.log(key),
       this.keys.highestId,
       publish ? this.keys.sender(publish.sender) : this.keys.highestId,
@@ -86,7 +83,7 @@ export class RedisReplayer implements Replayer {
       publish?.channel ?? '',
       publish?.message ?? '',
       publish ? publish.sequence : '',
-    );
+    ) as Promise<string>;
   }
 
   async since(key: ReplayKey, lastEventId: string): Promise<StoredEvent[] | null> {

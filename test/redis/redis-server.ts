@@ -67,6 +67,8 @@ export async function startRedisServer(options: { durable?: boolean } = {}): Pro
   await start();
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { maxRetriesPerRequest: null });
+  // Outages are what some tests are about; the client reconnects by itself.
+  client.on('error', () => {});
   return {
     url,
     client,
