@@ -84,7 +84,8 @@ export class RedisBroadcaster implements Broadcaster {
   /** Refuses a broadcast the bounded queue cannot take, rather than lose it after accepting it. */
   private admit(): void {
     if (this.pending < this.maxPending && this.client.status !== 'end') return;
-    throw new HttpProblem(503, `Broadcast refused: Redis is unreachable and ${this.pending} broadcasts already wait for it`, { 'Retry-After': '1' });
+    const why = this.client.status === 'end' ? 'the Redis client was closed' : `${this.pending} broadcasts already wait for Redis`;
+    throw new HttpProblem(503, `Broadcast refused: ${why}`, { 'Retry-After': '1' });
   }
 
   private track<T>(sent: Promise<T>): Promise<T> {
