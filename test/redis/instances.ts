@@ -22,11 +22,11 @@ export interface Instance {
   stop(): Promise<void>;
 }
 
-export async function startInstance(url: string, options: AppOptions = {}): Promise<Instance> {
+export async function startInstance(url: string, options: AppOptions = {}, maxPendingBroadcasts?: number): Promise<Instance> {
   const redis = new Redis(url, { maxRetriesPerRequest: null });
   const errors: string[] = [];
   const logger = { warn() {}, error: (message: string) => void errors.push(message) };
-  const app = createSseApp<Connections>(spec, { channelStream: (stream: SseStream<Message>) => stream.closed }, { redis, logger, ...options });
+  const app = createSseApp<Connections>(spec, { channelStream: (stream: SseStream<Message>) => stream.closed }, { redis: { client: redis, maxPendingBroadcasts }, logger, ...options });
   const running = await listen(app);
   return {
     app,

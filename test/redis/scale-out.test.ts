@@ -104,4 +104,30 @@ describeRedis('instances sharing one Redis', () => {
     expect(metrics).toMatch(/^sse_broadcaster_up 1$/m);
     expect(metrics).toMatch(/^sse_broadcaster_outages_total [1-9]/m);
   }, 90_000);
+
+  it('while Redis is down, broadcasts wait in a bounded queue: past it the caller gets a 503 problem, and what was accepted arrives after reconnect', async () => {
+    redis = await startRedisServer({ durable: true });
+    instances = [await startInstance(redis.url, {}, 5)];
+    clients = [new MovingClient('queue')];
+    await clients[0]!.open(instances[0]!);
+    await waitUntil(() => openStreams() === 1);
+    const manager = instances[0]!.app.sse.connections.channelStream;
+    manager.broadcast('message', { n: 0 }, { topic: { channel: 'queue' } });
+    await waitUntil(() => clients[0]!.numbers().length === 1);
+    await redis.kill();
+    await waitUntil(() => instances[0]!.redis.status !== 'ready');
+    for (const n of range(5)) manager.broadcast('message', { n: n + 1 }, { topic: { channel: 'queue' } });
+    let refusal: unknown;
+    try {
+      manager.broadcast('message', { n: 6 }, { topic: { channel: 'queue' } });
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(HttpProblem);
+    expect((refusal as HttpProblem).status).toBe(503);
+    expect((refusal as HttpProblem).message).toBe('Broadcast refused: 5 broadcasts already wait for Redis');
+    await redis.start();
+    await waitUntil(() => clients[0]!.numbers().length === 6, 15_000, 'the queued broadcasts');
+    expect(clients[0]!.numbers()).toEqual([0, 1, 2, 3, 4, 5]);
+  }, 60_000);
 });
