@@ -113,7 +113,7 @@ export class Runtime<C> implements SseRuntime<C> {
    * see `StreamHub.admit`).
    */
   admit(hub: StreamHub, identity: Identity | null): Promise<string | undefined> | undefined {
-    if (this.starting) return this.starting.then(() => this.admitNow(hub, identity));
+    if (this.starting) return untilStarted(this.starting).then(() => this.admitNow(hub, identity));
     return this.admitNow(hub, identity);
   }
 
@@ -144,6 +144,18 @@ export class Runtime<C> implements SseRuntime<C> {
     this.redis?.slots.close();
     await this.broadcaster.close?.();
   }
+}
+
+/** Longest a stream waits for the broadcaster to start before it is refused. */
+const START_WAIT_MS = 5_000;
+
+/** `starting`, or a 503 once it has taken longer than `START_WAIT_MS` (Redis unreachable at startup, say). */
+function untilStarted(starting: Promise<unknown>): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const refused = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new HttpProblem(503, 'Broadcasts are not available yet', { 'Retry-After': '5' })), START_WAIT_MS).unref();
+  });
+  return Promise.race([starting, refused]).finally(() => clearTimeout(timer));
 }
 
 function assertPositive(name: string, value: number | undefined): void {

@@ -1,6 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { afterEach, expect, it } from 'vitest';
 import { HttpProblem } from '../../runtime/index.js';
+import { freePort } from '../demo/process.js';
 import { waitUntil } from '../runtime/helpers.js';
 import { MovingClient, startInstance, type Instance } from './instances.js';
 import { describeRedis, startRedisServer, type RedisServer } from './redis-server.js';
@@ -130,4 +131,14 @@ describeRedis('instances sharing one Redis', () => {
     await waitUntil(() => clients[0]!.numbers().length === 6, 15_000, 'the queued broadcasts');
     expect(clients[0]!.numbers()).toEqual([0, 1, 2, 3, 4, 5]);
   }, 60_000);
+
+  it('refuses streams with a 503 problem when Redis cannot be reached at startup, instead of leaving them hanging', async () => {
+    const nowhere = `redis://127.0.0.1:${await freePort()}`;
+    instances = [await startInstance(nowhere)];
+    const response = await fetch(`${instances[0]!.running.url}/channels/any/stream`);
+    expect(response.status).toBe(503);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.headers.get('retry-after')).toBe('5');
+  }, 30_000);
 });
+
