@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { createDemoApp } from './demo/app.js';
 import { appServerOptions, createHttp2AppServer, guardServer } from 'asyncapi-sse/runtime';
 
@@ -29,7 +30,9 @@ function readPem(variable: string, path: string): Buffer {
   }
 }
 
-const demo = await createDemoApp();
+// With REDIS_URL, instances share broadcasts, replay and stream limits; commands wait through an outage.
+const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: null }) : undefined;
+const demo = await createDemoApp({ redis });
 const [server, scheme, protocols] = TLS_CERT
   ? [createHttp2AppServer(demo.app, { cert: readPem('TLS_CERT', TLS_CERT), key: readPem('TLS_KEY', TLS_KEY!) }), 'https', 'HTTP/2 and HTTP/1.1']
   : H2C === '1'
@@ -49,6 +52,9 @@ server.listen(port, () => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close();
-    void demo.close().then(() => process.exit(0));
+    void demo
+      .close()
+      .then(() => redis?.quit())
+      .then(() => process.exit(0));
   });
 }

@@ -3,6 +3,7 @@
  * identities, the pages (`/`, `/docs`, `/openapi.json`, ...), and request logging into the log stream.
  */
 import express, { type Express, type RequestHandler } from 'express';
+import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { createRouter, type Connections } from '../generated/server.js';
 import { createHandlers } from '../handlers/index.js';
@@ -19,6 +20,8 @@ export interface DemoAppOptions {
   backgroundLogMs?: number;
   /** Where replayable events are kept (pass one to share it across restarts). */
   replayer?: Replayer;
+  /** Shares broadcasts, replay and stream limits with every instance through Redis. */
+  redis?: Redis;
   /** The built client package served under `/sdk/client/`. Default `client-package`. */
   clientPackageDir?: string;
 }
@@ -34,7 +37,7 @@ export interface DemoApp {
 export async function createDemoApp(options: DemoAppOptions = {}): Promise<DemoApp> {
   const registry = new Registry();
   const demo = createDemo({ registry, tasks: options.tasks, backgroundLogMs: options.backgroundLogMs });
-  const api = createRouter(createHandlers(demo), { authenticate, metrics: { registry }, replayer: options.replayer });
+  const api = createRouter(createHandlers(demo), { authenticate, metrics: { registry }, replayer: options.replayer, redis: options.redis });
   const app = express();
   app.disable('x-powered-by');
   app.use(logRequests(demo.logs));

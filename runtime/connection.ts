@@ -73,6 +73,7 @@ let lastConnectionId = 0;
 /** The connection a response carries, so one shared `close` listener serves every response. */
 const CONNECTION = Symbol('sse.connection');
 type ConnectionResponse = Response & { [CONNECTION]?: SseConnection };
+type ConnectionSocket = Socket & { [CONNECTION]?: SseConnection };
 
 /** Bytes handed to the socket per write while a backlog drains: about one socket buffer. */
 const DRAIN_BATCH_BYTES = 64 * 1024;
@@ -104,6 +105,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   private waitingSince = 0;
   /** Live frames that arrive while missed events are being replayed, with their numeric ids. */
   private heldDuringReplay: Array<{ frame: Buffer; seq: number }> | null = null;
+  /** The highest replay id this stream was sent (NaN before the first): a frame at or below it is a duplicate. */
+  lastSeq = NaN;
   private controller: AbortController | undefined;
   private closedPromise: Promise<void> | undefined;
   private resolveClosed: (() => void) | undefined;
@@ -131,10 +134,21 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.chunked = this.socket !== null && (res as { chunkedEncoding?: boolean }).chunkedEncoding === true;
     (res as ConnectionResponse)[CONNECTION] = this;
     res.on('close', SseConnection.responseClosed);
+    // The client's FIN ends the stream at once: the response closes only after our side has
+    // ended too, and counting the stream until then refused a client that reopened at once.
+    const socket = res.socket as ConnectionSocket | null;
+    if (socket && res.req.httpVersionMajor === 1) {
+      socket[CONNECTION] = this;
+      socket.once('end', SseConnection.socketEnded);
+    }
   }
 
   /** The `close` listener of every stream's response: a closure per connection would cost about 100 bytes each. */
   private static responseClosed(this: ConnectionResponse): void {
+    this[CONNECTION]?.finish('client-disconnected');
+  }
+
+  private static socketEnded(this: ConnectionSocket): void {
     this[CONNECTION]?.finish('client-disconnected');
   }
 
@@ -217,25 +231,42 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     return accepted;
   }
 
-  /** A broadcast frame; held back while a replay is in progress. `seq` is its numeric id (NaN if none). */
+  /** A broadcast frame; held back while a replay is in progress. `seq` is its replay id (NaN if none). */
   deliver(frame: Buffer, seq: number): void {
     if (this.heldDuringReplay) this.heldDuringReplay.push({ frame, seq });
-    else this.write(frame);
+    else this.sendReplayed(frame, seq);
+  }
+
+  /**
+   * Writes a frame unless the stream already has its replay id: a message late from pub/sub
+   * after a replay sent it, or a replay overlapping another.
+   */
+  sendReplayed(frame: Buffer, seq: number): void {
+    if (seq <= this.lastSeq) return;
+    if (!Number.isNaN(seq)) this.lastSeq = seq;
+    this.write(frame);
+  }
+
+  /** The client already has every event up to `seq` (its Last-Event-ID). */
+  hasThrough(seq: number): void {
+    if (!(seq <= this.lastSeq)) this.lastSeq = seq;
+  }
+
+  get isReplaying(): boolean {
+    return this.heldDuringReplay !== null;
   }
 
   /** From now until `endReplay`, broadcasts are held so replayed events go first. */
   beginReplay(): void {
-    this.heldDuringReplay = [];
+    this.heldDuringReplay ??= [];
   }
 
-  /** Releases held broadcasts, skipping those the replay already sent (id at most `lastReplayedSeq`). */
-  endReplay(lastReplayedSeq: number): void {
+  /** Releases held broadcasts, skipping those the replay already sent. */
+  endReplay(): void {
     const held = this.heldDuringReplay;
     this.heldDuringReplay = null;
     if (!held || this.isClosed) return;
-    for (const { frame, seq } of held) {
-      if (!(seq <= lastReplayedSeq)) this.write(frame);
-    }
+    for (const { frame, seq } of held) this.sendReplayed(frame, seq);
   }
 
   beat(): void {
@@ -353,6 +384,11 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.heldDuringReplay = null;
     // A kept-alive socket outlives this stream; its next request must not call back here.
     if (this.onDrain) (this.socket ?? this.res).off('drain', this.onDrain);
+    const socket = this.res.socket as ConnectionSocket | null;
+    if (socket?.[CONNECTION] === this) {
+      socket[CONNECTION] = undefined;
+      socket.off('end', SseConnection.socketEnded);
+    }
     this.endpoint.release(this, reason);
     this.controller?.abort();
     this.resolveClosed?.();

@@ -24,6 +24,14 @@ export const channels = {
   slowClientDropped: diagnosticsChannel.channel('asyncapi-sse:stream:slow-client-dropped'),
 };
 
-export function publish(channel: diagnosticsChannel.Channel, message: StreamSignal & Record<string, unknown>): void {
+/** Signals of the runtime as a whole, not of one stream. */
+export const runtimeChannels = {
+  /** The shared broadcaster (Redis) became unreachable (`error` when known); local streams go on. */
+  broadcasterDown: diagnosticsChannel.channel('asyncapi-sse:broadcaster:down'),
+  /** The shared broadcaster is back; replayable streams are caught up. */
+  broadcasterUp: diagnosticsChannel.channel('asyncapi-sse:broadcaster:up'),
+};
+
+export function publish(channel: diagnosticsChannel.Channel, message: Record<string, unknown>): void {
   if (channel.hasSubscribers) channel.publish(message);
 }

@@ -32,6 +32,16 @@ export interface HubSettings {
   metrics: OperationMetrics;
 }
 
+/**
+ * Per-identity stream counts shared by every instance. A slot is held by each open stream of
+ * an identity on an endpoint with `maxConnectionsPerIdentity`.
+ */
+export interface StreamSlots {
+  /** Takes one of the identity's `cap` slots; `null` when all are taken. */
+  reserve(operationId: string, identityId: string, cap: number): Promise<string | null>;
+  release(slot: string): void;
+}
+
 /** What all hubs of a runtime share. */
 export interface HubServices {
   replayer: Replayer;
@@ -39,6 +49,8 @@ export interface HubServices {
   broadcaster: Broadcaster;
   heartbeat: HeartbeatScheduler;
   outbox: Outbox;
+  /** Shared per-identity counts; without them each process counts its own streams. */
+  slots?: StreamSlots;
   /** Told when any connection closes (the runtime keeps the global count). */
   released(connection: SseConnection): void;
 }
@@ -54,6 +66,8 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
   private readonly all = new Map<string, SseConnection>();
   private readonly byTopic = new Map<string, Set<SseConnection>>();
   private readonly perIdentity = new Map<string, number>();
+  /** The shared slot each capped stream holds (with `slots` only). */
+  private readonly slotOf = new Map<SseConnection, string>();
   /** Messages queued behind an unassigned replay id, and the tail of that queue. */
   private waiting = 0;
   private publishing: Promise<void> = Promise.resolve();
@@ -83,14 +97,31 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
     return this.spec.operationId;
   }
 
-  /** Throws 429 when the identity already holds its share of this endpoint's streams. */
-  admit(identity: Identity | null): void {
+  /**
+   * Throws 429 when the identity already holds its share of this endpoint's streams. With shared
+   * slots, answers with a promise of the slot taken (it rejects with the 429).
+   */
+  admit(identity: Identity | null): Promise<string> | undefined {
     const cap = this.spec.maxConnectionsPerIdentity;
-    if (!identity || cap === undefined || (this.perIdentity.get(identity.id) ?? 0) < cap) return;
-    throw new HttpProblem(429, `At most ${cap} open streams per identity on this endpoint`, { 'Retry-After': String(retryAfterSeconds(this.spec)) });
+    if (!identity || cap === undefined) return undefined;
+    if ((this.perIdentity.get(identity.id) ?? 0) >= cap) throw this.tooManyStreams(cap);
+    return this.services.slots?.reserve(this.operationId, identity.id, cap).then((slot) => {
+      if (slot === null) throw this.tooManyStreams(cap);
+      return slot;
+    });
   }
 
-  register(connection: SseConnection): void {
+  private tooManyStreams(cap: number): HttpProblem {
+    return new HttpProblem(429, `At most ${cap} open streams per identity on this endpoint`, { 'Retry-After': String(retryAfterSeconds(this.spec)) });
+  }
+
+  /** Gives back a slot `admit` took for a stream that never opened. */
+  releaseSlot(slot: string): void {
+    this.services.slots?.release(slot);
+  }
+
+  register(connection: SseConnection, slot?: string): void {
+    if (slot !== undefined) this.slotOf.set(connection, slot);
     this.all.set(connection.id, connection);
     let topic = this.byTopic.get(connection.topic);
     if (!topic) this.byTopic.set(connection.topic, (topic = new Set()));
@@ -110,6 +141,11 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
       const remaining = (this.perIdentity.get(identity) ?? 1) - 1;
       if (remaining > 0) this.perIdentity.set(identity, remaining);
       else this.perIdentity.delete(identity);
+    }
+    const slot = this.slotOf.get(connection);
+    if (slot !== undefined) {
+      this.slotOf.delete(connection);
+      this.releaseSlot(slot);
     }
     this.services.heartbeat.remove(this.heartbeatMs, connection);
     this.metrics.open.dec();
@@ -170,17 +206,29 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
     const message: BroadcastMessage = { operationId: this.operationId, topic, event: spec.sseEvent, data: text, id: options.id };
     const key = this.completeTopicKey(topic);
     if (options.id !== undefined || !this.spec.replay || key === null) return this.publish(message);
-    const id = this.services.replayer.append({ operationId: this.operationId, topic: key }, { event: spec.sseEvent, data: text }, this.spec.replay);
-    if (typeof id === 'string') return this.publish({ ...message, id });
+    const replayKey = { operationId: this.operationId, topic: key };
+    const { broadcaster, replayer } = this.services;
+    if (broadcaster.publishReplayable) {
+      broadcaster.publishReplayable(replayKey, { ...message, sequenced: true }, this.spec.replay).catch((error: unknown) => this.failed(error));
+      return 0;
+    }
+    const id = replayer.append(replayKey, { event: spec.sseEvent, data: text }, this.spec.replay);
+    if (typeof id === 'string') return this.publish({ ...message, id, sequenced: true });
     return this.publish(
       id.then(
-        (assigned) => ({ ...message, id: assigned }),
+        (assigned) => ({ ...message, id: assigned, sequenced: true }),
         (error: unknown) => {
           this.services.logger.error(`replay log of ${this.operationId} failed; event sent live without an id`, { error });
           return message;
         },
       ),
     );
+  }
+
+  /** A broadcast accepted earlier could not be sent: it is counted and logged, never dropped in silence. */
+  private failed(error: unknown): void {
+    this.metrics.broadcastsFailed.inc();
+    this.services.logger.error(`broadcast of ${this.operationId} failed`, { error });
   }
 
   /**
@@ -196,14 +244,41 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
         this.waiting--;
         this.services.broadcaster.publish(ready);
       })
-      .catch((error: unknown) => this.services.logger.error(`broadcast of ${this.operationId} failed`, { error }));
+      .catch((error: unknown) => this.failed(error));
     return 0;
   }
 
   /** Writes a published message to the matching connections of this process. */
   deliver(message: BroadcastMessage): number {
     const frame = frameEvent(message);
-    return this.deliverTo(frame, message.id ? Number(message.id) : NaN, message.topic);
+    return this.deliverTo(frame, message.sequenced && message.id ? Number(message.id) : NaN, message.topic);
+  }
+
+  /**
+   * After the broadcaster was cut off (see `holdLive`), replays to each replayable stream what it may have missed
+   * meanwhile: from the last id it received, or `sse-reset` when it has received none.
+   */
+  catchUp(): void {
+    if (!this.spec.replay) return;
+    for (const connection of this.all.values()) {
+      if (!Number.isNaN(connection.lastSeq)) {
+        void this.replayMissed(connection, String(connection.lastSeq)).catch((error: unknown) => this.failed(error));
+        continue;
+      }
+      this.reset(connection, null);
+      connection.endReplay();
+    }
+  }
+
+  /** While the broadcaster is cut off, live messages are held so that the catch-up goes first. */
+  holdLive(): void {
+    if (!this.spec.replay) return;
+    for (const connection of this.all.values()) connection.beginReplay();
+  }
+
+  private reset(connection: SseConnection, lastEventId: string | null): void {
+    connection.write(frameEvent({ event: REPLAY_RESET, data: JSON.stringify({ reason: 'replay-unavailable', lastEventId }) }));
+    this.metrics.replayResets.inc();
   }
 
   /**
@@ -218,20 +293,18 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
 
   private async replayMissed(connection: SseConnection, lastEventId: string): Promise<void> {
     connection.beginReplay();
-    let lastReplayed = NaN;
     try {
       const events = await this.services.replayer.since({ operationId: this.operationId, topic: connection.topic }, lastEventId);
       if (connection.isClosed) return;
       if (events === null) {
-        connection.write(frameEvent({ event: REPLAY_RESET, data: JSON.stringify({ reason: 'replay-unavailable', lastEventId }) }));
-        this.metrics.replayResets.inc();
+        this.reset(connection, lastEventId);
         return;
       }
-      for (const event of events) connection.write(frameEvent(event));
+      connection.hasThrough(Number(lastEventId));
+      for (const event of events) connection.sendReplayed(frameEvent(event), Number(event.id));
       this.metrics.replayed.inc(events.length);
-      lastReplayed = Number(events.at(-1)?.id ?? lastEventId);
     } finally {
-      connection.endReplay(lastReplayed);
+      connection.endReplay();
     }
   }
 

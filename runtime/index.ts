@@ -6,6 +6,9 @@ export type { AppOptions, CorsSettings, Logger, MetricsSettings, SlowClientPolic
 export { PayloadValidationError } from './validation.js';
 export { WireFormatError } from './wire.js';
 export { HttpProblem, notFound, sendProblem, type Problem, type ProblemPointer } from './problem.js';
-export { MemoryReplayer, type Replayer, type ReplayKey, type ReplayLimits, type ReplayableEvent, type StoredEvent } from './replay.js';
-export { MemoryBroadcaster, type Broadcaster, type BroadcastMessage, type BroadcastSubscriber } from './broadcaster.js';
-export { channels as diagnosticsChannels, type StreamSignal } from './diagnostics.js';
+export { MemoryReplayer, type MemoryReplayerOptions, type Replayer, type ReplayKey, type ReplayLimits, type ReplayableEvent, type StoredEvent } from './replay.js';
+export { MemoryBroadcaster, type Broadcaster, type BroadcasterStatus, type BroadcastMessage, type BroadcastSubscriber } from './broadcaster.js';
+export { channels as diagnosticsChannels, runtimeChannels as runtimeDiagnosticsChannels, type StreamSignal } from './diagnostics.js';
+export { RedisBroadcaster, type RedisBroadcasterOptions } from './redis/broadcaster.js';
+export { RedisReplayer } from './redis/replayer.js';
+export type { RedisSettings } from './redis/services.js';

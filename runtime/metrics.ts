@@ -3,6 +3,7 @@
  * so the delivery path only adds numbers.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { BroadcasterStatus } from './broadcaster.js';
 
 export interface OperationMetrics {
   open: { inc(): void; dec(): void };
@@ -12,6 +13,7 @@ export interface OperationMetrics {
   clientsDropped: { inc(): void };
   replayed: { inc(value: number): void };
   replayResets: { inc(): void };
+  broadcastsFailed: { inc(): void };
 }
 
 export class RuntimeMetrics {
@@ -23,6 +25,9 @@ export class RuntimeMetrics {
   private readonly authFailures: Counter<'operation' | 'status'>;
   private readonly replayed: Counter<'operation'>;
   private readonly replayResets: Counter<'operation'>;
+  private readonly broadcastsFailed: Counter<'operation'>;
+  private readonly broadcasterUp: Gauge;
+  private readonly broadcasterOutages: Counter;
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -34,6 +39,15 @@ export class RuntimeMetrics {
     this.authFailures = new Counter({ name: 'sse_auth_failures_total', help: 'Requests refused with 401 or 403', labelNames: ['operation', 'status'], registers });
     this.replayed = new Counter({ name: 'sse_replayed_events_total', help: 'Events re-sent after a reconnect', labelNames: ['operation'], registers });
     this.replayResets = new Counter({ name: 'sse_replay_resets_total', help: 'Reconnects whose Last-Event-ID could not be replayed (sse-reset sent)', labelNames: ['operation'], registers });
+    this.broadcastsFailed = new Counter({ name: 'sse_broadcasts_failed_total', help: 'Broadcasts accepted, then lost because the broadcaster failed to send them', labelNames: ['operation'], registers });
+    this.broadcasterUp = new Gauge({ name: 'sse_broadcaster_up', help: '1 while the shared broadcaster (Redis) is reachable, 0 during an outage', registers });
+    this.broadcasterOutages = new Counter({ name: 'sse_broadcaster_outages_total', help: 'Times the shared broadcaster (Redis) became unreachable', registers });
+    this.broadcasterUp.set(1);
+  }
+
+  broadcasterStatus(status: BroadcasterStatus): void {
+    this.broadcasterUp.set(status.state === 'up' ? 1 : 0);
+    if (status.state === 'down') this.broadcasterOutages.inc();
   }
 
   forOperation(operation: string): OperationMetrics {
@@ -45,6 +59,7 @@ export class RuntimeMetrics {
       clientsDropped: this.clientsDropped.labels(operation),
       replayed: this.replayed.labels(operation),
       replayResets: this.replayResets.labels(operation),
+      broadcastsFailed: this.broadcastsFailed.labels(operation),
     };
   }
 
@@ -63,4 +78,5 @@ export const NO_METRICS: OperationMetrics = {
   clientsDropped: ignore,
   replayed: ignore,
   replayResets: ignore,
+  broadcastsFailed: ignore,
 };

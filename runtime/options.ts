@@ -1,6 +1,8 @@
 import type { Request } from 'express';
 import type { Registry } from 'prom-client';
+import type { Redis } from 'ioredis';
 import type { Broadcaster } from './broadcaster.js';
+import type { RedisSettings } from './redis/services.js';
 import type { Replayer } from './replay.js';
 import type { Identity } from './types.js';
 
@@ -52,6 +54,12 @@ export interface AppOptions {
   replayer?: Replayer;
   /** Carries broadcasts to every instance. Default: in-process. */
   broadcaster?: Broadcaster;
+  /**
+   * Runs the app on Redis (an ioredis client, or settings holding one): broadcasts reach every
+   * instance, replay works across instances and per-identity limits count every instance's
+   * streams. `replayer` and `broadcaster`, when given too, take precedence. See docs/runtime.md.
+   */
+  redis?: Redis | RedisSettings;
   /**
    * Longest time in ms a frame is held under sustained load so it leaves together with later
    * ones (see docs/runtime.md, "The wire"). After a quiet spell frames leave at the end of

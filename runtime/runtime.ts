@@ -2,14 +2,16 @@
  * The state behind one app or router: a hub per stream operation, the shared heartbeat
  * timers, replay and broadcast services, global limits and shutdown.
  */
-import { MemoryBroadcaster } from './broadcaster.js';
+import { MemoryBroadcaster, type Broadcaster, type BroadcasterStatus } from './broadcaster.js';
 import type { SseConnection } from './connection.js';
+import { publish, runtimeChannels } from './diagnostics.js';
 import { HeartbeatScheduler } from './heartbeat.js';
-import { retryAfterSeconds, StreamHub } from './hub.js';
+import { retryAfterSeconds, StreamHub, type HubServices } from './hub.js';
 import { NO_METRICS, type RuntimeMetrics } from './metrics.js';
 import type { AppOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { HttpProblem } from './problem.js';
+import { redisServices, type RedisServices } from './redis/services.js';
 import { MemoryReplayer } from './replay.js';
 import type { CloseOptions, Identity, ServiceSpec, SseRuntime } from './types.js';
 import { frameEvent } from './wire.js';
@@ -31,6 +33,11 @@ export class Runtime<C> implements SseRuntime<C> {
   readonly validateOutgoing: boolean;
   private readonly heartbeat = new HeartbeatScheduler();
   private readonly unsubscribe: () => void;
+  private readonly broadcaster: Broadcaster;
+  /** Until the broadcaster is ready. */
+  private starting: Promise<unknown> | undefined;
+  /** Set when the app runs on Redis through `options.redis`: the runtime owns these. */
+  private readonly redis: RedisServices | null;
   private openStreams = 0;
   private closing = false;
 
@@ -44,10 +51,12 @@ export class Runtime<C> implements SseRuntime<C> {
     assertPositive('maxConnections', options.maxConnections);
     assertPositive('slowClientTimeoutMs', options.slowClientTimeoutMs);
     assertNonNegative('coalesceMs', options.coalesceMs);
-    const services = {
-      replayer: options.replayer ?? new MemoryReplayer(),
+    this.redis = options.redis ? redisServices(options.redis) : null;
+    const services: HubServices = {
+      replayer: options.replayer ?? this.redis?.replayer ?? new MemoryReplayer(),
       logger: options.logger ?? console,
-      broadcaster: options.broadcaster ?? new MemoryBroadcaster(),
+      broadcaster: options.broadcaster ?? this.redis?.broadcaster ?? new MemoryBroadcaster(),
+      slots: this.redis?.slots,
       heartbeat: this.heartbeat,
       outbox: new Outbox(options.coalesceMs ?? DEFAULT_COALESCE_MS),
       released: () => this.openStreams--,
@@ -73,7 +82,27 @@ export class Runtime<C> implements SseRuntime<C> {
       connections[spec.operationId] = hub;
     }
     this.connections = connections as C;
-    this.unsubscribe = services.broadcaster.subscribe((message) => this.hubs.get(message.operationId)?.deliver(message) ?? 0);
+    this.broadcaster = services.broadcaster;
+    this.starting = services.broadcaster.ready?.then(() => (this.starting = undefined));
+    const unsubscribe = services.broadcaster.subscribe((message) => this.hubs.get(message.operationId)?.deliver(message) ?? 0);
+    const unwatch = services.broadcaster.watch?.((status) => this.broadcasterChanged(status));
+    this.unsubscribe = () => {
+      unsubscribe();
+      unwatch?.();
+    };
+  }
+
+  /** An outage shows in /metrics and on the diagnostics channels; once over, streams catch up. */
+  private broadcasterChanged(status: BroadcasterStatus): void {
+    this.metrics?.broadcasterStatus(status);
+    if (status.state === 'down') {
+      this.options.logger?.warn('broadcaster unreachable; local streams go on, broadcasts wait', { error: status.error });
+      publish(runtimeChannels.broadcasterDown, { error: status.error });
+      for (const hub of this.hubs.values()) hub.holdLive();
+      return;
+    }
+    publish(runtimeChannels.broadcasterUp, {});
+    for (const hub of this.hubs.values()) hub.catchUp();
   }
 
   /** Open streams across every operation. */
@@ -86,18 +115,27 @@ export class Runtime<C> implements SseRuntime<C> {
     return this.heartbeat.timers;
   }
 
-  /** Throws 503 (shutting down, or the global cap reached) or 429 (per-identity cap). */
-  admit(hub: StreamHub, identity: Identity | null): void {
+  /**
+   * Throws 503 (shutting down, or the global cap reached) or 429 (per-identity cap). Answers with
+   * a promise while the broadcaster starts, and with cluster-wide limits (of the identity's slot,
+   * see `StreamHub.admit`).
+   */
+  admit(hub: StreamHub, identity: Identity | null): Promise<string | undefined> | undefined {
+    if (this.starting) return untilStarted(this.starting).then(() => this.admitNow(hub, identity));
+    return this.admitNow(hub, identity);
+  }
+
+  private admitNow(hub: StreamHub, identity: Identity | null): Promise<string> | undefined {
     const retryAfter = { 'Retry-After': String(retryAfterSeconds(hub.spec)) };
     if (this.closing) throw new HttpProblem(503, 'Server is shutting down', retryAfter);
     const cap = this.options.maxConnections;
     if (cap !== undefined && this.openStreams >= cap) throw new HttpProblem(503, 'Too many open streams', retryAfter);
-    hub.admit(identity);
+    return hub.admit(identity);
   }
 
-  register(hub: StreamHub, connection: SseConnection): void {
+  register(hub: StreamHub, connection: SseConnection, slot?: string): void {
     this.openStreams++;
-    hub.register(connection);
+    hub.register(connection, slot);
   }
 
   async close(options: CloseOptions = {}): Promise<void> {
@@ -111,7 +149,21 @@ export class Runtime<C> implements SseRuntime<C> {
     await Promise.race([Promise.all(finished), expired]);
     clearTimeout(deadline);
     for (const connection of unfinished) connection.destroy('shutdown');
+    this.redis?.slots.close();
+    await this.broadcaster.close?.();
   }
+}
+
+/** Longest a stream waits for the broadcaster to start before it is refused. */
+const START_WAIT_MS = 5_000;
+
+/** `starting`, or a 503 once it has taken longer than `START_WAIT_MS` (Redis unreachable at startup, say). */
+function untilStarted(starting: Promise<unknown>): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const refused = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new HttpProblem(503, 'Broadcasts are not available yet', { 'Retry-After': '5' })), START_WAIT_MS).unref();
+  });
+  return Promise.race([starting, refused]).finally(() => clearTimeout(timer));
 }
 
 function assertPositive(name: string, value: number | undefined): void {

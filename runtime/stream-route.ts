@@ -2,7 +2,7 @@
  * Serves one stream operation: checks the request, opens the event stream, replays what a
  * reconnecting client missed, then runs the user's handler until it returns or the client leaves.
  */
-import type { Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { openEventStream, SseConnection, type Params } from './connection.js';
 import { channels, publish } from './diagnostics.js';
 import { topicKey, type StreamHub } from './hub.js';
@@ -59,13 +59,26 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler:
   const opening = openingBytes(spec.retryMs);
   const { admit, handler } = typeof userHandler === 'function' ? { admit: undefined, handler: userHandler } : { admit: userHandler.admit, handler: userHandler.stream };
 
-  function open(req: Request, res: Response, context: StreamContext, lastEventId: string | null): void {
-    runtime.admit(hub, context.identity);
+  /** Admits the stream, waiting for a cluster-wide slot when limits are shared; refusals go to `next`. */
+  function admitAndOpen(req: Request, res: Response, context: StreamContext, lastEventId: string | null, next: NextFunction): void {
+    const reserving = runtime.admit(hub, context.identity);
+    if (!reserving) {
+      open(req, res, context, lastEventId);
+      return;
+    }
+    reserving.then((slot) => {
+      // The client may have left while the slot was taken.
+      if (!res.destroyed) open(req, res, context, lastEventId, slot);
+      else if (slot !== undefined) hub.releaseSlot(slot);
+    }, next);
+  }
+
+  function open(req: Request, res: Response, context: StreamContext, lastEventId: string | null, slot?: string): void {
     openEventStream(req, res);
     const connection = new SseConnection(hub, res, context.params as Params, topicKey(spec.paramNames, context.params as Params), context.identity, lastEventId);
     const signal = { operationId: spec.operationId, connectionId: connection.id };
     publish(channels.executing, signal);
-    runtime.register(hub, connection);
+    runtime.register(hub, connection, slot);
     connection.write(opening);
     publish(channels.started, signal);
     // The stream never hands the request back to Express, whose continuation on req.next holds
@@ -99,7 +112,7 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler:
       request: req,
     };
     if (!admit) {
-      open(req, res, context, checked.lastEventId);
+      admitAndOpen(req, res, context, checked.lastEventId, next);
       return;
     }
     // Errors from `admit` (an HttpProblem, say) go to the router's problem+json error handler.
@@ -107,7 +120,7 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler:
       .then(() => admit(context))
       .then(() => {
         // The client may have left while the check ran.
-        if (!res.destroyed) open(req, res, context, checked.lastEventId);
+        if (!res.destroyed) admitAndOpen(req, res, context, checked.lastEventId, next);
       })
       .catch(next);
   };

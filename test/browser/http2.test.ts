@@ -27,7 +27,7 @@ describeBrowser('the dashboard in Chromium over HTTP/2', () => {
 
   beforeAll(async () => {
     certificate = await selfSignedCertificate();
-    [server, browser] = await Promise.all([startDemoProcess(certificate), launchBrowser(certificate.cert)]);
+    [server, browser] = await Promise.all([startDemoProcess({ TLS_CERT: certificate.certFile, TLS_KEY: certificate.keyFile }), launchBrowser(certificate.cert)]);
     page = await (await browser.newContext()).newPage();
     watchConsole(page, consoleErrors);
     await page.goto(`${server.url}/?as=admin`);

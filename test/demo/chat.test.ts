@@ -124,4 +124,17 @@ describe('chat rooms', () => {
     const open = await expectStreamLimit((index) => room(`limit-${index}`, AUTH.u2));
     for (const reader of open) reader.close();
   });
+
+  it('admits a new stream right after an identity closed all of its streams', async () => {
+    const refused: number[] = [];
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const open = await Promise.all([0, 1, 2, 3, 4].map((index) => room(`again-${index}`, AUTH.u2)));
+      for (const reader of open) await reader.take(1);
+      for (const reader of open) reader.close();
+      const reopened = await room('again-0', AUTH.u2);
+      reopened.close();
+      if (reopened.response.status !== 200) refused.push(attempt);
+    }
+    expect(refused).toEqual([]);
+  });
 });

@@ -22,12 +22,15 @@ export interface DemoProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the server on a free port and resolves once it listens; with `tls`, over HTTPS (HTTP/2 and HTTP/1.1). */
-export async function startDemoProcess(tls?: { certFile: string; keyFile: string }): Promise<DemoProcess> {
+/**
+ * Starts the server on a free port, with `env` added to the environment, and resolves once it
+ * listens; `TLS_CERT` and `TLS_KEY` in `env` serve HTTPS (HTTP/2 and HTTP/1.1).
+ */
+export async function startDemoProcess(env: Record<string, string> = {}): Promise<DemoProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), ...(tls && { TLS_CERT: tls.certFile, TLS_KEY: tls.keyFile }) },
+    env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -41,7 +44,7 @@ export async function startDemoProcess(tls?: { certFile: string; keyFile: string
   });
   await listening;
   return {
-    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    url: `${env.TLS_CERT ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     pid: child.pid!,
     async stop() {

@@ -172,4 +172,32 @@ describe('MemoryReplayer', () => {
     expect(replayer.append(key, event, limits)).toBe('4');
     expect(replayer.since(key, '3')?.map((e) => e.id)).toEqual(['4']);
   });
+
+  it('forgets a topic idle past its TTL, and a client still holding its ids gets a reset, not a gap', async () => {
+    let now = 0;
+    const replayer = new MemoryReplayer({ now: () => now, sweepMs: 5 });
+    for (let n = 0; n < 57; n++) replayer.append(key, event, limits);
+    replayer.append({ ...key, topic: 'busy' }, event, { ...limits, ttlMs: 5000 });
+    now = 1001;
+    await waitUntil(() => replayer.topics === 1);
+    const ids = [1, 2, 3].map(() => replayer.append(key, event, limits));
+    expect(ids).toEqual(['59', '60', '61']);
+    expect(replayer.since(key, '57')).toBeNull();
+    expect(replayer.since(key, '59')?.map((e) => e.id)).toEqual(['60', '61']);
+    now = 10_000;
+    await waitUntil(() => replayer.topics === 0);
+  });
+
+  it('forgets the least recently used topics first past its byte cap; their clients get a reset', () => {
+    const replayer = new MemoryReplayer({ maxRetainedBytes: 3000 });
+    const big = { event: 'e', data: 'x'.repeat(400) };
+    for (const topic of ['a', 'b', 'c', 'd', 'e']) replayer.append({ ...key, topic }, big, limits);
+    replayer.append({ ...key, topic: 'a' }, big, limits);
+    const newest = replayer.append({ ...key, topic: 'f' }, big, limits);
+    expect(replayer.since({ ...key, topic: 'b' }, '1')).toBeNull();
+    expect(replayer.since({ ...key, topic: 'a' }, '1')?.map((e) => e.id)).toEqual(['2']);
+    expect(replayer.since({ ...key, topic: 'f' }, newest)).toEqual([]);
+    expect(replayer.topics).toBeLessThan(6);
+  });
 });
+

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { AUTH } from '../demo/harness.js';
+import { startDemoProcess, type DemoProcess } from '../demo/process.js';
+import { EventReader, type EventSourceMessage } from '../demo/sse.js';
+import { describeRedis, startRedisServer, type RedisServer } from './redis-server.js';
+
+describeRedis('two demo instances sharing one Redis', () => {
+  let redis: RedisServer;
+  let a: DemoProcess;
+  let b: DemoProcess;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    [a, b] = await Promise.all([startDemoProcess({ REDIS_URL: redis.url }), startDemoProcess({ REDIS_URL: redis.url })]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+  });
+
+  const room = (instance: DemoProcess, channel: string, headers: Record<string, string>, lastEventId?: string) =>
+    EventReader.open(`${instance.url}/channels/${channel}/stream`, { headers: lastEventId ? { ...headers, 'last-event-id': lastEventId } : headers });
+  const say = (instance: DemoProcess, channel: string, content: string) =>
+    fetch(`${instance.url}/channels/${channel}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH.u2 }, body: JSON.stringify({ content }) });
+  const messages = (events: EventSourceMessage[]) => events.filter((event) => event.event === undefined).map((event) => [event.id, JSON.parse(event.data).content]);
+
+  /** Reads until `count` chat messages (not presence events) arrived. */
+  async function takeMessages(reader: EventReader, count: number): Promise<EventSourceMessage[]> {
+    const events: EventSourceMessage[] = [];
+    while (messages(events).length < count) events.push(...(await reader.take(1)));
+    return events.filter((event) => event.event === undefined);
+  }
+
+  it('delivers a message posted on B to clients on A and B with the same id, and replays what a client missed on the other instance', async () => {
+    const onA = await room(a, 'shared', AUTH.u1);
+    const onB = await room(b, 'shared', AUTH.admin);
+    await onA.take(1);
+    await onB.take(1);
+    expect((await say(b, 'shared', 'first')).status).toBe(202);
+    const [seenOnA] = messages(await takeMessages(onA, 1));
+    const [seenOnB] = messages(await takeMessages(onB, 1));
+    expect(seenOnA).toEqual(seenOnB);
+    expect(seenOnA![1]).toBe('first');
+    onA.close();
+
+    for (const content of ['second', 'third', 'fourth']) expect((await say(b, 'shared', content)).status).toBe(202);
+    const missedOnB = messages(await takeMessages(onB, 3));
+    const moved = await room(b, 'shared', AUTH.u1, seenOnA![0]);
+    const replayed = await takeMessages(moved, 3);
+    expect(messages(replayed)).toEqual(missedOnB);
+    expect(messages(replayed).map(([, content]) => content)).toEqual(['second', 'third', 'fourth']);
+    // Nothing more than what was missed: the next event is the next live one.
+    expect((await say(a, 'shared', 'fifth')).status).toBe(202);
+    expect(messages(await takeMessages(moved, 1)).map(([, content]) => content)).toEqual(['fifth']);
+    moved.close();
+    onB.close();
+  });
+
+  it('holds a per-identity limit of 5 with 3 streams on A and 3 on B: the sixth gets 429', async () => {
+    const onA = await Promise.all([0, 1, 2].map((n) => room(a, `limit-${n}`, AUTH.u2)));
+    const onB: EventReader[] = [];
+    for (const n of [3, 4, 5]) onB.push(await room(b, `limit-${n}`, AUTH.u2));
+    expect([...onA, ...onB].map((reader) => reader.response.status)).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(onB[2]!.response.headers.get('content-type')).toContain('application/problem+json');
+    onB[2]!.close();
+    onA[0]!.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const again = await room(b, 'limit-5', AUTH.u2);
+    expect(again.response.status).toBe(200);
+    for (const reader of [...onA, ...onB, again]) reader.close();
+  });
+});

@@ -1,0 +1,84 @@
+/** Instances of one replayable channel app, each with its own Redis client, and clients that move between them. */
+import { Redis } from 'ioredis';
+import { createSseApp, type AppOptions, type ConnectionManager, type SseApp, type SseStream } from '../../runtime/index.js';
+import { channelStreamEndpoint, listen, RawClient, service, type Running } from '../runtime/helpers.js';
+
+export type Message = { message: { n: number } };
+export type Connections = { channelStream: ConnectionManager<Message, { channel: string }> };
+
+export const spec = service(
+  channelStreamEndpoint({
+    replay: { maxEvents: 5000, ttlMs: 60_000 },
+    events: { message: { sseEvent: 'message', contentType: 'application/json' } },
+  }),
+);
+
+export interface Instance {
+  app: SseApp<Connections>;
+  running: Running;
+  redis: Redis;
+  /** Errors the runtime logged. */
+  errors: string[];
+  stop(): Promise<void>;
+}
+
+export async function startInstance(url: string, options: AppOptions = {}, maxPendingBroadcasts?: number): Promise<Instance> {
+  const redis = new Redis(url, { maxRetriesPerRequest: null });
+  const errors: string[] = [];
+  const logger = { warn() {}, error: (message: string) => void errors.push(message) };
+  const app = createSseApp<Connections>(spec, { channelStream: (stream: SseStream<Message>) => stream.closed }, { redis: { client: redis, maxPendingBroadcasts }, logger, ...options });
+  const running = await listen(app);
+  return {
+    app,
+    running,
+    redis,
+    errors,
+    async stop() {
+      await app.sse.close({ deadlineMs: 100 });
+      await running.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/**
+ * A client of one channel that keeps every event it received, across reconnects: each time it
+ * moves, it reopens on the given instance with the last id it got as `Last-Event-ID`.
+ */
+export class MovingClient {
+  private done: Array<{ id?: string; event?: string; data: string }> = [];
+  private current: RawClient | null = null;
+
+  constructor(private readonly channel: string) {}
+
+  async open(instance: Instance): Promise<void> {
+    if (this.current) {
+      this.current.close();
+      this.done.push(...this.current.events());
+    }
+    const last = this.done.findLast((event) => event.id !== undefined)?.id;
+    this.current = await RawClient.get(instance.running.port, `/channels/${this.channel}/stream`, last ? { 'Last-Event-ID': last } : {});
+  }
+
+  /** Every event so far, with the current connection's complete ones. */
+  events(): Array<{ id?: string; event?: string; data: string }> {
+    return [...this.done, ...(this.current?.events() ?? [])];
+  }
+
+  /** The `n` of every message received, in order. */
+  numbers(): number[] {
+    return this.events()
+      .filter((event) => event.event === 'message')
+      .map((event) => JSON.parse(event.data).n as number);
+  }
+
+  ids(): number[] {
+    return this.events()
+      .filter((event) => event.event === 'message')
+      .map((event) => Number(event.id));
+  }
+
+  close(): void {
+    this.current?.close();
+  }
+}

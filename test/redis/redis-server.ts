@@ -1,0 +1,83 @@
+/**
+ * A private `redis-server` for a test: a free 127.0.0.1 port, a temporary folder, stopped after.
+ * Without `redis-server` on PATH the Redis suites skip with a message, unless `REQUIRE_REDIS=1`
+ * (set by `.ci/run`) makes that a failure.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { describe } from 'vitest';
+import { freePort } from '../demo/process.js';
+
+const available = spawnSync('redis-server', ['--version']).status === 0;
+if (!available) {
+  if (process.env.REQUIRE_REDIS === '1') throw new Error('REQUIRE_REDIS=1 but redis-server is not on PATH (apt-get install redis-server)');
+  console.warn('skipping the Redis suites: redis-server is not on PATH');
+}
+
+/** `describe` when redis-server can be started, `describe.skip` otherwise. */
+export const describeRedis = available ? describe : describe.skip;
+
+export interface RedisServer {
+  url: string;
+  /** A client for the test itself (closed by `stop`). */
+  client: Redis;
+  /** Kills the server at once (SIGKILL); `start` brings it back on the same port and data. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server. `durable` writes every command to an append-only file before answering, so
+ * what was acknowledged survives `kill`.
+ */
+export async function startRedisServer(options: { durable?: boolean } = {}): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'redis-test-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no'];
+  args.push(...(options.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+  let child: ChildProcess | null = null;
+
+  async function start(): Promise<void> {
+    const server = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = server;
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      server.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk;
+        if (output.includes('Ready to accept connections')) resolve();
+      });
+      server.once('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
+    });
+  }
+
+  async function kill(): Promise<void> {
+    const server = child;
+    child = null;
+    if (!server || server.exitCode !== null) return;
+    const exited = once(server, 'exit');
+    server.kill('SIGKILL');
+    await exited;
+  }
+
+  await start();
+  const url = `redis://127.0.0.1:${port}`;
+  const client = new Redis(url, { maxRetriesPerRequest: null });
+  // Outages are what some tests are about; the client reconnects by itself.
+  client.on('error', () => {});
+  return {
+    url,
+    client,
+    kill,
+    start,
+    async stop() {
+      client.disconnect();
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
