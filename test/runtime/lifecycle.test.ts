@@ -70,5 +70,5 @@ describe('connection lifecycle', () => {
     expect(grown(before.resources)).toEqual([]);
     expect(running.server.listenerCount('connection') + running.server.listenerCount('request')).toBe(before.listeners);
     await running.close();
-  });
+  }, 120_000); // 5,000 round trips: about 17 s on an idle 2-core machine, far longer under load
 });
