@@ -128,7 +128,7 @@ operations:
     const openapi = readJson(project.out, 'openapi.json');
     expect(Object.keys(openapi.paths)).toEqual(['/logs/stream']);
     expect(Object.keys(openapi.paths['/logs/stream'])).toEqual(['post']);
-    expect(readFileSync(path.join(project.out, 'server.ts'), 'utf8')).toMatch(/method: 'POST',\s+path: "\/logs\/stream"/);
+    expect(readFileSync(path.join(project.out, 'server.ts'), 'utf8')).toMatch(/method: 'POST',\s+path: '\/logs\/stream'/);
     expect(await schemaErrors(openapi, '3.2')).toBeUndefined();
   });
 });
