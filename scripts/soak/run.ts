@@ -35,7 +35,7 @@ const totalMs = minutes * 60_000;
 const warmUpMs = Math.min(120_000, totalMs * 0.2);
 const windowMs = Math.min(60_000, totalMs * 0.2);
 
-const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), { execArgv: ['--conditions=asyncapi-sse-source', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const samples: MemorySample[] = [];
 const started = Date.now();
 let openStreams = 0;
