@@ -103,9 +103,11 @@ class LoadClient {
     const index = this.streams.length;
     if (index >= this.plan.connections) return;
     if (index >= this.readers && this.connected + this.failed < this.readers) return;
+    const { ports, sampleStride } = this.plan;
+    const port = ports[index % ports.length]!;
     const socket = connect({
       host: '127.0.0.1',
-      port: this.plan.port,
+      port,
       onread: {
         buffer: READ_BUFFER,
         callback: (bytes) => {
@@ -114,9 +116,9 @@ class LoadClient {
         },
       },
     });
-    const stream = new Stream(socket, index < this.readers, index % this.plan.sampleStride === 0);
+    const stream = new Stream(socket, index < this.readers, Math.floor(index / ports.length) % sampleStride === 0);
     this.streams.push(stream);
-    socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${this.plan.port}\r\nAccept: text/event-stream\r\n\r\n`);
+    socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`);
     socket.on('error', (error) => {
       this.failure ??= error.message;
     });

@@ -42,13 +42,14 @@ export type ServerReport =
   | { type: 'error'; message: string };
 
 export interface ConnectPlan {
-  port: number;
+  /** One per server instance: connection i opens on `ports[i % ports.length]`. */
+  ports: number[];
   connections: number;
   /** The last `paused` connections open after every reading one and stop reading once their headers arrive. */
   paused: number;
   /** Events each reading connection must receive before the client reports done. */
   expectEvents: number;
-  /** Latency is sampled on every `sampleStride`-th connection (1: all of them). */
+  /** Latency is sampled on every `sampleStride`-th connection of each port (1: all of them). */
   sampleStride: number;
 }
 

@@ -1,20 +1,38 @@
-/** One measured run: a fresh server process and a fresh load client, bounded in time, both killed at the end. */
+/**
+ * One measured run: fresh server processes (one, or several sharing a fresh redis-server) and a
+ * fresh load client, bounded in time, all killed at the end.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchProcess } from './process.js';
+import { startRedisServer, type RedisProcess } from './redis-server.js';
 import type { ScenarioId } from './scenarios.js';
-import type { ClientCommand, ClientReport, ServerCommand, ServerReport } from './protocol.js';
+import type { ClientCommand, ClientReport, MemorySample, ServerCommand, ServerReport } from './protocol.js';
 
-export const SERVERS = ['asyncapi-sse', 'asyncapi-sse-unbatched', 'better-sse', 'naive'] as const;
+export const SERVERS = ['asyncapi-sse', 'asyncapi-sse-unbatched', 'better-sse', 'naive', 'asyncapi-sse-redis'] as const;
 export type ServerName = (typeof SERVERS)[number];
 
+interface ServerSetup {
+  script: string;
+  args: string[];
+  /** Processes of the script sharing one redis-server started for the run; unset: one process, no Redis. */
+  redisInstances?: number;
+}
+
 /** The script serving each server, and its arguments. */
-const SERVER_SCRIPTS: Record<ServerName, { script: string; args: string[] }> = {
+const SERVER_SCRIPTS: Record<ServerName, ServerSetup> = {
   'asyncapi-sse': { script: './servers/asyncapi-sse.ts', args: [] },
   // The same runtime writing at the end of every tick (coalesceMs 0), to show what batching under load adds.
   'asyncapi-sse-unbatched': { script: './servers/asyncapi-sse.ts', args: ['--coalesce-ms', '0'] },
   'better-sse': { script: './servers/better-sse.ts', args: [] },
   naive: { script: './servers/naive.ts', args: [] },
+  // The product scaled out: two instances on one Redis, the clients split between them.
+  'asyncapi-sse-redis': { script: './servers/asyncapi-sse.ts', args: [], redisInstances: 2 },
 };
+
+/** True for the servers that need a redis-server. */
+export function needsRedis(server: ServerName): boolean {
+  return SERVER_SCRIPTS[server].redisInstances !== undefined;
+}
 
 /** True for the servers built from the bench spec through the generator. */
 export function isAsyncapiSse(server: ServerName): boolean {
@@ -86,18 +104,25 @@ const SPARE_FILES = 256;
 
 export async function runOnce(spec: RunSpec): Promise<RunResult> {
   const fileLimit = spec.connections + SPARE_FILES;
-  let server: Server | undefined;
+  const { script, args, redisInstances } = SERVER_SCRIPTS[spec.server];
+  let redis: RedisProcess | undefined;
+  let servers: Server[] = [];
   let client: Client | undefined;
   try {
-    const { script, args } = SERVER_SCRIPTS[spec.server];
-    server = new BenchProcess(spec.server, script, { fileLimit, args });
+    redis = redisInstances === undefined ? undefined : await startRedisServer();
+    const serverArgs = redis ? [...args, '--redis-url', redis.url] : args;
+    const count = redisInstances ?? 1;
+    servers = Array.from({ length: count }, (_, index) => {
+      const name = count === 1 ? spec.server : `${spec.server} #${index + 1}`;
+      return new BenchProcess<ServerCommand, ServerReport>(name, script, { fileLimit, args: serverArgs });
+    });
     client = new BenchProcess('client', './client.ts', { fileLimit });
-    const { port } = await server.next('ready', START_MS);
-    const before = await server.request({ type: 'memory' }, 'memory', REPORT_MS);
+    const ports = await Promise.all(servers.map(async (server) => (await server.next('ready', START_MS)).port));
+    const before = await memory(servers);
     await client.next('ready', START_MS);
     client.send({
       type: 'connect',
-      port,
+      ports,
       connections: spec.connections,
       paused: spec.paused,
       expectEvents: spec.events,
@@ -108,17 +133,21 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
       throw new Error(`${connected.failed} of ${spec.connections} connections failed: ${connected.failure ?? 'closed'}`);
     }
     await sleep(SETTLE_MS);
-    const after = await server.request({ type: 'memory' }, 'memory', REPORT_MS);
+    const after = await memory(servers);
     client.send({ type: 'arm' });
-    server.send({
+    // The first instance publishes; the others only deliver, so they start their CPU clock first.
+    const [publisher, ...others] = servers;
+    const plan = (index: number, events: number): ServerCommand => ({
       type: 'publish',
-      expectConnections: spec.connections,
-      count: spec.events,
+      expectConnections: share(spec.connections, index, count),
+      count: events,
       size: spec.size,
       intervalMs: spec.intervalMs,
       burst: spec.burst,
-      readers: spec.connections - spec.paused,
+      readers: share(spec.connections - spec.paused, index, count),
     });
+    await Promise.all(others.map((server, index) => server.request(plan(index + 1, 0), 'published', REPORT_MS)));
+    publisher!.send(plan(0, spec.events));
     const expected = (spec.connections - spec.paused) * spec.events;
     const loadClient = client;
     const done = await loadClient.next('done', spec.timeoutMs).catch(() => {
@@ -128,8 +157,9 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
     if (!done.complete) {
       throw new Error(`${done.deliveries} of ${expected} events delivered; ${done.dropped} reading streams closed early`);
     }
-    const published = await server.next('published', REPORT_MS);
-    const usage = await server.request({ type: 'usage' }, 'usage', REPORT_MS);
+    const published = await publisher!.next('published', REPORT_MS);
+    const usages = await Promise.all(servers.map((server) => server.request({ type: 'usage' }, 'usage', REPORT_MS)));
+    const serverCpu = { user: sum(usages, (usage) => usage.cpu.user), system: sum(usages, (usage) => usage.cpu.system) };
     const durationMs = done.lastAt - published.startedAt;
     return {
       ...spec,
@@ -138,7 +168,7 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
       deliveries: done.deliveries,
       dropped: done.dropped,
       eventsPerSec: done.deliveries / (durationMs / 1000),
-      serverCpu: cpuFigures(usage.cpu, done.deliveries),
+      serverCpu: cpuFigures(serverCpu, done.deliveries),
       clientCpu: cpuFigures(done.cpu, done.deliveries),
       latencyMs: done.latency,
       memory: {
@@ -150,15 +180,31 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
         rssPerConnection: (after.rss - before.rss) / spec.connections,
       },
       connectMs: connected.connectMs,
-      serverConnectionsAfter: usage.connections,
+      serverConnectionsAfter: sum(usages, (usage) => usage.connections),
       durationMs,
     };
   } catch (error) {
     return failedRun(spec, error instanceof Error ? error.message : String(error));
   } finally {
-    server?.kill();
+    for (const server of servers) server.kill();
     client?.kill();
+    redis?.stop();
   }
+}
+
+/** Heap and RSS summed over every server process. */
+async function memory(servers: Server[]): Promise<MemorySample> {
+  const samples = await Promise.all(servers.map((server) => server.request({ type: 'memory' }, 'memory', REPORT_MS)));
+  return { heapUsed: sum(samples, (sample) => sample.heapUsed), rss: sum(samples, (sample) => sample.rss) };
+}
+
+/** How many of `total` connections, dealt out in turn to `count` instances, instance `index` gets. */
+function share(total: number, index: number, count: number): number {
+  return Math.max(0, Math.ceil((total - index) / count));
+}
+
+function sum<T>(items: T[], pick: (item: T) => number): number {
+  return items.reduce((total, item) => total + pick(item), 0);
 }
 
 function cpuFigures(cpu: { user: number; system: number }, deliveries: number): CpuFigures {

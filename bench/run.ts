@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- --quick] [--servers a,b] [--scenarios a,b] [--burst N]`: fan-out benchmark
  * of asyncapi-sse against better-sse and a naive node:http server. Every run uses fresh
- * processes; servers alternate within each case. Results go to stdout, bench/results/ and
- * (complete full runs) the README's Performance section.
+ * processes; servers alternate within each case. Results go to stdout, bench/results/ (a
+ * `--scenarios` run to its own file, so it never replaces latest.json) and (complete full runs)
+ * the README's Performance section.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +12,11 @@ import { prepareAsyncapiSse } from './prepare.js';
 import { buildResults, caption } from './report/results.js';
 import { chart } from './report/svg.js';
 import { updateReadme } from './report/readme.js';
-import { goalsTable, mediansTable } from './report/table.js';
+import { goalsTable, mediansTable, scaleOutTable } from './report/table.js';
 import { timeGenerator } from './generator-timing.js';
-import { isAsyncapiSse, runOnce, SERVERS, type RunResult, type ServerName } from './run-once.js';
-import { makePlan } from './scenarios.js';
+import { redisServerMissing } from './redis-server.js';
+import { isAsyncapiSse, needsRedis, runOnce, SERVERS, type RunResult, type ServerName } from './run-once.js';
+import { makePlan, servesCase } from './scenarios.js';
 
 const RESULTS = new URL('./results/', import.meta.url);
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -38,10 +40,21 @@ const requested = values.servers.split(',').map((name) => name.trim());
 const unknown = requested.filter((name) => !(SERVERS as readonly string[]).includes(name));
 if (unknown.length > 0) throw new Error(`unknown server(s) ${unknown.join(', ')}; choose from ${SERVERS.join(', ')}`);
 
+const plan = makePlan(mode, burst);
+const wanted = values.scenarios?.split(',').map((name) => name.trim());
+if (wanted) plan.cases = plan.cases.filter((item) => wanted.includes(item.scenario));
+const serves = (server: ServerName) => plan.cases.some((item) => servesCase(server, item.scenario));
+
 const notes: string[] = [];
 const servers: ServerName[] = [];
 let generated: Promise<string | null> | undefined;
-for (const server of SERVERS.filter((name) => requested.includes(name))) {
+for (const server of SERVERS.filter((name) => requested.includes(name) && serves(name))) {
+  const noRedis = needsRedis(server) ? redisServerMissing() : null;
+  if (noRedis) {
+    notes.push(`${server} not measured: ${noRedis}`);
+    console.warn(`${server} skipped: ${noRedis}`);
+    continue;
+  }
   if (isAsyncapiSse(server)) {
     const problem = await (generated ??= prepareAsyncapiSse());
     if (problem) {
@@ -53,12 +66,9 @@ for (const server of SERVERS.filter((name) => requested.includes(name))) {
   servers.push(server);
 }
 
-const plan = makePlan(mode, burst);
-const wanted = values.scenarios?.split(',').map((name) => name.trim());
-if (wanted) plan.cases = plan.cases.filter((item) => wanted.includes(item.scenario));
 const timesGenerator = !wanted || wanted.includes(GENERATE_SCENARIO);
 if (plan.cases.length === 0 && !timesGenerator) throw new Error(`no scenario matches "${values.scenarios}"`);
-const total = plan.cases.length * plan.repetitions * servers.length;
+const total = plan.repetitions * plan.cases.reduce((sum, item) => sum + servers.filter((server) => servesCase(server, item.scenario)).length, 0);
 const started = Date.now();
 const runs: RunResult[] = [];
 // First, while no server runs: generation is timed by the wall clock, which other load stretches.
@@ -69,7 +79,7 @@ for (const timing of generator) console.log(`generate ${timing.name}: ${timing.m
 // servers alike instead of on whichever case happened to run then.
 for (let repetition = 1; repetition <= plan.repetitions; repetition++) {
   for (const item of plan.cases) {
-    for (const server of servers) {
+    for (const server of servers.filter((name) => servesCase(name, item.scenario))) {
       const runStarted = Date.now();
       const result = await runOnce({ ...item, server });
       runs.push(result);
@@ -79,14 +89,18 @@ for (let repetition = 1; repetition <= plan.repetitions; repetition++) {
 }
 
 const results = buildResults(plan, servers, runs, generator, notes, Math.round((Date.now() - started) / 1000));
-const tables = `${mediansTable(results.medians)}\n\n${goalsTable(results.goals)}`;
+const scaledOut = results.medians.filter((row) => needsRedis(row.server));
+const scaleOut = scaledOut.length > 0 ? `\n\n${scaleOutTable(scaledOut)}` : '';
+const tables = `${mediansTable(results.medians)}${scaleOut}\n\n${goalsTable(results.goals)}`;
 console.log(`\n${tables}\n`);
 for (const note of notes) console.log(note);
 
+const name = wanted ? wanted.join('+') : 'latest';
 await mkdir(RESULTS, { recursive: true });
-await writeFile(new URL('latest.json', RESULTS), `${JSON.stringify(results, null, 2)}\n`);
-await writeFile(new URL('latest.svg', RESULTS), chart(results.medians, caption(results)));
-console.log(`wrote bench/results/latest.json and latest.svg (${results.elapsedSec} s)`);
+await writeFile(new URL(`${name}.json`, RESULTS), `${JSON.stringify(results, null, 2)}\n`);
+const svg = chart(results.medians, caption(results));
+if (svg) await writeFile(new URL(`${name}.svg`, RESULTS), svg);
+console.log(`wrote bench/results/${name}.json${svg ? ` and ${name}.svg` : ''} (${results.elapsedSec} s)`);
 // Only a full run of every scenario on every server stands for the project in the README.
 if (mode === 'full' && !values.scenarios && servers.length === SERVERS.length) {
   const section = `Results of \`${results.command}\` (${caption(results)}):\n\n${tables}`;
@@ -97,5 +111,5 @@ function progressLine(done: number, of: number, run: RunResult): string {
   const figures = run.ok
     ? `${Math.round(run.eventsPerSec)} events/s, ${run.serverCpu.perEventUs.toFixed(2)} µs/event server, ${run.clientCpu.perEventUs.toFixed(2)} client, p99 ${run.latencyMs.p99.toFixed(1)} ms`
     : `FAILED: ${run.error}`;
-  return `[${done}/${of}] ${run.scenario} N=${run.connections} ${run.size} B ${run.server}: ${figures}`;
+  return `[${done}/${of}] ${run.key} ${run.server}: ${figures}`;
 }

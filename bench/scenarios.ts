@@ -1,7 +1,7 @@
 /** What `npm run bench` measures, in full and `--quick` form. */
-import type { RunSpec } from './run-once.js';
+import { needsRedis, type RunSpec, type ServerName } from './run-once.js';
 
-export type ScenarioId = 'burst' | 'interval' | 'fanout' | 'slow-consumer' | 'slow-consumer-baseline';
+export type ScenarioId = 'burst' | 'interval' | 'fanout' | 'slow-consumer' | 'slow-consumer-baseline' | 'redis';
 
 /** One measured configuration; each server runs it `repetitions` times. */
 export type Case = Omit<RunSpec, 'server'>;
@@ -59,6 +59,16 @@ const SCALES: Record<Plan['mode'], Scale> = {
   },
 };
 
+/**
+ * `redis` compares two instances sharing one Redis with one in-memory instance of the same
+ * runtime; every other scenario compares the single-process servers.
+ */
+const SCENARIO_SERVERS: Partial<Record<ScenarioId, ServerName[]>> = { redis: ['asyncapi-sse', 'asyncapi-sse-redis'] };
+
+export function servesCase(server: ServerName, scenario: ScenarioId): boolean {
+  return SCENARIO_SERVERS[scenario]?.includes(server) ?? !needsRedis(server);
+}
+
 export function caseKey(scenario: ScenarioId, connections: number, size: number): string {
   return `${scenario} N=${connections} ${size} B`;
 }
@@ -71,13 +81,15 @@ interface CaseShape {
   intervalMs?: number;
   paused?: number;
   sampleStride?: number;
+  /** Tells apart cases of one scenario at the same N and size. */
+  label?: string;
 }
 
 function makeCase(shape: CaseShape, burst: number): Case {
   const { scenario, connections, size, events, intervalMs = 0, paused = 0 } = shape;
   const deliveries = events * (connections - paused);
   return {
-    key: caseKey(scenario, connections, size),
+    key: shape.label ? `${caseKey(scenario, connections, size)} ${shape.label}` : caseKey(scenario, connections, size),
     scenario,
     connections,
     paused,
@@ -105,5 +117,8 @@ export function makePlan(mode: Plan['mode'], burst: number): Plan {
   const slow = { connections: scale.slowFanOut, size: SLOW_SIZE, events: scale.slowEvents };
   shapes.push({ scenario: 'slow-consumer-baseline', ...slow });
   shapes.push({ scenario: 'slow-consumer', ...slow, paused: Math.round(scale.slowFanOut * SLOW_SHARE) });
+  const [fanOut] = scale.fanOut;
+  shapes.push({ scenario: 'redis', connections: fanOut!, size: 256, events: Math.round(scale.deliveries / fanOut!), label: 'back-to-back' });
+  shapes.push({ scenario: 'redis', connections: fanOut!, size: 256, events: scale.intervalEvents, intervalMs: 100, label: 'every 100 ms' });
   return { mode, repetitions: scale.repetitions, burst, cases: shapes.map((shape) => makeCase(shape, burst)) };
 }

@@ -26,6 +26,8 @@ export interface MedianRow {
   rssPerConnection: number;
   vsNaive: Ratios;
   vsBetterSse: Ratios;
+  /** Against one asyncapi-sse process in memory: what scaling out on Redis costs. */
+  vsSingleInstance: Ratios;
 }
 
 /** This server's figure divided by the other server's, for the same case. */
@@ -60,12 +62,16 @@ export function medianRows(cases: Case[], runs: RunResult[]): MedianRow[] {
     }
     const partial = [...byServer].map(([server, serverRuns]) => medianOf(item, server, serverRuns));
     const find = (server: ServerName) => partial.find((row) => row.server === server);
-    for (const row of partial) rows.push({ ...row, vsNaive: ratios(row, find('naive')), vsBetterSse: ratios(row, find('better-sse')) });
+    for (const row of partial) {
+      rows.push({ ...row, vsNaive: ratios(row, find('naive')), vsBetterSse: ratios(row, find('better-sse')), vsSingleInstance: ratios(row, find(SUBJECT)) });
+    }
   }
   return rows;
 }
 
-function medianOf(item: Case, server: ServerName, runs: RunResult[]): Omit<MedianRow, 'vsNaive' | 'vsBetterSse'> {
+type Medians = Omit<MedianRow, 'vsNaive' | 'vsBetterSse' | 'vsSingleInstance'>;
+
+function medianOf(item: Case, server: ServerName, runs: RunResult[]): Medians {
   const ok = runs.filter((run) => run.ok);
   const of = (pick: (run: RunResult) => number) => median(ok.map(pick));
   return {
@@ -90,7 +96,7 @@ function medianOf(item: Case, server: ServerName, runs: RunResult[]): Omit<Media
   };
 }
 
-function ratios(row: Omit<MedianRow, 'vsNaive' | 'vsBetterSse'>, other: typeof row | undefined): Ratios {
+function ratios(row: Medians, other: Medians | undefined): Ratios {
   const ratio = (pick: (r: typeof row) => number) => (other ? pick(row) / pick(other) : Number.NaN);
   return {
     eventsPerSec: ratio((r) => r.eventsPerSec),

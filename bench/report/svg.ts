@@ -7,6 +7,7 @@ const COLORS: Record<ServerName, string> = {
   'asyncapi-sse-unbatched': '#8fb3f0',
   'better-sse': '#e08a1e',
   naive: '#8a8a8a',
+  'asyncapi-sse-redis': '#1a9a6a',
 };
 const PANEL_WIDTH = 900;
 const PANEL_HEIGHT = 220;
@@ -40,7 +41,8 @@ function panel(spec: Panel, top: number): string {
   const plotHeight = PANEL_HEIGHT - MARGIN.top - MARGIN.bottom;
   const max = niceMax(Math.max(0, ...spec.rows.map(spec.value).filter(Number.isFinite)));
   const groupWidth = plotWidth / Math.max(1, groups.length);
-  const barWidth = (groupWidth * 0.8) / SERVERS.length;
+  const shown = SERVERS.filter((server) => spec.rows.some((row) => row.server === server));
+  const barWidth = (groupWidth * 0.8) / Math.max(1, shown.length);
   const baseY = top + MARGIN.top + plotHeight;
   const parts = [`<text x="${MARGIN.left}" y="${top + 20}" font-size="14" font-weight="bold">${escape(spec.title)}</text>`];
   for (let tick = 0; tick <= TICKS; tick++) {
@@ -51,7 +53,7 @@ function panel(spec: Panel, top: number): string {
   }
   groups.forEach((group, index) => {
     const groupX = MARGIN.left + index * groupWidth + groupWidth * 0.1;
-    SERVERS.forEach((server, slot) => {
+    shown.forEach((server, slot) => {
       const row = spec.rows.find((candidate) => candidate.server === server && spec.label(candidate) === group);
       const value = row ? spec.value(row) : Number.NaN;
       if (!Number.isFinite(value)) return;
@@ -66,7 +68,8 @@ function panel(spec: Panel, top: number): string {
   return parts.join('\n');
 }
 
-export function chart(rows: MedianRow[], caption: string): string {
+/** Null when no row belongs to a charted scenario. */
+export function chart(rows: MedianRow[], caption: string): string | null {
   const burst = rows.filter((row) => row.scenario === 'burst');
   const interval = rows.filter((row) => row.scenario === 'interval');
   const burstLabel = (row: MedianRow) => `N=${row.connections} ${row.size} B`;
@@ -75,8 +78,9 @@ export function chart(rows: MedianRow[], caption: string): string {
     { title: 'Back-to-back broadcast: server CPU µs per delivered event (lower is better)', rows: burst, value: (row) => row.serverCpuPerEventUs, label: burstLabel },
     { title: 'One broadcast every 100 ms: p99 publish→receive latency, ms (lower is better)', rows: interval, value: (row) => row.latencyP99Ms, label: (row) => `N=${row.connections}` },
   ];
+  if (burst.length + interval.length === 0) return null;
   const height = panels.length * PANEL_HEIGHT + 64;
-  const legend = SERVERS.map(
+  const legend = SERVERS.filter((server) => rows.some((row) => row.server === server)).map(
     (server, index) =>
       `<rect x="${MARGIN.left + index * 180}" y="${height - 48}" width="12" height="12" fill="${COLORS[server]}"/><text x="${MARGIN.left + index * 180 + 18}" y="${height - 38}" font-size="12">${server}</text>`,
   );

@@ -43,6 +43,23 @@ export function mediansTable(rows: MedianRow[]): string {
   );
 }
 
+/** The runs on Redis beside one in-memory process of the same runtime and case. */
+export function scaleOutTable(rows: MedianRow[]): string {
+  return table(
+    ['case', 'server', 'events/s', 'server µs/event', 'p99 ms', 'events/s vs 1 instance', 'CPU/event vs 1 instance', 'p99 vs 1 instance'],
+    rows.map((row) => [
+      row.key,
+      row.server,
+      whole(row.eventsPerSec),
+      fixed(row.serverCpuPerEventUs, 2),
+      fixed(row.latencyP99Ms, 1),
+      ratio(row.vsSingleInstance.eventsPerSec),
+      ratio(row.vsSingleInstance.serverCpuPerEventUs),
+      ratio(row.vsSingleInstance.latencyP99Ms),
+    ]),
+  );
+}
+
 export function goalsTable(goals: Goal[]): string {
   return table(
     ['goal', 'case', 'measured', 'target', 'result'],

@@ -5,6 +5,7 @@ import { evaluateGoals, medianRows } from '../../bench/summary.js';
 import { runOnce, type RunResult, type RunSpec, type ServerName } from '../../bench/run-once.js';
 import { caseKey, type Case, type Plan } from '../../bench/scenarios.js';
 import { TerminatorCounter } from '../../bench/terminators.js';
+import { describeRedis } from '../redis/redis-server.js';
 
 const tiny: Case = {
   scenario: 'burst',
@@ -45,6 +46,17 @@ describe('benchmark harness at tiny scale', () => {
     const result = await run(server);
     expect(result.error).toBeUndefined();
     expect(result).toMatchObject({ ok: true, deliveries: 50 });
+  });
+
+  describeRedis('on Redis', () => {
+    it('asyncapi-sse-redis: two instances sharing a private Redis deliver every event to clients of both', async () => {
+      expect(await (generated ??= prepareAsyncapiSse())).toBeNull();
+      const result = await run('asyncapi-sse-redis', { scenario: 'redis', key: caseKey('redis', 6, 256), connections: 6 });
+      expect(result.error).toBeUndefined();
+      expect(result).toMatchObject({ ok: true, expected: 60, deliveries: 60, serverConnectionsAfter: 6 });
+      // Connections alternate between the instances; latency is sampled on both.
+      expect(result.latencyMs.samples).toBe(60);
+    });
   });
 
   it('counts only the reading connections when some clients are paused', async () => {
