@@ -248,6 +248,10 @@ function notificationsCard(): void {
 
 function logsCard(): void {
   const card = element('#logs');
+  if (!may.admin) {
+    lock(card, 'admin only');
+    return;
+  }
   const list = element('.messages', card);
   const logs = client.streamLogs({ query: { follow: true } });
   showStatus(card, logs);

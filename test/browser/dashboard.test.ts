@@ -86,11 +86,12 @@ describeBrowser('the dashboard in Chromium', () => {
     for (const [as, page] of Object.entries(pages)) await screenshot(page, `dashboard-${as}`);
   });
 
-  it('shows notifications and the server log', async () => {
+  it("shows a user's notifications, and the server log to the admin only", async () => {
     const page = pages.u1!;
     await page.click('#notify-me');
     await expect.poll(() => page.locator('#notifications li.message').last().textContent(), { timeout: 5000 }).toMatch(/^HelloSent at /);
-    await expect.poll(() => page.locator('#logs li').allTextContents(), { timeout: 5000 }).toContainEqual(expect.stringMatching(/ info http POST \/notifications 202 /));
+    await expect.poll(() => pages.admin!.locator('#logs li').allTextContents(), { timeout: 5000 }).toContainEqual(expect.stringMatching(/ info http POST \/notifications 202 /));
+    expect(await page.locator('#logs .state').textContent()).toBe('admin only');
   });
 
   it('logs no error in any console: no stream an identity may not open is requested', () => {

@@ -8,7 +8,9 @@ import { selfSignedCertificate, type Certificate } from '../tls.js';
 /** Eight streams besides the admin dashboard's four: more than the six an HTTP/1.1 host gets. */
 const EXTRA_STREAMS = [
   ...['r1', 'r2', 'r3', 'r4'].map((room) => ({ path: `/channels/${room}/stream`, auth: true })),
-  ...['/prices/stream', '/prices/stream', '/logs/stream?follow=true', '/logs/stream?follow=true'].map((path) => ({ path, auth: false })),
+  ...['/prices/stream', '/prices/stream'].map((path) => ({ path, auth: false })),
+  // The server log is the admin's.
+  ...['/logs/stream?follow=true', '/logs/stream?follow=true'].map((path) => ({ path, auth: true })),
 ];
 
 declare global {
