@@ -2,8 +2,6 @@
 import { SpecError, hasErrors, type Diagnostic } from './diagnostics.js';
 import { loadSpec } from './load.js';
 import { buildModel, type SseModel } from './model.js';
-import { openApi31View } from './openapi-31.js';
-import { printOpenApi } from './openapi.js';
 import { renderAll, type RenderedFile } from './render.js';
 import { startTypeThread, typeDeclarations } from './types-thread.js';
 import type { SourceSet } from './sources.js';
@@ -58,7 +56,7 @@ export async function renderSpec(options: Omit<GenerateOptions, 'check'>): Promi
   if (!validators || hasErrors(problems)) throw new SpecError(problems);
   const { files, warnings } = await renderAll(model, validators, declarations, { specFile: options.spec, outDir: options.out, handlersDir: options.handlers });
   return {
-    files: [...files, ...openApiFiles(model)],
+    files,
     diagnostics: [...problems, ...validators.diagnostics],
     notes: [...loaded.notes, ...warnings],
     sourceFiles: loaded.sources.files.map((f) => f.absolutePath),
@@ -74,16 +72,6 @@ function compileOrReport(model: SseModel, sources: SourceSet, problems: Diagnost
     problems.push(...error.diagnostics);
     return undefined;
   }
-}
-
-/** The OpenAPI 3.2 document of the served endpoints, and its 3.1 view. */
-function openApiFiles(model: SseModel): RenderedFile[] {
-  const document = printOpenApi(model);
-  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-  return [
-    { target: 'out', path: 'openapi.json', content: json(document) },
-    { target: 'out', path: 'openapi-3.1.json', content: json(openApi31View(document)) },
-  ];
 }
 
 /** Later stages' errors are reported together with the parser's warnings, which are no less true. */

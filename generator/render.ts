@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { ExampleSynthesizer } from './examples.js';
 import type { OperationModel, ReceiveOperation, SseModel, StreamOperation } from './model.js';
+import { openApi31View } from './openapi-31.js';
+import { printOpenApi } from './openapi.js';
 import { commentLine, isInheritedKey, key, literal, member, str } from './print.js';
 import { formatPosition } from './sources.js';
 import { eventKeyOf, type ValidatorModule, type ValidatorModules } from './validators.js';
@@ -91,6 +93,8 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, d
   }));
 
   const out = (file: string, content: string): RenderedFile => ({ target: 'out', path: file, content });
+  const outJson = (file: string, value: unknown) => out(file, `${JSON.stringify(value, null, 2)}\n`);
+  const openApi = printOpenApi(model);
   const validatorFiles = (base: string, module: ValidatorModule, purpose: string, validatorTypeImport: string, map: ClientValidatorMap = []) => [
     out(`${base}.js`, render('validators.js', { specFile, code: module.code, purpose, clientMap: map })),
     out(`${base}.d.ts`, render('validators.d.ts', { specFile, exportNames: module.exportNames, validatorTypeImport, clientMap: map })),
@@ -102,7 +106,9 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, d
     ...validatorFiles('request-validators', validators.requests, 'Path parameters, query strings and request headers (coerced from strings, defaults applied).', imports.runtimeTypes),
     ...validatorFiles('client/validators', validators.client, 'Event payloads, for clients that validate what they receive.', imports.clientTypes, clientMap),
     out('client/index.ts', render('client.ts', clientView(model, specFile, imports))),
-    out('asyncapi.json', `${JSON.stringify(model.document, null, 2)}\n`),
+    outJson('asyncapi.json', model.document),
+    outJson('openapi.json', openApi),
+    outJson('openapi-3.1.json', openApi31View(openApi)),
   ];
 
   for (const op of model.operations) {
