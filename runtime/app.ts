@@ -5,7 +5,8 @@ import cors from 'cors';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import { Registry } from 'prom-client';
 import { RuntimeMetrics } from './metrics.js';
-import type { AppOptions, CorsSettings, Logger } from './options.js';
+import type { AppOptions, CorsSettings } from './options.js';
+import type { Logger } from './ports.js';
 import { methodNotAllowed, notFound, problemErrorHandler } from './problem.js';
 import { receiveRoute } from './receive-route.js';
 import { authStep } from './request.js';
@@ -88,7 +89,7 @@ export function createSseRouter<C>(service: ServiceSpec, handlers: object, optio
       const steps: RequestHandler[] = [];
       if (spec.security.length > 0) steps.push(authStep(spec, options.authenticate!, service.title, metrics));
       if (spec.method === 'POST') steps.push(spec.kind === 'receive' && spec.contentType === 'text/plain' ? parseText : parseJson);
-      if (spec.kind === 'stream') steps.push(streamRoute(runtime, runtime.hubs.get(spec.operationId)!, handlerFor(handlers, spec.operationId, true), logger));
+      if (spec.kind === 'stream') steps.push(streamRoute(runtime, runtime.managers.get(spec.operationId)!, handlerFor(handlers, spec.operationId, true), logger));
       else steps.push(receiveRoute(runtime, spec, handlerFor(handlers, spec.operationId)));
       route[spec.method === 'GET' ? 'get' : 'post'](...steps);
     }

@@ -7,13 +7,12 @@
 import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Request, Response } from 'express';
-import type { OperationMetrics } from './metrics.js';
-import type { SlowClientPolicy } from './options.js';
 import { serializePayload } from './validation.js';
 import { frameComment, frameEvent, HEARTBEAT_FRAME } from './wire.js';
-import { appendFrame, encodeFrames, FULL_WRITE_BYTES, type Flushable, type Frames, type Outbox } from './outbox.js';
+import { appendFrame, encodeFrames, FULL_WRITE_BYTES, type Flushable, type Frames } from './outbox.js';
+import type { OperationConnectionManager } from './connection-manager.js';
 import type { Beating } from './heartbeat.js';
-import type { ConnectionInfo, ConnectionMetadata, EventMap, Identity, SseStream, StreamEndpointSpec } from './types.js';
+import type { ConnectionInfo, ConnectionMetadata, EventMap, Identity, SseStream } from './types.js';
 
 export type CloseReason =
   | 'completed'
@@ -26,23 +25,6 @@ export type CloseReason =
   | 'shutdown';
 
 export type Params = Record<string, unknown>;
-
-/** What every connection of one endpoint shares (one object per endpoint, not per connection). */
-export interface EndpointRuntime {
-  readonly spec: StreamEndpointSpec;
-  readonly maxBufferedBytes: number;
-  readonly slowClientPolicy: SlowClientPolicy;
-  /** Longest time the socket may go without draining while frames wait; then the client is dropped. */
-  readonly slowClientTimeoutMs: number;
-  readonly validateOutgoing: boolean;
-  readonly metrics: OperationMetrics;
-  /** Holds each connection's frames until they leave together. */
-  readonly outbox: Outbox;
-  /** Called once when a connection closes, for any reason. */
-  release(connection: SseConnection, reason: CloseReason): void;
-  /** Called when a slow client passes its byte cap. */
-  slowClient(connection: SseConnection, droppedEvents: number): void;
-}
 
 const SAFE_ERROR_FRAME = frameEvent({
   event: 'error',
@@ -119,7 +101,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   private readonly chunked: boolean;
 
   constructor(
-    readonly endpoint: EndpointRuntime,
+    /** The connection manager of the stream's operation, which every connection of it shares. */
+    readonly manager: OperationConnectionManager,
     private readonly res: Response,
     readonly params: Params,
     /** Path parameter values as one key (see `topicKey`). */
@@ -127,7 +110,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     readonly identity: Identity | null,
     readonly lastEventId: string | null,
   ) {
-    this.expiresAt = endpoint.spec.maxDurationMs ? this.connectedAt + endpoint.spec.maxDurationMs : Infinity;
+    this.expiresAt = manager.spec.maxDurationMs ? this.connectedAt + manager.spec.maxDurationMs : Infinity;
     // compression middleware adds flush(); without it each event would wait in zlib.
     this.flushes = typeof (res as { flush?: unknown }).flush === 'function';
     this.socket = directSocket(res);
@@ -153,7 +136,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   }
 
   get operationId(): string {
-    return this.endpoint.spec.operationId;
+    return this.manager.spec.operationId;
   }
 
   /** Created on first use: most streams never carry metadata. */
@@ -186,13 +169,13 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   }
 
   send(event: string, data: unknown, options?: { id?: string }): void {
-    const spec = this.endpoint.spec.events[event];
+    const spec = this.manager.spec.events[event];
     if (!spec) throw new TypeError(`Operation "${this.operationId}" has no event "${event}"`);
-    const frame = frameEvent({ event: spec.sseEvent, data: serializePayload(event, spec, data, this.endpoint.validateOutgoing), id: options?.id });
+    const frame = frameEvent({ event: spec.sseEvent, data: serializePayload(event, spec, data, this.manager.validateOutgoing), id: options?.id });
     if (this.isClosed) return;
     this.write(frame);
-    this.endpoint.metrics.eventsSent.inc(1);
-    this.endpoint.metrics.bytesSent.inc(frame.length);
+    this.manager.metrics.eventsSent.inc(1);
+    this.manager.metrics.bytesSent.inc(frame.length);
   }
 
   comment(text: string): void {
@@ -205,10 +188,10 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
 
   /** Holds a frame until the outbox flushes, when everything held leaves in one write. */
   write(frame: Buffer): void {
-    if (this.held === null) this.endpoint.outbox.schedule(this);
+    if (this.held === null) this.manager.outbox.schedule(this);
     this.held = appendFrame(this.held, frame);
     this.heldBytes += frame.length;
-    if (this.heldBytes >= FULL_WRITE_BYTES) this.endpoint.outbox.hurry();
+    if (this.heldBytes >= FULL_WRITE_BYTES) this.manager.outbox.hurry();
   }
 
   flush(): void {
@@ -220,7 +203,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
       this.enqueue(frames);
       return;
     }
-    if (!this.put(this.endpoint.outbox.encode(frames, this.chunked))) this.awaitDrain();
+    if (!this.put(this.manager.outbox.encode(frames, this.chunked))) this.awaitDrain();
   }
 
   /** Hands bytes to the socket (or the response); false when it asks us to wait for `drain`. */
@@ -326,16 +309,16 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
       this.queuedBytes += frame.length;
     }
     if (this.dropIfStalled()) return;
-    const cap = this.endpoint.maxBufferedBytes;
+    const cap = this.manager.maxBufferedBytes;
     if (this.queuedBytes <= cap) return;
-    if (this.endpoint.slowClientPolicy === 'disconnect') {
+    if (this.manager.slowClientPolicy === 'disconnect') {
       this.dropSlowClient();
       return;
     }
     let dropped = 0;
     while (this.queuedBytes > cap && dropped < queue.length) this.queuedBytes -= queue[dropped++]!.length;
     queue.splice(0, dropped);
-    this.endpoint.slowClient(this, dropped);
+    this.manager.slowClient(this, dropped);
   }
 
   /**
@@ -343,13 +326,13 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
    * (a paused tab on a quiet stream) would otherwise hold its backlog and socket for ever.
    */
   private dropIfStalled(): boolean {
-    if (Date.now() - this.waitingSince <= this.endpoint.slowClientTimeoutMs) return false;
+    if (Date.now() - this.waitingSince <= this.manager.slowClientTimeoutMs) return false;
     this.dropSlowClient();
     return true;
   }
 
   private dropSlowClient(): void {
-    this.endpoint.slowClient(this, 0);
+    this.manager.slowClient(this, 0);
     this.destroy('slow-client');
   }
 
@@ -389,7 +372,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
       socket[CONNECTION] = undefined;
       socket.off('end', SseConnection.socketEnded);
     }
-    this.endpoint.release(this, reason);
+    this.manager.release(this, reason);
     this.controller?.abort();
     this.resolveClosed?.();
   }

@@ -3,7 +3,7 @@
  * so the delivery path only adds numbers.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { BroadcasterStatus } from './broadcaster.js';
+import type { BroadcasterStatus } from './ports.js';
 
 export interface OperationMetrics {
   open: { inc(): void; dec(): void };

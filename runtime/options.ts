@@ -1,15 +1,9 @@
 import type { Request } from 'express';
 import type { Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
-import type { Broadcaster } from './broadcaster.js';
 import type { RedisSettings } from './redis/services.js';
-import type { Replayer } from './replay.js';
+import type { Broadcaster, Logger, Replayer } from './ports.js';
 import type { Identity } from './types.js';
-
-export interface Logger {
-  warn(message: string, details?: Record<string, unknown>): void;
-  error(message: string, details?: Record<string, unknown>): void;
-}
 
 export type SlowClientPolicy = 'disconnect' | 'drop-oldest';
 

@@ -3,7 +3,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import type { Logger } from './options.js';
+import type { Logger } from './ports.js';
 
 export interface ProblemPointer {
   /** JSON pointer into the request, prefixed by its part: `/params`, `/query`, `/headers`, `/body`. */

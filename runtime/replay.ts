@@ -2,44 +2,7 @@
  * Replay after reconnect. Ids are decimal integers growing by one per (operation, topic),
  * so a client can tell a gap from a quiet channel.
  */
-
-export interface ReplayKey {
-  operationId: string;
-  /** Path parameter values in path order, URI-encoded and joined by `/`; `''` without parameters. */
-  topic: string;
-}
-
-export interface ReplayLimits {
-  maxEvents: number;
-  ttlMs: number;
-}
-
-/** An event as the wire carries it: SSE event name (null for data-only) and serialized data. */
-export interface ReplayableEvent {
-  event: string | null;
-  data: string;
-}
-
-export interface StoredEvent extends ReplayableEvent {
-  id: string;
-}
-
-/**
- * Where replayable events are kept. Implement it over a shared store (Redis streams, say)
- * to let several instances replay one another's events.
- */
-export interface Replayer {
-  /**
-   * Stores an event and returns the id assigned to it. A shared store may answer with a promise;
-   * the event is then delivered once its id is known, and later broadcasts wait behind it.
-   */
-  append(key: ReplayKey, event: ReplayableEvent, limits: ReplayLimits): string | Promise<string>;
-  /**
-   * Events stored after `lastEventId`, oldest first (empty when nothing was missed), or `null`
-   * when the events after it are no longer (or never were) held: the client must refetch.
-   */
-  since(key: ReplayKey, lastEventId: string): StoredEvent[] | null | Promise<StoredEvent[] | null>;
-}
+import type { ReplayableEvent, Replayer, ReplayKey, ReplayLimits, StoredEvent } from './ports.js';
 
 interface TopicLog {
   lastId: number;

@@ -1,14 +1,15 @@
 /**
- * The state behind one app or router: a hub per stream operation, the shared heartbeat
+ * The state behind one app or router: a connection manager per stream operation, the shared heartbeat
  * timers, replay and broadcast services, global limits and shutdown.
  */
-import { MemoryBroadcaster, type Broadcaster, type BroadcasterStatus } from './broadcaster.js';
+import { MemoryBroadcaster } from './broadcaster.js';
 import type { SseConnection } from './connection.js';
 import { publish, runtimeChannels } from './diagnostics.js';
 import { HeartbeatScheduler } from './heartbeat.js';
-import { retryAfterSeconds, StreamHub, type HubServices } from './hub.js';
+import { retryAfterSeconds, OperationConnectionManager, type ConnectionManagerServices } from './connection-manager.js';
 import { NO_METRICS, type RuntimeMetrics } from './metrics.js';
 import type { AppOptions } from './options.js';
+import type { Broadcaster, BroadcasterStatus } from './ports.js';
 import { Outbox } from './outbox.js';
 import { HttpProblem } from './problem.js';
 import { redisServices, type RedisServices } from './redis/services.js';
@@ -27,7 +28,7 @@ const DEFAULT_COALESCE_MS = 2;
 const SHUTDOWN_RETRY_MS = 1_000;
 
 export class Runtime<C> implements SseRuntime<C> {
-  readonly hubs = new Map<string, StreamHub>();
+  readonly managers = new Map<string, OperationConnectionManager>();
   readonly connections: C;
   /** Whether event payloads and receive replies are checked against their schemas. */
   readonly validateOutgoing: boolean;
@@ -52,7 +53,7 @@ export class Runtime<C> implements SseRuntime<C> {
     assertPositive('slowClientTimeoutMs', options.slowClientTimeoutMs);
     assertNonNegative('coalesceMs', options.coalesceMs);
     this.redis = options.redis ? redisServices(options.redis) : null;
-    const services: HubServices = {
+    const services: ConnectionManagerServices = {
       replayer: options.replayer ?? this.redis?.replayer ?? new MemoryReplayer(),
       logger: options.logger ?? console,
       broadcaster: options.broadcaster ?? this.redis?.broadcaster ?? new MemoryBroadcaster(),
@@ -63,10 +64,10 @@ export class Runtime<C> implements SseRuntime<C> {
     };
     this.validateOutgoing = options.validateOutgoing ?? true;
     // Keyed by operationId, which may be `__proto__` or `constructor`.
-    const connections: Record<string, StreamHub> = Object.create(null);
+    const connections: Record<string, OperationConnectionManager> = Object.create(null);
     for (const spec of service.endpoints) {
       if (spec.kind !== 'stream') continue;
-      const hub = new StreamHub(
+      const manager = new OperationConnectionManager(
         spec,
         {
           maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
@@ -78,13 +79,13 @@ export class Runtime<C> implements SseRuntime<C> {
         },
         services,
       );
-      this.hubs.set(spec.operationId, hub);
-      connections[spec.operationId] = hub;
+      this.managers.set(spec.operationId, manager);
+      connections[spec.operationId] = manager;
     }
     this.connections = connections as C;
     this.broadcaster = services.broadcaster;
     this.starting = services.broadcaster.ready?.then(() => (this.starting = undefined));
-    const unsubscribe = services.broadcaster.subscribe((message) => this.hubs.get(message.operationId)?.deliver(message) ?? 0);
+    const unsubscribe = services.broadcaster.subscribe((message) => this.managers.get(message.operationId)?.deliver(message) ?? 0);
     const unwatch = services.broadcaster.watch?.((status) => this.broadcasterChanged(status));
     this.unsubscribe = () => {
       unsubscribe();
@@ -98,11 +99,11 @@ export class Runtime<C> implements SseRuntime<C> {
     if (status.state === 'down') {
       this.options.logger?.warn('broadcaster unreachable; local streams go on, broadcasts wait', { error: status.error });
       publish(runtimeChannels.broadcasterDown, { error: status.error });
-      for (const hub of this.hubs.values()) hub.holdLive();
+      for (const manager of this.managers.values()) manager.holdLive();
       return;
     }
     publish(runtimeChannels.broadcasterUp, {});
-    for (const hub of this.hubs.values()) hub.catchUp();
+    for (const manager of this.managers.values()) manager.catchUp();
   }
 
   /** Open streams across every operation. */
@@ -118,30 +119,30 @@ export class Runtime<C> implements SseRuntime<C> {
   /**
    * Throws 503 (shutting down, or the global cap reached) or 429 (per-identity cap). Answers with
    * a promise while the broadcaster starts, and with cluster-wide limits (of the identity's slot,
-   * see `StreamHub.admit`).
+   * see `OperationConnectionManager.reserveIdentitySlot`).
    */
-  admit(hub: StreamHub, identity: Identity | null): Promise<string | undefined> | undefined {
-    if (this.starting) return untilStarted(this.starting).then(() => this.admitNow(hub, identity));
-    return this.admitNow(hub, identity);
+  reserveStream(manager: OperationConnectionManager, identity: Identity | null): Promise<string | undefined> | undefined {
+    if (this.starting) return untilStarted(this.starting).then(() => this.reserveStreamNow(manager, identity));
+    return this.reserveStreamNow(manager, identity);
   }
 
-  private admitNow(hub: StreamHub, identity: Identity | null): Promise<string> | undefined {
-    const retryAfter = { 'Retry-After': String(retryAfterSeconds(hub.spec)) };
+  private reserveStreamNow(manager: OperationConnectionManager, identity: Identity | null): Promise<string> | undefined {
+    const retryAfter = { 'Retry-After': String(retryAfterSeconds(manager.spec)) };
     if (this.closing) throw new HttpProblem(503, 'Server is shutting down', retryAfter);
     const cap = this.options.maxConnections;
     if (cap !== undefined && this.openStreams >= cap) throw new HttpProblem(503, 'Too many open streams', retryAfter);
-    return hub.admit(identity);
+    return manager.reserveIdentitySlot(identity);
   }
 
-  register(hub: StreamHub, connection: SseConnection, slot?: string): void {
+  register(manager: OperationConnectionManager, connection: SseConnection, slot?: string): void {
     this.openStreams++;
-    hub.register(connection, slot);
+    manager.register(connection, slot);
   }
 
   async close(options: CloseOptions = {}): Promise<void> {
     this.closing = true;
     this.unsubscribe();
-    const open = [...this.hubs.values()].flatMap((hub) => hub.list() as SseConnection[]);
+    const open = [...this.managers.values()].flatMap((manager) => manager.list() as SseConnection[]);
     const unfinished = new Set(open);
     const finished = open.map((connection) => connection.shutdown(shutdownFrame(connection)).then(() => unfinished.delete(connection)));
     let deadline: NodeJS.Timeout | undefined;
@@ -178,7 +179,7 @@ const shutdownFrames = new Map<number, Buffer>();
 
 /** `retry:` hint plus `event: sse-shutdown`, framed once per retry value. */
 function shutdownFrame(connection: SseConnection): Buffer {
-  const retryMs = connection.endpoint.spec.retryMs ?? SHUTDOWN_RETRY_MS;
+  const retryMs = connection.manager.spec.retryMs ?? SHUTDOWN_RETRY_MS;
   let frame = shutdownFrames.get(retryMs);
   if (!frame) {
     frame = frameEvent({ retryMs, event: 'sse-shutdown', data: '{}' });

@@ -5,8 +5,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { openEventStream, SseConnection, type Params } from './connection.js';
 import { channels, publish } from './diagnostics.js';
-import { topicKey, type StreamHub } from './hub.js';
-import type { Logger } from './options.js';
+import { topicKey, type OperationConnectionManager } from './connection-manager.js';
+import type { Logger } from './ports.js';
 import { checkRequest } from './request.js';
 import type { Runtime } from './runtime.js';
 import type { EventMap, EventOf, GuardedStreamHandler, HandlerContext, StreamHandler, StreamTypes } from './types.js';
@@ -54,14 +54,14 @@ function runHandler(handler: AnyStreamHandler, connection: SseConnection, contex
   else if (!connection.isClosedPromise(result)) result.then(completed, failed);
 }
 
-export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler: AnyStreamHandler | AnyGuardedStreamHandler, logger: Logger): RequestHandler {
-  const spec = hub.spec;
+export function streamRoute<C>(runtime: Runtime<C>, manager: OperationConnectionManager, userHandler: AnyStreamHandler | AnyGuardedStreamHandler, logger: Logger): RequestHandler {
+  const spec = manager.spec;
   const opening = openingBytes(spec.retryMs);
   const { admit, handler } = typeof userHandler === 'function' ? { admit: undefined, handler: userHandler } : { admit: userHandler.admit, handler: userHandler.stream };
 
   /** Admits the stream, waiting for a cluster-wide slot when limits are shared; refusals go to `next`. */
-  function admitAndOpen(req: Request, res: Response, context: StreamContext, lastEventId: string | null, next: NextFunction): void {
-    const reserving = runtime.admit(hub, context.identity);
+  function reserveAndOpen(req: Request, res: Response, context: StreamContext, lastEventId: string | null, next: NextFunction): void {
+    const reserving = runtime.reserveStream(manager, context.identity);
     if (!reserving) {
       open(req, res, context, lastEventId);
       return;
@@ -69,16 +69,16 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler:
     reserving.then((slot) => {
       // The client may have left while the slot was taken.
       if (!res.destroyed) open(req, res, context, lastEventId, slot);
-      else if (slot !== undefined) hub.releaseSlot(slot);
+      else if (slot !== undefined) manager.releaseSlot(slot);
     }, next);
   }
 
   function open(req: Request, res: Response, context: StreamContext, lastEventId: string | null, slot?: string): void {
     openEventStream(req, res);
-    const connection = new SseConnection(hub, res, context.params as Params, topicKey(spec.paramNames, context.params as Params), context.identity, lastEventId);
+    const connection = new SseConnection(manager, res, context.params as Params, topicKey(spec.paramNames, context.params as Params), context.identity, lastEventId);
     const signal = { operationId: spec.operationId, connectionId: connection.id };
     publish(channels.executing, signal);
-    runtime.register(hub, connection, slot);
+    runtime.register(manager, connection, slot);
     connection.write(opening);
     publish(channels.started, signal);
     // The stream never hands the request back to Express, whose continuation on req.next holds
@@ -91,7 +91,7 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler:
       logger.error(`stream handler of ${spec.operationId} failed`, { connectionId: connection.id, error });
       connection.fail();
     };
-    const replaying = hub.replayTo(connection);
+    const replaying = manager.replayTo(connection);
     if (replaying) replaying.then(() => runHandler(handler, connection, context, failed), failed);
     else runHandler(handler, connection, context, failed);
   }
@@ -112,7 +112,7 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler:
       request: req,
     };
     if (!admit) {
-      admitAndOpen(req, res, context, checked.lastEventId, next);
+      reserveAndOpen(req, res, context, checked.lastEventId, next);
       return;
     }
     // Errors from `admit` (an HttpProblem, say) go to the router's problem+json error handler.
@@ -120,7 +120,7 @@ export function streamRoute<C>(runtime: Runtime<C>, hub: StreamHub, userHandler:
       .then(() => admit(context))
       .then(() => {
         // The client may have left while the check ran.
-        if (!res.destroyed) admitAndOpen(req, res, context, checked.lastEventId, next);
+        if (!res.destroyed) reserveAndOpen(req, res, context, checked.lastEventId, next);
       })
       .catch(next);
   };

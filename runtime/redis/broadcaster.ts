@@ -5,9 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { BroadcastMessage, Broadcaster, BroadcasterStatus, BroadcastSubscriber } from '../broadcaster.js';
 import { HttpProblem } from '../problem.js';
-import type { ReplayKey, ReplayLimits } from '../replay.js';
+import type { BroadcastMessage, Broadcaster, BroadcasterStatus, BroadcastSubscriber, ReplayKey, ReplayLimits } from '../ports.js';
 import type { RedisReplayer } from './replayer.js';
 
 export interface RedisBroadcasterOptions {
@@ -55,13 +54,13 @@ export class RedisBroadcaster implements Broadcaster {
   }
 
   publish(message: BroadcastMessage): number {
-    this.admit();
+    this.refuseWhenBacklogged();
     this.track(this.client.publish(this.replayer.keys.channel, `\n${JSON.stringify(message)}`));
     return 0;
   }
 
   publishReplayable(key: ReplayKey, message: BroadcastMessage, limits: ReplayLimits): Promise<string> {
-    this.admit();
+    this.refuseWhenBacklogged();
     const publish = { channel: this.replayer.keys.channel, message: JSON.stringify(message), sender: this.instanceId, sequence: ++this.sequence };
     return this.track(this.replayer.store(key, message, limits, publish));
   }
@@ -82,7 +81,7 @@ export class RedisBroadcaster implements Broadcaster {
   }
 
   /** Refuses a broadcast the bounded queue cannot take, rather than lose it after accepting it. */
-  private admit(): void {
+  private refuseWhenBacklogged(): void {
     if (this.pending < this.maxPending && this.client.status !== 'end') return;
     const why = this.client.status === 'end' ? 'the Redis client was closed' : `${this.pending} broadcasts already wait for Redis`;
     throw new HttpProblem(503, `Broadcast refused: ${why}`, { 'Retry-After': '1' });

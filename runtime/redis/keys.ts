@@ -1,5 +1,5 @@
 /** The names of every Redis key and channel the runtime uses, under one prefix. */
-import type { ReplayKey } from '../replay.js';
+import type { ReplayKey } from '../ports.js';
 
 export interface RedisKeys {
   /** Stream of one topic's events. */

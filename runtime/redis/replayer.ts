@@ -4,7 +4,7 @@
  * Ids stay decimal and grow by one per topic, assigned once, cluster-wide, by a script.
  */
 import type { Redis } from 'ioredis';
-import type { ReplayableEvent, Replayer, ReplayKey, ReplayLimits, StoredEvent } from '../replay.js';
+import type { ReplayableEvent, Replayer, ReplayKey, ReplayLimits, StoredEvent } from '../ports.js';
 import { redisKeys, type RedisKeys } from './keys.js';
 
 /**

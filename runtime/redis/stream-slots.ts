@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
-import type { StreamSlots } from '../hub.js';
+import type { StreamSlots } from '../ports.js';
 import { HttpProblem } from '../problem.js';
 import type { RedisKeys } from './keys.js';
 

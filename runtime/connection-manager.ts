@@ -2,15 +2,14 @@
  * The connection manager of one stream operation: a registry of its open connections,
  * indexed by topic (path parameter values), and the delivery of broadcasts to them.
  */
-import type { BroadcastMessage, Broadcaster } from './broadcaster.js';
-import type { CloseReason, EndpointRuntime, Params, SseConnection } from './connection.js';
+import type { CloseReason, Params, SseConnection } from './connection.js';
 import { channels, publish } from './diagnostics.js';
 import type { HeartbeatScheduler } from './heartbeat.js';
 import type { OperationMetrics } from './metrics.js';
-import type { Logger, SlowClientPolicy } from './options.js';
+import type { SlowClientPolicy } from './options.js';
 import type { Outbox } from './outbox.js';
 import { HttpProblem } from './problem.js';
-import type { Replayer } from './replay.js';
+import type { BroadcastMessage, Broadcaster, Logger, Replayer, StreamSlots } from './ports.js';
 import type {
   BroadcastOptions,
   ConnectionFilter,
@@ -23,7 +22,7 @@ import type {
 import { serializePayload } from './validation.js';
 import { assertEventId, frameEvent } from './wire.js';
 
-export interface HubSettings {
+export interface ConnectionManagerSettings {
   maxBufferedBytes: number;
   slowClientPolicy: SlowClientPolicy;
   slowClientTimeoutMs: number;
@@ -32,18 +31,8 @@ export interface HubSettings {
   metrics: OperationMetrics;
 }
 
-/**
- * Per-identity stream counts shared by every instance. A slot is held by each open stream of
- * an identity on an endpoint with `maxConnectionsPerIdentity`.
- */
-export interface StreamSlots {
-  /** Takes one of the identity's `cap` slots; `null` when all are taken. */
-  reserve(operationId: string, identityId: string, cap: number): Promise<string | null>;
-  release(slot: string): void;
-}
-
-/** What all hubs of a runtime share. */
-export interface HubServices {
+/** What all managers of a runtime share. */
+export interface ConnectionManagerServices {
   replayer: Replayer;
   logger: Logger;
   broadcaster: Broadcaster;
@@ -62,7 +51,7 @@ export function topicKey(paramNames: string[], params: Record<string, unknown>):
 
 const REPLAY_RESET = 'sse-reset';
 
-export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointRuntime {
+export class OperationConnectionManager implements ConnectionManager<EventMap, Params> {
   private readonly all = new Map<string, SseConnection>();
   private readonly byTopic = new Map<string, Set<SseConnection>>();
   private readonly perIdentity = new Map<string, number>();
@@ -73,16 +62,18 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
   private publishing: Promise<void> = Promise.resolve();
   readonly maxBufferedBytes: number;
   readonly slowClientPolicy: SlowClientPolicy;
+  /** Longest time the socket may go without draining while frames wait; then the client is dropped. */
   readonly slowClientTimeoutMs: number;
   readonly validateOutgoing: boolean;
   readonly heartbeatMs: number;
   readonly metrics: OperationMetrics;
+  /** Holds each connection's frames until they leave together. */
   readonly outbox: Outbox;
 
   constructor(
     readonly spec: StreamEndpointSpec,
-    settings: HubSettings,
-    private readonly services: HubServices,
+    settings: ConnectionManagerSettings,
+    private readonly services: ConnectionManagerServices,
   ) {
     this.maxBufferedBytes = settings.maxBufferedBytes;
     this.slowClientPolicy = settings.slowClientPolicy;
@@ -101,7 +92,7 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
    * Throws 429 when the identity already holds its share of this endpoint's streams. With shared
    * slots, answers with a promise of the slot taken (it rejects with the 429).
    */
-  admit(identity: Identity | null): Promise<string> | undefined {
+  reserveIdentitySlot(identity: Identity | null): Promise<string> | undefined {
     const cap = this.spec.maxConnectionsPerIdentity;
     if (!identity || cap === undefined) return undefined;
     if ((this.perIdentity.get(identity.id) ?? 0) >= cap) throw this.tooManyStreams(cap);
@@ -115,7 +106,7 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
     return new HttpProblem(429, `At most ${cap} open streams per identity on this endpoint`, { 'Retry-After': String(retryAfterSeconds(this.spec)) });
   }
 
-  /** Gives back a slot `admit` took for a stream that never opened. */
+  /** Gives back a slot `reserveIdentitySlot` took for a stream that never opened. */
   releaseSlot(slot: string): void {
     this.services.slots?.release(slot);
   }
@@ -131,6 +122,7 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
     this.metrics.open.inc();
   }
 
+  /** Called once when a connection closes, for any reason. */
   release(connection: SseConnection, reason: CloseReason): void {
     if (!this.all.delete(connection.id)) return;
     const topic = this.byTopic.get(connection.topic);
@@ -155,6 +147,7 @@ export class StreamHub implements ConnectionManager<EventMap, Params>, EndpointR
     publish(channels.ended, { ...signal, reason });
   }
 
+  /** Called when a slow client passes its byte cap. */
   slowClient(connection: SseConnection, droppedEvents: number): void {
     if (droppedEvents > 0) this.metrics.eventsDropped.inc(droppedEvents);
     else this.metrics.clientsDropped.inc();

@@ -1,0 +1,102 @@
+/**
+ * The interfaces adapters implement: where the runtime logs, how streams per identity are counted
+ * across instances, how broadcasts travel between instances, and where replayable events are
+ * kept. The in-memory implementations live beside the runtime; the Redis ones in redis/.
+ */
+
+export interface Logger {
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
+/**
+ * Per-identity stream counts shared by every instance. A slot is held by each open stream of
+ * an identity on an endpoint with `maxConnectionsPerIdentity`.
+ */
+export interface StreamSlots {
+  /** Takes one of the identity's `cap` slots; `null` when all are taken. */
+  reserve(operationId: string, identityId: string, cap: number): Promise<string | null>;
+  release(slot: string): void;
+}
+
+/** An event as the wire carries it: SSE event name (null for data-only) and serialized data. */
+export interface ReplayableEvent {
+  event: string | null;
+  data: string;
+}
+
+export interface StoredEvent extends ReplayableEvent {
+  id: string;
+}
+
+export interface ReplayKey {
+  operationId: string;
+  /** Path parameter values in path order, URI-encoded and joined by `/`; `''` without parameters. */
+  topic: string;
+}
+
+export interface ReplayLimits {
+  maxEvents: number;
+  ttlMs: number;
+}
+
+/**
+ * Where replayable events are kept. Implement it over a shared store (Redis streams, say)
+ * to let several instances replay one another's events.
+ */
+export interface Replayer {
+  /**
+   * Stores an event and returns the id assigned to it. A shared store may answer with a promise;
+   * the event is then delivered once its id is known, and later broadcasts wait behind it.
+   */
+  append(key: ReplayKey, event: ReplayableEvent, limits: ReplayLimits): string | Promise<string>;
+  /**
+   * Events stored after `lastEventId`, oldest first (empty when nothing was missed), or `null`
+   * when the events after it are no longer (or never were) held: the client must refetch.
+   */
+  since(key: ReplayKey, lastEventId: string): StoredEvent[] | null | Promise<StoredEvent[] | null>;
+}
+
+export interface BroadcastMessage extends ReplayableEvent {
+  operationId: string;
+  /** Path parameter values the receivers must match; `null` for every connection of the operation. */
+  topic: Record<string, string> | null;
+  /** Event id (assigned by the replayer, or explicit). */
+  id?: string;
+  /** True when `id` is the topic's replay id: a topic's replay ids only grow. */
+  sequenced?: boolean;
+}
+
+/** A shared broadcaster's link to its store: `down` when cut off, `up` once back. */
+export type BroadcasterStatus = { state: 'down'; error?: unknown } | { state: 'up' };
+
+/** Delivers a message to this process's connections; returns how many received it. */
+export type BroadcastSubscriber = (message: BroadcastMessage) => number;
+
+export interface Broadcaster {
+  /**
+   * Sends a message to every subscriber (of every instance). Returns how many connections
+   * of this process received it when that is known synchronously, else 0.
+   */
+  publish(message: BroadcastMessage): number;
+  /** Registers this process's delivery; returns the function that unregisters it. */
+  subscribe(subscriber: BroadcastSubscriber): () => void;
+  /**
+   * Assigns the message its replay id, stores and publishes it in one step, so that every
+   * instance receives a topic's events in id order. A shared store implements it; without it
+   * the replayer's `append` assigns the id and `publish` sends the message.
+   */
+  publishReplayable?(key: ReplayKey, message: BroadcastMessage, limits: ReplayLimits): Promise<string>;
+  /**
+   * Reports outages. Messages published while a broadcaster is `down` may not reach this
+   * process, so after `up` the runtime replays to each replayable stream what it missed.
+   */
+  watch?(listener: (status: BroadcasterStatus) => void): () => void;
+  /**
+   * Settles once broadcasts published from now on reach this process. Streams open only after
+   * it, so none misses what is published while the broadcaster starts.
+   */
+  readonly ready?: Promise<void>;
+  /** Releases the broadcaster's own connections and timers. */
+  close?(): Promise<void>;
+}
