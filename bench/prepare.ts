@@ -8,7 +8,7 @@ const GENERATE_MS = 60_000;
 
 /** Returns why asyncapi-sse cannot be benchmarked, or null once its code is generated and current. */
 export async function prepareAsyncapiSse(): Promise<string | null> {
-  const args = ['--import', 'tsx', 'generator/cli.ts', '--spec', 'bench/bench-asyncapi.yaml', '--out', 'bench/generated', '--handlers', 'bench/handlers'];
+  const args = ['--import', 'tsx', 'generator/commands/generate.ts', '--spec', 'bench/bench-asyncapi.yaml', '--out', 'bench/generated', '--handlers', 'bench/handlers'];
   try {
     await promisify(execFile)(process.execPath, args, { cwd: ROOT, timeout: GENERATE_MS });
     return null;

@@ -1,12 +1,12 @@
 /** The whole pipeline, top to bottom: load → model → render → write (or compare). */
 import { SpecError, hasErrors, type Diagnostic } from './diagnostics.js';
-import { loadSpec } from './load.js';
-import { buildModel, type SseModel } from './model.js';
-import { renderAll, type RenderedFile } from './render.js';
-import { startTypeThread, typeDeclarations } from './types-thread.js';
-import type { SourceSet } from './sources.js';
-import { compileValidators, type ValidatorModules } from './validators.js';
-import { compareOutput, writeOutput, type WriteReport } from './write.js';
+import { loadSpec } from './load/load.js';
+import { buildModel, type SseModel } from './model/model.js';
+import { renderAll, type RenderedFile } from './emit/render.js';
+import { startTypeThread, typeDeclarations } from './emit/declarations-thread.js';
+import type { SourceSet } from './load/sources.js';
+import { compileValidators, type ValidatorModules } from './emit/validators.js';
+import { compareOutput, writeOutput, type WriteReport } from './emit/write.js';
 
 export interface GenerateOptions {
   spec: string;

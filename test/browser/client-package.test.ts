@@ -30,7 +30,7 @@ describeBrowser('the built client package in Chromium', () => {
     packageDir = await mkdtemp(join(tmpdir(), 'asyncapi-sse-client-'));
     [browser] = await Promise.all([
       launchBrowser(),
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'generator/bin.ts', 'build-client', '--out', packageDir], { cwd: ROOT }),
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'generator/commands/bin.ts', 'build-client', '--out', packageDir], { cwd: ROOT }),
     ]);
   }, 60_000);
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { openStreams, watchConsole } from './dashboard-pages.js';
 
 /** A page exposing the client runtime and the demo's operations, for tests to subscribe with. */
 const ENTRY = `
-import { subscribe } from './client/index.ts';
+import { subscribe } from './runtime/client/index.ts';
 import { operations } from './generated/client/index.ts';
 window.openRoom = (token, channel, lastEventId) => {
   window.received = [];

@@ -56,7 +56,7 @@ async function writeFiles(root: string, files: Record<string, string>): Promise<
 }
 
 function buildClient(...args: string[]) {
-  return run(tsx, ['generator/bin.ts', 'build-client', ...args], { cwd: repo });
+  return run(tsx, ['generator/commands/bin.ts', 'build-client', ...args], { cwd: repo });
 }
 
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { subscribe, type StreamOperationSpec } from '../../client/index.js';
+import { subscribe, type StreamOperationSpec } from '../../runtime/client/index.js';
 import { openStream, startServer, writeChunks, type TestServer } from './sse-server.js';
 import { nextStatus } from './wait.js';
 import { casePath, observe, wptCases } from './wpt-cases.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { subscribe, type StreamOperationSpec } from '../../client/index.js';
+import { subscribe, type StreamOperationSpec } from '../../runtime/client/index.js';
 import { endWithRetryZero, gapsBetween, openStream, pause, startServer, type TestServer } from './sse-server.js';
 import { nextStatus, recordStatuses } from './wait.js';
 

@@ -1,6 +1,6 @@
 import { EventSource } from 'eventsource';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { subscribe, type StreamOperationSpec } from '../../client/index.js';
+import { subscribe, type StreamOperationSpec } from '../../runtime/client/index.js';
 import { answerProblem, endWithRetryZero, gapsBetween, openStream, pause, startServer, type TestServer } from './sse-server.js';
 import { nextStatus, recordStatuses } from './wait.js';
 

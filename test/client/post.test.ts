@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpError, post, type PostOperationSpec } from '../../client/index.js';
+import { HttpError, post, type PostOperationSpec } from '../../runtime/client/index.js';
 import { answerProblem, startServer, type TestServer } from './sse-server.js';
 
 const sendMessage: PostOperationSpec = {

@@ -8,7 +8,7 @@ import {
   type InvalidEvent,
   type ResetInfo,
   type StreamOperationSpec,
-} from '../../client/index.js';
+} from '../../runtime/client/index.js';
 import { answerProblem, openStream, pause, startServer, type Responder, type TestServer } from './sse-server.js';
 import { nextStatus, recordStatuses } from './wait.js';
 

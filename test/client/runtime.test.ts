@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpError, subscribe, type ClientOptions, type StreamOperationSpec } from '../../client/index.js';
+import { HttpError, subscribe, type ClientOptions, type StreamOperationSpec } from '../../runtime/client/index.js';
 import { createSseApp, type Identity, type SecurityRequirement, type ServiceSpec, type SseApp } from '../../runtime/index.js';
 import { listen, type Running } from '../listen.js';
 import { pause } from './sse-server.js';

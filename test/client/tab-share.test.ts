@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { subscribe, type StreamOperationSpec } from '../../client/index.js';
-import { subscriptionKey, tabSharingAvailable } from '../../client/tab-share.js';
+import { subscribe, type StreamOperationSpec } from '../../runtime/client/index.js';
+import { subscriptionKey, tabSharingAvailable } from '../../runtime/client/tab-share.js';
 import { startServer, type TestServer } from './sse-server.js';
 
 const operation: StreamOperationSpec = {

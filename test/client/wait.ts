@@ -1,4 +1,4 @@
-import type { ConnectionStatus, Subscription } from '../../client/index.js';
+import type { ConnectionStatus, Subscription } from '../../runtime/client/index.js';
 
 /** Resolves with the next status of that type the subscription reports. */
 export function nextStatus<E extends object, T extends ConnectionStatus['type']>(

@@ -3,7 +3,7 @@
  * plus one runner, so that the same table runs in Node and in Chromium (no Node imports here).
  * Each case names the WPT file whose behaviour it checks; the scripts are our own.
  */
-import { subscribe, type ClientOptions, type StreamOperationSpec } from '../../client/index.js';
+import { subscribe, type ClientOptions, type StreamOperationSpec } from '../../runtime/client/index.js';
 
 /** One answer of the test server; the last one of a case answers every later request. */
 export interface WptAnswer {

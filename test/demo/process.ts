@@ -28,7 +28,7 @@ export interface DemoProcess {
  */
 export async function startDemoProcess(env: Record<string, string> = {}): Promise<DemoProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,7 +60,7 @@ export async function startDemoProcess(env: Record<string, string> = {}): Promis
 export async function runDemoProcess(port: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const run = promisify(execFile);
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: ROOT, env: { ...process.env, PORT: port }, timeout: 20_000 });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'demo/server.ts'], { cwd: ROOT, env: { ...process.env, PORT: port }, timeout: 20_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };

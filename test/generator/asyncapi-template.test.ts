@@ -1,5 +1,5 @@
 /**
- * The @asyncapi/generator template (`template/`), run through the generator's library API as
+ * The @asyncapi/generator template (`asyncapi-template/`), run through the generator's library API as
  * `asyncapi generate fromTemplate` runs it, writes byte for byte what `asyncapi-sse generate`
  * writes for the same spec.
  */
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { REPO_ROOT, generate, removeDir, scratchDir, snapshot } from './helpers.js';
 import { EXAMPLES, describeExamples } from './shared-examples.js';
 
-const TEMPLATE = path.join(REPO_ROOT, 'template');
+const TEMPLATE = path.join(REPO_ROOT, 'asyncapi-template');
 
 /** The output and handler folders of a run of the template and of the CLI, side by side. */
 async function bothWays(spec: string): Promise<{ template: string; cli: string }> {

@@ -131,7 +131,7 @@ components:
   it('exits 1 from the real command line, without a stack trace', async () => {
     const broken = VALID.replace('    x-sse-heartbeat: 5000', '    x-sse-nope: 1');
     writeFileSync(spec, broken);
-    const cli = path.join(REPO_ROOT, 'generator/cli.ts');
+    const cli = path.join(REPO_ROOT, 'generator/commands/generate.ts');
     const tsx = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
     const result = await promisify(execFile)(tsx, [cli, ...args]).then(
       () => ({ code: 0, stderr: '' }),

@@ -7,9 +7,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExampleSynthesizer } from '../../generator/examples.js';
-import { loadSpec } from '../../generator/load.js';
-import { buildModel } from '../../generator/model.js';
+import { ExampleSynthesizer } from '../../generator/emit/examples.js';
+import { loadSpec } from '../../generator/load/load.js';
+import { buildModel } from '../../generator/model/model.js';
 import type { EndpointSpec, ServiceSpec, Validator } from '../../runtime/index.js';
 import { EventReader } from '../demo/sse.js';
 import { listen } from '../listen.js';

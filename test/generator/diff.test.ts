@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runDiff } from '../../generator/diff.js';
+import { runDiff } from '../../generator/commands/diff.js';
 import { removeDir, scratchDir, shown, type CliRun } from './helpers.js';
 
 const OLD = `asyncapi: 3.0.0

@@ -5,9 +5,9 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExampleSynthesizer } from '../../generator/examples.js';
-import { loadSpec } from '../../generator/load.js';
-import { buildModel, type SseModel } from '../../generator/model.js';
+import { ExampleSynthesizer } from '../../generator/emit/examples.js';
+import { loadSpec } from '../../generator/load/load.js';
+import { buildModel, type SseModel } from '../../generator/model/model.js';
 import type { ServiceSpec, StreamEndpointSpec } from '../../runtime/index.js';
 import { EventReader } from '../demo/sse.js';
 import { listen } from '../listen.js';

@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { loadSpec } from '../../generator/load.js';
+import { loadSpec } from '../../generator/load/load.js';
 import { generate, removeDir, scratchDir } from './helpers.js';
 import { EXAMPLES, MAPPABLE, NOT_MAPPABLE, describeExamples, documents } from './shared-examples.js';
 

@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { ReceivedEvent } from '../../client/types.js';
-import { runCli } from '../../generator/cli.js';
+import type { ReceivedEvent } from '../../runtime/client/types.js';
+import { runCli } from '../../generator/commands/generate.js';
 
 /** A small valid spec: `streamPrices` streams `Tick`s on GET /prices; the `orders` channel is unused. */
 export const TICKER_SPEC = `asyncapi: 3.0.0

@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runInit } from '../../generator/init.js';
+import { runInit } from '../../generator/commands/init.js';
 import { removeDir, scratchDir, snapshot } from './helpers.js';
 
 const folders: string[] = [];

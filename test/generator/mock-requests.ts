@@ -1,7 +1,7 @@
 /** Requests to a generated mock server, built from the model: paths with parameters, an identity allowed everything. */
 import type { Request } from 'express';
-import type { ExampleSynthesizer } from '../../generator/examples.js';
-import type { OperationModel, SseModel } from '../../generator/model.js';
+import type { ExampleSynthesizer } from '../../generator/emit/examples.js';
+import type { OperationModel, SseModel } from '../../generator/model/model.js';
 
 /** The operation's path with every parameter filled from its schema (enum values where declared). */
 export function pathWithParams(op: OperationModel, examples: ExampleSynthesizer): string {

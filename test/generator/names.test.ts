@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientOptions, Subscription } from '../../client/types.js';
+import type { ClientOptions, Subscription } from '../../runtime/client/types.js';
 import { listen, type Running } from '../listen.js';
 import { REPO_ROOT, first, generate, removeDir, scratchDir, shown, typecheck } from './helpers.js';
 

@@ -35,7 +35,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** `--check`s the spec in a fresh process; `preload`: a module run first (`node --import`). */
 async function checkSpec(spec: string, cacheDir: string, preload?: string): Promise<{ code: number; stderr: string }> {
-  const args = [...(preload ? ['--import', preload] : []), '--import', 'tsx/esm', 'generator/cli.ts', '--check', '--spec', spec, '--out', path.join(scratch, 'out'), '--handlers', path.join(scratch, 'handlers')];
+  const args = [...(preload ? ['--import', preload] : []), '--import', 'tsx/esm', 'generator/commands/generate.ts', '--check', '--spec', spec, '--out', path.join(scratch, 'out'), '--handlers', path.join(scratch, 'handlers')];
   try {
     await promisify(execFile)(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ASYNCAPI_SSE_CACHE_DIR: cacheDir } });
     return { code: 0, stderr: '' };

@@ -16,7 +16,7 @@ afterAll(() => removeDir(project.dir));
 
 it('regenerates when the spec or a $ref\'d file changes, survives a broken spec, one summary line per run', async () => {
   const { spec, out, args } = project;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'generator/cli.ts'), ...args, '--watch'], { cwd: REPO_ROOT });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'generator/commands/generate.ts'), ...args, '--watch'], { cwd: REPO_ROOT });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -1,5 +1,5 @@
 /**
- * The package as a user gets it: `npm pack`, installed into a new project outside the repository
+ * The packages as a user gets them: `npm pack` of the runtime and the generator, installed into a new project outside the repository
  * (npm needs only its registry or cache), `asyncapi-sse init`, the project's own `npm test`, a
  * `tsc` build served by plain node, and the client package of the project's spec in a fresh
  * Node project. No tsx anywhere.
@@ -105,13 +105,17 @@ describe('the packed package in a new project', () => {
   });
 
   it('installs, scaffolds with init, and passes its own npm test', async () => {
-    const packed = await step('npm', ['pack', '--pack-destination', scratch], repo);
-    const tarball = path.join(scratch, packed.stdout.trim().split('\n').at(-1)!);
-    const shipped = (await step('tar', ['-tzf', tarball], scratch)).stdout.split('\n').filter(Boolean);
-    expect(shipped.filter((file) => /^package\/(test|bench|demo|generated|handlers|node_modules)\//.test(file))).toEqual([]);
+    const packed = await step('npm', ['pack', '--workspace', 'runtime', '--workspace', 'generator', '--pack-destination', scratch], repo);
+    const [runtime, generator] = packed.stdout.trim().split('\n').slice(-2).map((name) => path.join(scratch, name));
+    expect([runtime, generator].map((tarball) => path.basename(tarball!))).toEqual([expect.stringMatching(/^asyncapi-sse-\d/), expect.stringMatching(/^asyncapi-sse-generator-/)]);
+    for (const tarball of [runtime!, generator!]) {
+      const shipped = (await step('tar', ['-tzf', tarball], scratch)).stdout.split('\n').filter(Boolean);
+      expect(shipped.filter((file) => /^package\/(test|bench|demo|generated|handlers|node_modules)\//.test(file))).toEqual([]);
+    }
 
     await step('npm', ['init', '-y'], app);
-    await step('npm', ['install', '--prefer-offline', tarball], app);
+    await step('npm', ['install', '--prefer-offline', runtime!], app);
+    await step('npm', ['install', '--prefer-offline', '--save-dev', generator!], app);
     await step('npx', ['asyncapi-sse', 'init'], app);
     const manifest = JSON.parse(await readFile(path.join(app, 'package.json'), 'utf8'));
     // The project's own package.json, extended: its name, and the tarball it installed.
