@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientOptions, Subscription } from 'asyncapi-sse/client';
 import { expectProblem, openTestService } from 'asyncapi-sse/testing';
 import { CORPUS } from '../generator/corpus.js';
 import { generate, removeDir, scratchProject, typecheck, type Project } from '../generator/helpers.js';
@@ -30,6 +31,12 @@ await t.open.openTicket();
 export { receipt, received };
 `;
 
+/** The generated client's shape, written out: the module is generated while the suite runs. */
+interface TicketsClient {
+  streamTickets(): Subscription<{ receipt: unknown }>;
+  openTicket(request: { body: unknown }): Promise<unknown>;
+}
+
 describe('a test of a corpus spec (receive-reply.yaml)', () => {
   let project: Project;
   beforeAll(async () => {
@@ -47,7 +54,7 @@ describe('a test of a corpus spec (receive-reply.yaml)', () => {
 
   it('streams and posts over real sockets, and checks the reply against its schema', async () => {
     const { createApp, service } = await import(path.join(project.out, 'server.js'));
-    const { createClient } = await import(path.join(project.out, 'client/index.js'));
+    const { createClient }: { createClient: (options: ClientOptions) => TicketsClient } = await import(path.join(project.out, 'client/index.js'));
     let reply: unknown = { ticketId: '6f0f3b1e-7f3a-4c1e-9d8e-0a1b2c3d4e5f', queued: true };
     const handlers = {
       streamTickets: async (stream: { closed: Promise<void> }) => stream.closed,
