@@ -119,12 +119,11 @@ export async function openTestService<H, C extends object>(options: TestServiceO
   }
 
   const endpoints = options.service.endpoints;
-  const streamEndpoints = new Map(endpoints.filter((endpoint): endpoint is StreamEndpointSpec => endpoint.kind === 'stream').map((endpoint) => [endpoint.operationId, endpoint]));
+  // The client checks every payload it receives with these: the spec's validators, by operation and event.
   const validators = Object.fromEntries(
-    [...streamEndpoints].map(([operationId, endpoint]) => [
-      operationId,
-      Object.fromEntries(Object.entries(endpoint.events).flatMap(([key, event]) => (event.validate ? [[key, event.validate as Validator]] : []))),
-    ]),
+    endpoints.flatMap((endpoint) =>
+      endpoint.kind === 'stream' ? [[endpoint.operationId, Object.fromEntries(Object.entries(endpoint.events).flatMap(([key, event]) => (event.validate ? [[key, event.validate as Validator]] : [])))]] : [],
+    ),
   );
 
   function clientFor(instance: number, headers: Record<string, string> | undefined): Record<string, AnyFunction> {
@@ -153,7 +152,7 @@ export async function openTestService<H, C extends object>(options: TestServiceO
   async function openStream(endpoint: StreamEndpointSpec, instance: number, headers: Record<string, string> | undefined, request: Record<string, unknown>): Promise<TestStream<object>> {
     const client = clientFor(instance, headers);
     const subscription = client[endpoint.operationId]!(request) as Subscription<object>;
-    const reopen = (lastEventId: string | null, next: number | undefined) => {
+    const reopen = async (lastEventId: string | null, next: number | undefined) => {
       if (next !== undefined && !listening[next]) throw new RangeError(`No instance ${next}: this service has ${listening.length}`);
       return openStream(endpoint, next ?? instance, headers, { ...request, lastEventId: lastEventId ?? undefined });
     };
