@@ -22,8 +22,8 @@ export async function openDemo(options: Partial<TestServiceOptions<Handlers, Ret
       demos.push(demo);
       return { ...createHandlers(demo), ...change };
     },
-    appOptions: { authenticate },
     ...options,
+    appOptions: { authenticate, ...options.appOptions },
   });
   const closeService = t.close;
   return Object.assign(t, {

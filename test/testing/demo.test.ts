@@ -114,3 +114,23 @@ describe('a handler that sends an invalid event', () => {
     prices.close();
   });
 });
+
+describe('a handler that throws', () => {
+  let t: Awaited<ReturnType<typeof openDemo>>;
+  beforeAll(async () => {
+    const logger = { warn: () => {}, error: () => {} };
+    t = await openDemo({ appOptions: { logger } }, {
+      streamPrices: async () => {
+        throw new Error('the price feed is down');
+      },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('fails `next` with what the app logged', async () => {
+    const prices = await t.open.streamPrices();
+    await expect(prices.next('priceUpdate', { timeoutMs: 300 })).rejects.toThrow(/\n {2}the server logged:\n {4}error: .*the price feed is down/);
+    expect(t.serverLog.join('\n')).toContain('the price feed is down');
+    prices.close();
+  });
+});
