@@ -83,7 +83,7 @@ export class TestStream<E extends object> {
     const arrived = this.arrivals.slice(start);
     const offending = arrived.find((arrival) => arrival.kind === 'invalid' || (arrival.kind === 'event' && (event === undefined || arrival.event.event === event)));
     this.cursor = this.arrivals.length;
-    if (offending) throw new Error(this.failure(`expected ${unwanted} within ${forMs} ms, but got ${describeArrival(offending)}`, arrived));
+    if (offending) throw new Error(this.failure(`expected ${unwanted} within ${forMs} ms, but got ${describeArrival(offending)}`, arrived.filter((arrival) => arrival !== offending)));
   }
 
   /** Closes this stream and opens the same request again, resuming after its last event id. */
@@ -107,9 +107,10 @@ export class TestStream<E extends object> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const start = this.cursor;
     return new Promise((resolve, reject) => {
-      const fail = (message: string) => {
+      /** Fails with the arrivals since the call, but the one the message names. */
+      const fail = (message: string, named?: Arrival) => {
         clearTimeout(timer);
-        reject(new Error(this.failure(message, this.arrivals.slice(start, this.cursor))));
+        reject(new Error(this.failure(message, this.arrivals.slice(start, this.cursor).filter((arrival) => arrival !== named))));
       };
       const waiter: Waiter = {
         check: () => {
@@ -121,11 +122,11 @@ export class TestStream<E extends object> {
               return true;
             }
             if (arrival.kind === 'invalid') {
-              fail(`waiting for ${wanted}, got ${describeArrival(arrival)}`);
+              fail(`waiting for ${wanted}, got ${describeArrival(arrival)}`, arrival);
               return true;
             }
             if (arrival.kind === 'status' && arrival.status.type === 'closed') {
-              fail(`waiting for ${wanted}, the stream closed (${arrival.status.reason})`);
+              fail(`waiting for ${wanted}, the stream closed (${arrival.status.reason})`, arrival);
               return true;
             }
           }
@@ -142,8 +143,7 @@ export class TestStream<E extends object> {
 
   private failure(message: string, seen: readonly Arrival[]): string {
     const lines = [`${this.name}: ${message}`];
-    const others = seen.filter((arrival) => arrival.kind !== 'invalid' || !message.includes(describeArrival(arrival)));
-    lines.push(others.length === 0 ? '  nothing else arrived meanwhile' : '  arrived meanwhile:', ...others.map((arrival) => `    ${describeArrival(arrival)}`));
+    lines.push(seen.length === 0 ? '  nothing else arrived meanwhile' : '  arrived meanwhile:', ...seen.map((arrival) => `    ${describeArrival(arrival)}`));
     const log = this.serverLog();
     if (log.length > 0) lines.push('  the server logged:', ...log.map((line) => `    ${line}`));
     return lines.join('\n');
