@@ -1,8 +1,9 @@
 /**
- * The packages as a user gets them: `npm pack` of the runtime and the generator, installed into a new project outside the repository
- * (npm needs only its registry or cache), `asyncapi-sse init`, the project's own `npm test`, a
- * `tsc` build served by plain node, and the client package of the project's spec in a fresh
- * Node project. No tsx anywhere.
+ * The packages as a user gets them: `npm pack` of the runtime and the generator, installed into
+ * a new project outside the repository (npm needs only its registry or cache), `asyncapi-sse
+ * init`, the project's own `npm test` (and its failure when a handler sends an invalid event), a
+ * `tsc` build served by plain node, and the client package of the project's spec in a fresh Node
+ * project. No tsx anywhere.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -125,6 +126,22 @@ describe('the packed package in a new project', () => {
     expect(test.stdout).toMatch(/# pass 3\b/);
     expect(test.stdout).toMatch(/# fail 0\b/);
     expect(existsSync(path.join(app, 'node_modules/tsx'))).toBe(false);
+  }, SLOW);
+
+  it('fails its npm test when a handler sends an invalid event, showing the event and the schema error', async () => {
+    const handler = path.join(app, 'handlers/streamTicks.ts');
+    const valid = await readFile(handler, 'utf8');
+    expect(valid).toContain("stream.send('tick', { count: 1,");
+    await writeFile(handler, valid.replace("stream.send('tick', { count: 1,", "stream.send('tick', { count: -1,"));
+    try {
+      const test = await run('npm', ['test'], app);
+      expect(test.code).not.toBe(0);
+      expect(test.stdout).toMatch(/# fail 1\b/);
+      expect(test.stdout).toContain('streamTicks: waiting for event "tick", got event "tick" that does not match its schema: /count must be >= 0');
+      expect(test.stdout).toContain('payload: {"count":-1,"at":"2026-01-01T00:00:00.000Z"}');
+    } finally {
+      await writeFile(handler, valid);
+    }
   }, SLOW);
 
   it('generates code that imports the runtime and client by package name only', async () => {
