@@ -2,10 +2,9 @@
  * A request that breaks several rules is answered with every problem of each part in one
  * problem+json (a user fixes them all at once), and an enum problem lists the allowed values.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type Running } from '../listen.js';
-import { generate, removeDir, scratchProject, type Project } from './helpers.js';
+import type { Running } from '../listen.js';
+import { removeDir, servedScratchProject, type Project } from './helpers.js';
 
 const SPEC = `asyncapi: 3.0.0
 info:
@@ -64,12 +63,7 @@ let project: Project;
 let server: Running;
 
 beforeAll(async () => {
-  project = scratchProject('request-errors', SPEC);
-  const run = await generate(...project.args);
-  expect(run.code, run.stderr).toBe(0);
-  const { createApp } = (await import(path.join(project.out, 'server.ts'))) as { createApp: (handlers: object) => import('express').Express };
-  const { default: handlers } = (await import(path.join(project.handlers, 'index.ts'))) as { default: object };
-  server = await listen(createApp(handlers));
+  ({ project, server } = await servedScratchProject('request-errors', SPEC));
 }, 60_000);
 
 afterAll(async () => {
