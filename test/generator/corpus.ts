@@ -21,6 +21,8 @@ export interface CorpusSpec {
   warnings: RegExp[];
   /** `# error: <regex>`: each must match a stderr line. */
   errors: RegExp[];
+  /** `# first: <regex>`: the first stderr line must match. */
+  first?: RegExp;
 }
 
 /** Every corpus spec: `<slug>.yaml`, or `<slug>/asyncapi.yaml` with the files it `$ref`s. */
@@ -40,7 +42,7 @@ function parseExpectations(slug: string, file: string): CorpusSpec {
   let declared = false;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.startsWith('#')) break;
-    const match = /^#\s*(expect|reject|type|warn|error)\b\s*([^:]*?)\s*:\s*(.*)$/.exec(line);
+    const match = /^#\s*(expect|reject|type|warn|error|first)\b\s*([^:]*?)\s*:\s*(.*)$/.exec(line);
     if (!match) continue;
     const [, key, subject, value] = match as unknown as [string, string, string, string];
     switch (key) {
@@ -60,6 +62,9 @@ function parseExpectations(slug: string, file: string): CorpusSpec {
         break;
       case 'error':
         spec.errors.push(new RegExp(value));
+        break;
+      case 'first':
+        spec.first = new RegExp(value);
         break;
     }
   }
