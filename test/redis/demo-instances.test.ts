@@ -55,6 +55,38 @@ describeRedis('two demo instances sharing one Redis', () => {
     onB.close();
   });
 
+  it('delivers a notification for u1 posted on A to each of u1\'s streams on A and B once, and to no one else', async () => {
+    const notifications = (instance: DemoProcess, headers: Record<string, string>) => EventReader.open(`${instance.url}/notifications/stream`, { headers });
+    const [u1OnA, u1OnB, u2OnB] = [await notifications(a, AUTH.u1), await notifications(b, AUTH.u1), await notifications(b, AUTH.u2)];
+    const notify = (instance: DemoProcess, userId: string, title: string) =>
+      fetch(`${instance.url}/notifications`, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH.admin }, body: JSON.stringify({ userId, type: 'info', title, body: '' }) });
+    expect((await notify(a, 'u1', 'for u1')).status).toBe(202);
+    expect((await notify(a, 'u2', 'for u2')).status).toBe(202);
+    expect((await notify(b, 'u1', 'last')).status).toBe(202);
+    const titles = async (reader: EventReader, count: number) => (await reader.take(count)).filter((event) => event.event === 'new').map((event) => JSON.parse(event.data).title);
+    expect(await titles(u1OnA, 2)).toEqual(['for u1', 'last']);
+    expect(await titles(u1OnB, 2)).toEqual(['for u1', 'last']);
+    expect(await titles(u2OnB, 1)).toEqual(['for u2']);
+    for (const reader of [u1OnA, u1OnB, u2OnB]) reader.close();
+  });
+
+  it('tells the others in a room on the other instance, not the typist, that someone is typing', async () => {
+    const [typistOnA, typistOnB, otherOnB] = [await room(a, 'typing', AUTH.u2), await room(b, 'typing', AUTH.u2), await room(b, 'typing', AUTH.u1)];
+    await Promise.all([typistOnA, typistOnB, otherOnB].map((reader) => reader.take(1)));
+    const post = (body: unknown) => fetch(`${a.url}/channels/typing/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH.u2 }, body: JSON.stringify(body) });
+    expect((await post({ typing: true })).status).toBe(202);
+    expect((await post({ content: 'after typing' })).status).toBe(202);
+    const untilMessage = async (reader: EventReader) => {
+      const events: EventSourceMessage[] = [];
+      while (!events.some((event) => event.event === undefined)) events.push(...(await reader.take(1)));
+      return events.filter((event) => event.event === 'typing' || event.event === undefined).map((event) => event.event ?? 'message');
+    };
+    expect(await untilMessage(otherOnB)).toEqual(['typing', 'message']);
+    expect(await untilMessage(typistOnB)).toEqual(['message']);
+    expect(await untilMessage(typistOnA)).toEqual(['message']);
+    for (const reader of [typistOnA, typistOnB, otherOnB]) reader.close();
+  });
+
   it('holds a per-identity limit of 5 with 3 streams on A and 3 on B: the sixth gets 429', async () => {
     const onA = await Promise.all([0, 1, 2].map((n) => room(a, `limit-${n}`, AUTH.u2)));
     const onB: EventReader[] = [];

@@ -72,10 +72,11 @@ export class MovingClient {
       .map((event) => JSON.parse(event.data).n as number);
   }
 
+  /** The place of every message in its topic's history (the `n` of its id `<epoch>-<n>`), in order. */
   ids(): number[] {
     return this.events()
       .filter((event) => event.event === 'message')
-      .map((event) => Number(event.id));
+      .map((event) => Number(event.id!.slice(event.id!.lastIndexOf('-') + 1)));
   }
 
   close(): void {

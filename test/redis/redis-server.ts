@@ -43,25 +43,13 @@ export async function startRedisServer(options: { durable?: boolean } = {}): Pro
   let child: ChildProcess | null = null;
 
   async function start(): Promise<void> {
-    const server = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = server;
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      server.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk;
-        if (output.includes('Ready to accept connections')) resolve();
-      });
-      server.once('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
-    });
+    child = await spawnRedisServer(args);
   }
 
   async function kill(): Promise<void> {
     const server = child;
     child = null;
-    if (!server || server.exitCode !== null) return;
-    const exited = once(server, 'exit');
-    server.kill('SIGKILL');
-    await exited;
+    if (server) await killProcess(server);
   }
 
   await start();
@@ -80,4 +68,26 @@ export async function startRedisServer(options: { durable?: boolean } = {}): Pro
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts `redis-server` with `args`; settles once it accepts connections. */
+export async function spawnRedisServer(args: string[]): Promise<ChildProcess> {
+  const server = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    server.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk;
+      if (output.includes('Ready to accept connections')) resolve();
+    });
+    server.once('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
+  });
+  return server;
+}
+
+/** SIGKILLs a server (a crash, as far as its clients can tell) and waits for it to exit. */
+export async function killProcess(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = once(server, 'exit');
+  server.kill('SIGKILL');
+  await exited;
 }
