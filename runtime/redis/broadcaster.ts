@@ -43,6 +43,13 @@ export class RedisBroadcaster implements Broadcaster {
   bytesReceived = 0;
   /** True once every channel is subscribed again after the subscriber (re)connected. */
   private resubscribed = false;
+  /**
+   * Settles at the next time every channel is subscribed again. Channels added while the
+   * subscriber is away wait for it rather than send their own command: a cluster's sharded
+   * subscriber cannot subscribe before it knows the slots.
+   */
+  private untilResubscribed!: Promise<void>;
+  private resolveResubscribed!: () => void;
   private readonly listeners = new Set<(status: BroadcasterStatus) => void>();
   /** Numbers this instance's replayable publishes, so Redis applies a resent one only once. */
   private readonly instanceId = randomUUID();
@@ -62,6 +69,7 @@ export class RedisBroadcaster implements Broadcaster {
   ) {
     this.maxPending = options.maxPendingBroadcasts ?? DEFAULT_MAX_PENDING_BROADCASTS;
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+    this.awaitResubscribe();
     this.sharded = replayer.sharded;
     this.subscriber = isCluster(client) ? client.duplicate([], { shardedSubscribers: true }) : client.duplicate({ autoResubscribe: false });
     this.subscriber.on(this.sharded ? 'smessage' : 'message', (_channel: string, text: string) => this.receive(text));
@@ -96,7 +104,7 @@ export class RedisBroadcaster implements Broadcaster {
     let subscription = this.subscriptions.get(channel);
     if (!subscription) {
       // Commands on one connection apply in order, so a subscribe sent after an unsubscribe of the same channel wins.
-      const subscribed = (this.sharded ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel)).then(() => {});
+      const subscribed = this.resubscribed ? (this.sharded ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel)).then(() => {}) : this.untilResubscribed;
       subscribed.catch(() => {});
       this.subscriptions.set(channel, (subscription = { listeners: 0, subscribed }));
     }
@@ -133,6 +141,10 @@ export class RedisBroadcaster implements Broadcaster {
     this.subscriber.disconnect();
   }
 
+  private awaitResubscribe(): void {
+    this.untilResubscribed = new Promise((resolve) => (this.resolveResubscribed = resolve));
+  }
+
   private channelOf(message: BroadcastMessage): string {
     return this.replayer.keys.channel({ operationId: message.operationId, topic: message.route });
   }
@@ -140,10 +152,14 @@ export class RedisBroadcaster implements Broadcaster {
   /** Subscribes again to every channel in use after the subscriber (re)connected. */
   private resubscribe(): void {
     const channels = [...this.subscriptions.keys()];
-    const subscribed = channels.length === 0 ? Promise.resolve() : this.sharded ? this.subscriber.ssubscribe(...channels) : this.subscriber.subscribe(...channels);
+    // One SSUBSCRIBE per channel: the channels of one command must share a slot.
+    const subscribed =
+      channels.length === 0 ? Promise.resolve() : this.sharded ? Promise.all(channels.map((channel) => this.subscriber.ssubscribe(channel))) : this.subscriber.subscribe(...channels);
     subscribed.then(
       () => {
         this.resubscribed = true;
+        this.resolveResubscribed();
+        this.awaitResubscribe();
         this.linkChanged();
       },
       (error: unknown) => this.report({ state: 'down', error }),

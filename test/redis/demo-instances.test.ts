@@ -2,15 +2,33 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AUTH } from '../demo/harness.js';
 import { startDemoProcess, type DemoProcess } from '../demo/process.js';
 import { EventReader, type EventSourceMessage } from '../demo/sse.js';
-import { describeRedis, startRedisServer, type RedisServer } from './redis-server.js';
+import { startRedisCluster } from './redis-cluster.js';
+import { describeRedis, startRedisServer } from './redis-server.js';
 
-describeRedis('two demo instances sharing one Redis', () => {
-  let redis: RedisServer;
+/** Where the two demo instances keep what they share: the environment that points them to it. */
+interface SharedStore {
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const stores: Array<[name: string, start: () => Promise<SharedStore>]> = [
+  ['one Redis', async () => {
+    const redis = await startRedisServer();
+    return { env: { REDIS_URL: redis.url }, stop: () => redis.stop() };
+  }],
+  ['a 3-master Redis Cluster', async () => {
+    const cluster = await startRedisCluster();
+    return { env: { REDIS_CLUSTER: cluster.nodes.join(',') }, stop: () => cluster.stop() };
+  }],
+];
+
+describeRedis.each(stores)('two demo instances sharing %s', (_name, start) => {
+  let redis: SharedStore;
   let a: DemoProcess;
   let b: DemoProcess;
   beforeAll(async () => {
-    redis = await startRedisServer();
-    [a, b] = await Promise.all([startDemoProcess({ REDIS_URL: redis.url }), startDemoProcess({ REDIS_URL: redis.url })]);
+    redis = await start();
+    [a, b] = await Promise.all([startDemoProcess(redis.env), startDemoProcess(redis.env)]);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

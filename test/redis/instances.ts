@@ -1,6 +1,6 @@
 /** Instances of one replayable channel app, each with its own Redis client, and clients that move between them. */
-import { Redis } from 'ioredis';
-import { createSseApp, type AppOptions, type ConnectionManager, type SseApp, type SseStream } from '../../runtime/index.js';
+import { Cluster, Redis } from 'ioredis';
+import { createSseApp, type AppOptions, type ConnectionManager, type RedisClient, type SseApp, type SseStream } from '../../runtime/index.js';
 import { channelStreamEndpoint, listen, RawClient, service, type Running } from '../runtime/helpers.js';
 
 export type Message = { message: { n: number } };
@@ -16,14 +16,15 @@ export const spec = service(
 export interface Instance {
   app: SseApp<Connections>;
   running: Running;
-  redis: Redis;
+  redis: RedisClient;
   /** Errors the runtime logged. */
   errors: string[];
   stop(): Promise<void>;
 }
 
-export async function startInstance(url: string, options: AppOptions = {}, maxPendingBroadcasts?: number): Promise<Instance> {
-  const redis = new Redis(url, { maxRetriesPerRequest: null });
+/** An instance on one Redis (its URL), or on a Redis Cluster (some of its nodes, `host:port`). */
+export async function startInstance(url: string | string[], options: AppOptions = {}, maxPendingBroadcasts?: number): Promise<Instance> {
+  const redis = typeof url === 'string' ? new Redis(url, { maxRetriesPerRequest: null }) : new Cluster(url, { redisOptions: { maxRetriesPerRequest: null } });
   const errors: string[] = [];
   const logger = { warn() {}, error: (message: string) => void errors.push(message) };
   const app = createSseApp<Connections>(spec, { channelStream: (stream: SseStream<Message>) => stream.closed }, { redis: { client: redis, maxPendingBroadcasts }, logger, ...options });
