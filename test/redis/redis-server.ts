@@ -28,6 +28,10 @@ export interface RedisServer {
   /** Kills the server at once (SIGKILL); `start` brings it back on the same port and data. */
   kill(): Promise<void>;
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as in a long GC pause or a stalled VM. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -62,6 +66,8 @@ export async function startRedisServer(options: { durable?: boolean } = {}): Pro
     client,
     kill,
     start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async stop() {
       client.disconnect();
       await kill();
