@@ -24,6 +24,7 @@ const handlers: Handlers = {
   createTask: () => ({ status: 201, body: { taskId: 't1' } }),
   streamTaskProgress: stayOpen,
   streamChatRoom: stayOpen,
+  streamChatRooms: stayOpen,
   postChannelMessage: () => undefined,
   streamMetrics: stayOpen,
   streamLogs: stayOpen,

@@ -1,24 +1,8 @@
-import { Redis } from "ioredis";
-import { afterEach, expect, it } from "vitest";
-import {
-  createSseApp,
-  type ConnectionManager,
-  type SseStream,
-} from "../../runtime/index.js";
-import {
-  channelStreamEndpoint,
-  listen,
-  RawClient,
-  service,
-  streamEndpoint,
-  waitUntil,
-  type Running,
-} from "../runtime/helpers.js";
-import {
-  describeRedis,
-  startRedisServer,
-  type RedisServer,
-} from "./redis-server.js";
+import { Redis } from 'ioredis';
+import { afterEach, expect, it } from 'vitest';
+import { createSseApp, type ConnectionManager, type SseStream } from '../../runtime/index.js';
+import { channelStreamEndpoint, listen, RawClient, service, streamEndpoint, waitUntil, type Running } from '../runtime/helpers.js';
+import { describeRedis, startRedisServer, type RedisServer } from './redis-server.js';
 
 type Events = { message: { n: number } };
 type Connections = {
@@ -30,28 +14,28 @@ const spec = service(
   channelStreamEndpoint({
     replay: { maxEvents: 100, ttlMs: 60_000 },
     events: {
-      message: { sseEvent: "message", contentType: "application/json" },
+      message: { sseEvent: 'message', contentType: 'application/json' },
     },
   }),
   streamEndpoint({
-    operationId: "feed",
-    path: "/feed",
-    specPath: "/feed",
+    operationId: 'feed',
+    path: '/feed',
+    specPath: '/feed',
     security: [
       {
         schemes: [
           {
-            name: "user",
-            type: "httpApiKey",
-            in: "header",
-            paramName: "X-User",
+            name: 'user',
+            type: 'httpApiKey',
+            in: 'header',
+            paramName: 'X-User',
           },
         ],
         scopes: [],
       },
     ],
     events: {
-      message: { sseEvent: "message", contentType: "application/json" },
+      message: { sseEvent: 'message', contentType: 'application/json' },
     },
   }),
 );
@@ -78,13 +62,10 @@ afterEach(async () => {
  */
 async function startInstance(url: string): Promise<Instance> {
   const client = new Redis(url, { maxRetriesPerRequest: null });
-  const handler = (
-    stream: SseStream<Events, object, { role?: string }>,
-    { query }: { query: unknown },
-  ) => {
+  const handler = (stream: SseStream<Events, object, { role?: string }>, { query }: { query: unknown }) => {
     const { join, role } = query as { join?: string; role?: string };
-    for (const topic of join?.split(",") ?? []) {
-      const [name, value] = topic.split(":") as [string, string];
+    for (const topic of join?.split(',') ?? []) {
+      const [name, value] = topic.split(':') as [string, string];
       stream.join({ [name]: value });
     }
     if (role) stream.metadata.role = role;
@@ -95,8 +76,7 @@ async function startInstance(url: string): Promise<Instance> {
     { channelStream: handler as never, feed: handler as never },
     {
       redis: client,
-      authenticate: (req) =>
-        req.headers["x-user"] ? { id: String(req.headers["x-user"]) } : null,
+      authenticate: (req) => (req.headers['x-user'] ? { id: String(req.headers['x-user']) } : null),
     },
   );
   const running = await listen(app);
@@ -111,11 +91,7 @@ async function startInstance(url: string): Promise<Instance> {
   };
 }
 
-async function open(
-  instance: Instance,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<RawClient> {
+async function open(instance: Instance, path: string, headers: Record<string, string> = {}): Promise<RawClient> {
   const client = await RawClient.get(instance.running.port, path, headers);
   clients.push(client);
   return client;
@@ -124,112 +100,66 @@ async function open(
 const numbers = (client: RawClient) =>
   client
     .events()
-    .filter((event) => event.event === "message")
+    .filter((event) => event.event === 'message')
     .map((event) => JSON.parse(event.data).n as number);
-const openStreams = (operation: keyof Connections) =>
-  instances.reduce(
-    (sum, instance) => sum + instance.connections[operation].count(),
-    0,
-  );
+const openStreams = (operation: keyof Connections) => instances.reduce((sum, instance) => sum + instance.connections[operation].count(), 0);
 
-describeRedis(
-  "broadcasts addressed by topic, identity and metadata, across instances",
-  () => {
-    it("a stream that joined rooms on B gets the broadcasts of those rooms posted on A, and of no other room", async () => {
-      redis = await startRedisServer();
-      instances = await Promise.all([
-        startInstance(redis.url),
-        startInstance(redis.url),
-      ]);
-      const [a, b] = instances as [Instance, Instance];
-      const feed = await open(b, "/feed?join=room:r1,room:r2", {
-        "x-user": "u1",
-      });
-      await waitUntil(() => openStreams("feed") === 1);
-      for (const [n, room] of ["r1", "r3", "r2", "r1"].entries())
-        a.connections.feed.broadcast("message", { n }, { topic: { room } });
-      await feed.waitFor(() => numbers(feed).length === 3);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(numbers(feed)).toEqual([0, 2, 3]);
+describeRedis('broadcasts addressed by topic, identity and metadata, across instances', () => {
+  it('a stream that joined rooms on B gets the broadcasts of those rooms posted on A, and of no other room', async () => {
+    redis = await startRedisServer();
+    instances = await Promise.all([startInstance(redis.url), startInstance(redis.url)]);
+    const [a, b] = instances as [Instance, Instance];
+    const feed = await open(b, '/feed?join=room:r1,room:r2', {
+      'x-user': 'u1',
     });
+    await waitUntil(() => openStreams('feed') === 1);
+    for (const [n, room] of ['r1', 'r3', 'r2', 'r1'].entries()) a.connections.feed.broadcast('message', { n }, { topic: { room } });
+    await feed.waitFor(() => numbers(feed).length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(numbers(feed)).toEqual([0, 2, 3]);
+  });
 
-    it("a room stream that joined another room gets its events without their ids, and keeps its own ids for replay", async () => {
-      redis = await startRedisServer();
-      instances = await Promise.all([
-        startInstance(redis.url),
-        startInstance(redis.url),
-      ]);
-      const [a, b] = instances as [Instance, Instance];
-      const own = await open(a, "/channels/home/stream?join=channel:other");
-      await waitUntil(() => openStreams("channelStream") === 1);
-      b.connections.channelStream.broadcast(
-        "message",
-        { n: 1 },
-        { topic: { channel: "home" } },
-      );
-      b.connections.channelStream.broadcast(
-        "message",
-        { n: 2 },
-        { topic: { channel: "other" } },
-      );
-      b.connections.channelStream.broadcast(
-        "message",
-        { n: 3 },
-        { topic: { channel: "home" } },
-      );
-      await own.waitFor(() => numbers(own).length === 3);
-      const events = own.events().filter((event) => event.event === "message");
-      expect(
-        events.map((event) => [JSON.parse(event.data).n, event.id]),
-      ).toEqual([
-        [1, events[0]!.id],
-        [2, undefined],
-        [3, events[2]!.id],
-      ]);
-      expect(events[0]!.id).toBeDefined();
-      expect(events[2]!.id).not.toBe(events[0]!.id);
-    });
+  it('a room stream that joined another room gets its events without their ids, and keeps its own ids for replay', async () => {
+    redis = await startRedisServer();
+    instances = await Promise.all([startInstance(redis.url), startInstance(redis.url)]);
+    const [a, b] = instances as [Instance, Instance];
+    const own = await open(a, '/channels/home/stream?join=channel:other');
+    await waitUntil(() => openStreams('channelStream') === 1);
+    b.connections.channelStream.broadcast('message', { n: 1 }, { topic: { channel: 'home' } });
+    b.connections.channelStream.broadcast('message', { n: 2 }, { topic: { channel: 'other' } });
+    b.connections.channelStream.broadcast('message', { n: 3 }, { topic: { channel: 'home' } });
+    await own.waitFor(() => numbers(own).length === 3);
+    const events = own.events().filter((event) => event.event === 'message');
+    expect(events.map((event) => [JSON.parse(event.data).n, event.id])).toEqual([
+      [1, events[0]!.id],
+      [2, undefined],
+      [3, events[2]!.id],
+    ]);
+    expect(events[0]!.id).toBeDefined();
+    expect(events[2]!.id).not.toBe(events[0]!.id);
+  });
 
-    it("a broadcast for one identity, or for metadata values, reaches the matching streams of every instance only", async () => {
-      redis = await startRedisServer();
-      instances = await Promise.all([
-        startInstance(redis.url),
-        startInstance(redis.url),
-      ]);
-      const [a, b] = instances as [Instance, Instance];
-      const u1OnA = await open(a, "/feed?role=reader", { "x-user": "u1" });
-      const u1OnB = await open(b, "/feed?role=writer", { "x-user": "u1" });
-      const u2OnB = await open(b, "/feed?role=reader", { "x-user": "u2" });
-      await waitUntil(() => openStreams("feed") === 3);
-      a.connections.feed.broadcast("message", { n: 1 }, { identity: "u1" });
-      b.connections.feed.broadcast(
-        "message",
-        { n: 2 },
-        { metadata: { role: "reader" } },
-      );
-      a.connections.feed.broadcast(
-        "message",
-        { n: 3 },
-        { exceptIdentity: "u1" },
-      );
-      a.connections.feed.broadcast("message", { n: 4 });
-      for (const client of [u1OnA, u1OnB, u2OnB])
-        await client.waitFor(() => numbers(client).includes(4));
-      expect(numbers(u1OnA)).toEqual([1, 2, 4]);
-      expect(numbers(u1OnB)).toEqual([1, 4]);
-      expect(numbers(u2OnB)).toEqual([2, 3, 4]);
-    });
+  it('a broadcast for one identity, or for metadata values, reaches the matching streams of every instance only', async () => {
+    redis = await startRedisServer();
+    instances = await Promise.all([startInstance(redis.url), startInstance(redis.url)]);
+    const [a, b] = instances as [Instance, Instance];
+    const u1OnA = await open(a, '/feed?role=reader', { 'x-user': 'u1' });
+    const u1OnB = await open(b, '/feed?role=writer', { 'x-user': 'u1' });
+    const u2OnB = await open(b, '/feed?role=reader', { 'x-user': 'u2' });
+    await waitUntil(() => openStreams('feed') === 3);
+    a.connections.feed.broadcast('message', { n: 1 }, { identity: 'u1' });
+    b.connections.feed.broadcast('message', { n: 2 }, { metadata: { role: 'reader' } });
+    a.connections.feed.broadcast('message', { n: 3 }, { exceptIdentity: 'u1' });
+    a.connections.feed.broadcast('message', { n: 4 });
+    for (const client of [u1OnA, u1OnB, u2OnB]) await client.waitFor(() => numbers(client).includes(4));
+    expect(numbers(u1OnA)).toEqual([1, 2, 4]);
+    expect(numbers(u1OnB)).toEqual([1, 4]);
+    expect(numbers(u2OnB)).toEqual([2, 3, 4]);
+  });
 
-    it("refuses a predicate filter at the call, naming what travels instead", async () => {
-      redis = await startRedisServer();
-      instances = [await startInstance(redis.url)];
-      expect(() =>
-        instances[0]!.connections.feed.broadcast(
-          "message",
-          { n: 1 },
-          { filter: () => true },
-        ),
-      ).toThrow(/identity, exceptIdentity or metadata/);
-    });
-  },
-);
+  it('refuses a predicate filter at the call, naming what travels instead', async () => {
+    redis = await startRedisServer();
+    instances = [await startInstance(redis.url)];
+    expect(() => instances[0]!.connections.feed.broadcast('message', { n: 1 }, { filter: () => true })).toThrow(/identity, exceptIdentity or metadata/);
+  });
+});

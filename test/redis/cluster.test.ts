@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { waitUntil } from '../runtime/helpers.js';
-import { MovingClient, startInstance, type Instance } from './instances.js';
+import { expectOnceInIdOrder, MovingClient, openStreams as openStreamsOf, startInstance, stopAll, type Instance } from './instances.js';
 import { startRedisCluster, type RedisClusterServer } from './redis-cluster.js';
 import { describeRedis } from './redis-server.js';
 
@@ -11,13 +11,11 @@ let cluster: RedisClusterServer | undefined;
 let instances: Instance[] = [];
 let clients: MovingClient[] = [];
 afterEach(async () => {
-  for (const client of clients) client.close();
-  await Promise.all(instances.map((instance) => instance.stop()));
-  await cluster?.stop();
+  await stopAll(cluster, instances, clients);
   [cluster, instances, clients] = [undefined, [], []];
 });
 
-const openStreams = () => instances.reduce((sum, instance) => sum + instance.app.sse.connections.channelStream.count(), 0);
+const openStreams = () => openStreamsOf(instances);
 
 describeRedis('instances sharing a 3-master Redis Cluster', () => {
   it('500 broadcasts over 10 topics from two instances while clients move between them: every client gets its topic\'s once, in id order', async () => {
@@ -47,10 +45,6 @@ describeRedis('instances sharing a 3-master Redis Cluster', () => {
     await waitUntil(() => clients.every((client) => client.numbers().length >= 50), 15_000, 'every client to hold its 50 messages');
     await sleep(200);
     expect(clients.some((client) => client.events().some((event) => event.event === 'sse-reset'))).toBe(false);
-    for (const [index, client] of clients.entries()) {
-      expect([...client.numbers()].sort((x, y) => x - y)).toEqual(range(50).map((k) => k * 10 + index));
-      const ids = client.ids();
-      expect(ids.every((id, position) => position === 0 || id === ids[position - 1]! + 1)).toBe(true);
-    }
+    for (const [index, client] of clients.entries()) expectOnceInIdOrder(client, range(50).map((k) => k * 10 + index));
   }, 60_000);
 });

@@ -105,6 +105,21 @@ describeRedis.each(stores)('two demo instances sharing %s', (_name, start) => {
     for (const reader of [typistOnA, typistOnB, otherOnB]) reader.close();
   });
 
+  it('a POST stream on B following several rooms gets the messages of each room it chose, posted on A, and none of the others', async () => {
+    const feed = await EventReader.open(`${b.url}/channels/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...AUTH.u1 },
+      body: JSON.stringify({ channels: ['feed-a', 'feed-b'] }),
+    });
+    expect(feed.response.status).toBe(200);
+    for (const [channel, content] of [['feed-a', 'one'], ['feed-c', 'elsewhere'], ['feed-b', 'two'], ['feed-a', 'three']] as const) expect((await say(a, channel, content)).status).toBe(202);
+    const got = (await feed.take(3)).map((event) => `${JSON.parse(event.data).channel} ${JSON.parse(event.data).content}`);
+    // Each room's messages in order; rooms on different cluster shards may interleave either way.
+    expect(got.filter((line) => line.startsWith('feed-a'))).toEqual(['feed-a one', 'feed-a three']);
+    expect([...got].sort()).toEqual(['feed-a one', 'feed-a three', 'feed-b two']);
+    feed.close();
+  });
+
   it('holds a per-identity limit of 5 with 3 streams on A and 3 on B: the sixth gets 429', async () => {
     const onA = await Promise.all([0, 1, 2].map((n) => room(a, `limit-${n}`, AUTH.u2)));
     const onB: EventReader[] = [];

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { waitUntil } from '../runtime/helpers.js';
-import { MovingClient, startInstance, type Instance } from './instances.js';
+import { expectOnceInIdOrder, MovingClient, openStreams as openStreamsOf, startInstance, stopAll, type Instance } from './instances.js';
 import { describeRedis, startRedisServer, type RedisServer } from './redis-server.js';
 
 const range = (count: number) => Array.from({ length: count }, (_, n) => n);
@@ -9,28 +9,14 @@ let redis: RedisServer | undefined;
 let instances: Instance[] = [];
 let clients: MovingClient[] = [];
 afterEach(async () => {
-  for (const client of clients) client.close();
-  await Promise.all(instances.map((instance) => instance.stop()));
-  await redis?.stop();
+  await stopAll(redis, instances, clients);
   [redis, instances, clients] = [undefined, [], []];
 });
 
-const openStreams = () => instances.reduce((sum, instance) => sum + instance.app.sse.connections.channelStream.count(), 0);
+const openStreams = () => openStreamsOf(instances);
 const post = (from: number, count: number) => {
   for (const n of range(count)) instances[n % 2]!.app.sse.connections.channelStream.broadcast('message', { n: from + n }, { topic: { channel: 'room' } });
 };
-/** Broadcasts from two instances are ordered by the ids Redis gives them: a client gets `expected` once each, in id order. */
-function expectOnceInIdOrder(client: MovingClient, expected: number[]): void {
-  const messages = client.events().filter((event) => event.event === 'message');
-  expect([...client.numbers()].sort((x, y) => x - y)).toEqual(expected);
-  for (const [index, event] of messages.entries()) {
-    const previous = messages[index - 1]?.id?.split('-');
-    const [epoch, place] = event.id!.split('-');
-    if (previous && previous[0] === epoch) expect(Number(place)).toBe(Number(previous[1]) + 1);
-  }
-  expect(new Set(messages.map((event) => event.id)).size).toBe(messages.length);
-}
-
 /** The messages a client got after its last `sse-reset` (all of them without one), as their `n`. */
 const sinceReset = (client: MovingClient) => {
   const events = client.events();

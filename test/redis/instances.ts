@@ -1,4 +1,5 @@
 /** Instances of one replayable channel app, each with its own Redis client, and clients that move between them. */
+import { expect } from 'vitest';
 import { Cluster, Redis } from 'ioredis';
 import { createSseApp, type AppOptions, type ConnectionManager, type RedisClient, type SseApp, type SseStream } from '../../runtime/index.js';
 import { channelStreamEndpoint, listen, RawClient, service, type Running } from '../runtime/helpers.js';
@@ -73,14 +74,35 @@ export class MovingClient {
       .map((event) => JSON.parse(event.data).n as number);
   }
 
-  /** The place of every message in its topic's history (the `n` of its id `<epoch>-<n>`), in order. */
-  ids(): number[] {
-    return this.events()
-      .filter((event) => event.event === 'message')
-      .map((event) => Number(event.id!.slice(event.id!.lastIndexOf('-') + 1)));
-  }
-
   close(): void {
     this.current?.close();
   }
+}
+
+/** Open streams of the channel operation across `instances`. */
+export function openStreams(instances: Instance[]): number {
+  return instances.reduce((sum, instance) => sum + instance.app.sse.connections.channelStream.count(), 0);
+}
+
+/** Ends what a scale-out test started: its clients, then its instances, then the store they share. */
+export async function stopAll(store: { stop(): Promise<void> } | undefined, instances: Instance[], clients: MovingClient[]): Promise<void> {
+  for (const client of clients) client.close();
+  await Promise.all(instances.map((instance) => instance.stop()));
+  await store?.stop();
+}
+
+/**
+ * A client got every number of `expected` once, in id order: broadcasts from several instances
+ * are ordered by the ids Redis gives them, which grow by one within an epoch, and no event
+ * came twice, under one id or two.
+ */
+export function expectOnceInIdOrder(client: MovingClient, expected: number[]): void {
+  const messages = client.events().filter((event) => event.event === 'message');
+  expect([...client.numbers()].sort((x, y) => x - y)).toEqual(expected);
+  for (const [index, event] of messages.entries()) {
+    const previous = messages[index - 1]?.id?.split('-');
+    const [epoch, place] = event.id!.split('-');
+    if (previous && previous[0] === epoch) expect(Number(place)).toBe(Number(previous[1]) + 1);
+  }
+  expect(new Set(messages.map((event) => event.id)).size).toBe(messages.length);
 }

@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { HttpProblem } from '../../runtime/index.js';
 import { waitUntil } from '../runtime/helpers.js';
-import { MovingClient, startInstance, type Instance } from './instances.js';
+import { expectOnceInIdOrder, MovingClient, startInstance, stopAll, type Instance } from './instances.js';
 import { describeRedis, startRedisServer, type RedisServer } from './redis-server.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -11,9 +11,7 @@ let instances: Instance[] = [];
 let clients: MovingClient[] = [];
 afterEach(async () => {
   redis?.resume();
-  for (const client of clients) client.close();
-  await Promise.all(instances.map((instance) => instance.stop()));
-  await redis?.stop();
+  await stopAll(redis, instances, clients);
   [redis, instances, clients] = [undefined, [], []];
 });
 
@@ -54,11 +52,7 @@ describeRedis('redis-server paused (SIGSTOP) for 10 s, then resumed', () => {
     expect(heapGrowth).toBeLessThan(20 * 1024 * 1024);
     await waitUntil(() => clients.every((client) => client.numbers().length >= accepted.length), 20_000, 'every accepted broadcast to arrive');
     await sleep(300);
-    for (const client of clients) {
-      expect([...client.numbers()].sort((x, y) => x - y)).toEqual(accepted);
-      const ids = client.ids();
-      expect(ids.every((id, index) => index === 0 || id === ids[index - 1]! + 1)).toBe(true);
-    }
+    for (const client of clients) expectOnceInIdOrder(client, accepted);
     expect(instances.flatMap((instance) => instance.errors)).toEqual([]);
   }, 60_000);
 });
