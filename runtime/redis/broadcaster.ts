@@ -38,9 +38,7 @@ export class RedisBroadcaster implements Broadcaster {
   private readonly subscriptions = new Map<string, Subscription>();
   /** See `RedisReplayer.sharded`. */
   private readonly sharded: boolean;
-  /** Pub/sub messages received, and their bytes, since the start: what Redis sent this instance. */
-  messagesReceived = 0;
-  bytesReceived = 0;
+  private readonly received = { messages: 0, bytes: 0 };
   /** True once every channel is subscribed again after the subscriber (re)connected. */
   private resubscribed = false;
   /**
@@ -121,6 +119,16 @@ export class RedisBroadcaster implements Broadcaster {
     (this.sharded ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel)).catch(() => {});
   }
 
+  /** Pub/sub messages Redis sent this instance since it started. */
+  get messagesReceived(): number {
+    return this.received.messages;
+  }
+
+  /** Their bytes (the payloads as published). */
+  get bytesReceived(): number {
+    return this.received.bytes;
+  }
+
   /** Channels subscribed now (one per route with local streams). */
   get channels(): number {
     return this.subscriptions.size;
@@ -181,8 +189,8 @@ export class RedisBroadcaster implements Broadcaster {
   }
 
   private receive(text: string): void {
-    this.messagesReceived++;
-    this.bytesReceived += Buffer.byteLength(text);
+    this.received.messages++;
+    this.received.bytes += Buffer.byteLength(text);
     const newline = text.indexOf('\n');
     const message = JSON.parse(text.slice(newline + 1)) as BroadcastMessage;
     if (newline > 0) message.id = text.slice(0, newline);
