@@ -25,7 +25,7 @@ type Events = { tick: unknown };
 
 /** `/channels/:channel/stream` (replay kept), whose handler labels each stream with metadata. */
 function inspectedApp(inspector: object = {}, broadcaster?: Broadcaster): SseApp<unknown> {
-  const endpoint = channelStreamEndpoint({ security: [{ schemes: [{ type: 'http', scheme: 'bearer' }], scopes: [] }], replay: { maxEvents: 100, ttlMs: 60_000 } });
+  const endpoint = channelStreamEndpoint({ security: [{ schemes: [{ name: 'bearer', type: 'http', scheme: 'bearer' }], scopes: [] }], replay: { maxEvents: 100, ttlMs: 60_000 } });
   return createSseApp(
     service(endpoint),
     {
