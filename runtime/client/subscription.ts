@@ -91,7 +91,10 @@ class StreamSubscription<E extends object> implements Subscription<E> {
       this.report({ type: 'open' });
     },
     message: (message) => (this.tabShare ? this.tabShare.publish(message) : this.dispatch(message)),
-    id: (id) => this.trackId(id),
+    id: (id) => {
+      this.trackId(id);
+      this.tabShare?.publishId(id);
+    },
     retry: (ms) => {
       this.baseDelayMs = ms;
     },
@@ -199,6 +202,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     this.tabShare = new TabShare(key, {
       lead: () => this.run().catch(this.fail),
       deliver: (message) => this.dispatch(message),
+      track: (id) => this.trackId(id),
       follow: (status, failure) => this.follow(status, failure),
       historyIncomplete: () => this.resetListeners.emit({ reason: 'history-unavailable', lastEventId: null }),
     });
