@@ -38,7 +38,7 @@ describeBrowser('shareAcrossTabs in Chromium', () => {
   const idOnlyRequests: Array<string | null> = [];
 
   beforeAll(async () => {
-    const bundled = await build({ stdin: { contents: ENTRY, resolveDir: new URL('../../', import.meta.url).pathname, loader: 'ts' }, bundle: true, write: false, format: 'esm', logLevel: 'silent' });
+    const bundled = await build({ stdin: { contents: ENTRY, resolveDir: new URL('../../', import.meta.url).pathname, loader: 'ts' }, bundle: true, write: false, format: 'esm', logLevel: 'silent', conditions: ['asyncapi-sse-source'] });
     demo = await createTestDemo();
     const app = express();
     app.get('/', (_req, res) => void res.type('html').send('<!doctype html><link rel="icon" href="data:,"><script type="module" src="/client.js"></script>'));
