@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Request } from 'express';
 import {
   createSseApp,
+  MemoryBroadcaster,
   type Broadcaster,
   type BroadcasterStatus,
-  type BroadcastSubscriber,
   type Identity,
   type InspectorSnapshot,
   type SseApp,
@@ -214,21 +214,9 @@ describe('connection inspector over HTTP', () => {
   });
 });
 
-/** An in-process broadcaster that reports outages as a shared one does (the Redis suite runs the real one). */
-class WatchedBroadcaster implements Broadcaster {
-  private readonly subscribers = new Set<BroadcastSubscriber>();
+/** The in-process broadcaster, reporting outages as a shared one does (the Redis suite runs the real one). */
+class WatchedBroadcaster extends MemoryBroadcaster {
   private readonly listeners = new Set<(status: BroadcasterStatus) => void>();
-
-  publish(message: Parameters<BroadcastSubscriber>[0]): number {
-    let delivered = 0;
-    for (const subscriber of this.subscribers) delivered += subscriber(message);
-    return delivered;
-  }
-
-  subscribe(subscriber: BroadcastSubscriber): () => void {
-    this.subscribers.add(subscriber);
-    return () => this.subscribers.delete(subscriber);
-  }
 
   watch(listener: (status: BroadcasterStatus) => void): () => void {
     this.listeners.add(listener);
