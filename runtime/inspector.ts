@@ -66,6 +66,11 @@ export class InspectorFeed {
   view(req: Request, res: Response): void {
     if (this.viewers.size >= MAX_VIEWERS) throw new HttpProblem(503, `At most ${MAX_VIEWERS} inspector pages may be open at once`, { 'Retry-After': '5' });
     openEventStream(req, res);
+    // Express routes HEAD to GET handlers: the headers answer it, no stream follows.
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     this.viewers.add(res);
     res.on('close', () => {
       this.viewers.delete(res);

@@ -120,6 +120,14 @@ describe('connection inspector over HTTP', () => {
     expect(page.body).not.toMatch(/<script[^>]+src=|<link|https?:\/\//);
   });
 
+  it('answers HEAD on its stream with the stream headers and ends, holding no viewer', async () => {
+    const { port } = await serve(inspectedApp());
+    const head = await RawClient.open(port, 'HEAD /inspector/stream HTTP/1.0\r\nAuthorization: Bearer admin-s3cret-token\r\n\r\n');
+    clients.push(head);
+    await head.waitForEnd();
+    expect([head.status, head.header('content-type'), head.body]).toEqual([200, 'text/event-stream; charset=utf-8', '']);
+  });
+
   it('streams each open connection with its topic, identity id and metadata, and shows none of its secrets', async () => {
     const { port } = await serve(inspectedApp());
     const inspector = await get(port, '/inspector/stream', ADMIN);
