@@ -50,7 +50,7 @@ function operation(op, now) {
     el('td', c.waitingMs === null ? {} : { class: 'waiting' }, c.waitingMs === null ? '' : 'waiting ' + age(c.waitingMs))));
   const hidden = op.open - op.connections.length;
   const topics = op.topics.map((t) => el('tr', {}, el('td', {}, t.topic || '—'), el('td', {}, t.connections),
-    el('td', {}, t.replay ? t.replay.events + ' events, ' + bytes(t.replay.bytes) : 'not reported')));
+    el('td', {}, t.replay ? t.replay.events + ' events, ' + bytes(t.replay.bytes) : op.replayable ? 'not reported by the replayer' : 'no replay')));
   const events = op.recentEvents.map((e) => el('tr', {}, el('td', {}, time(e.at)), el('td', {}, e.event ?? 'message'),
     el('td', {}, e.id ?? ''), el('td', {}, e.topic ? JSON.stringify(e.topic) : 'all'), el('td', {}, e.size),
     el('td', { class: 'data' }, e.data + (e.truncated ? '…' : ''))));

@@ -53,6 +53,8 @@ export interface TopicView {
 export interface OperationView {
   operationId: string;
   path: string;
+  /** Whether the operation keeps a replay log (`x-sse-replay`). */
+  replayable: boolean;
   open: number;
   /** Connections whose frames wait for their socket to drain. */
   waiting: number;
@@ -169,6 +171,7 @@ export class InspectorState {
       operations.push({
         operationId: manager.operationId,
         path: manager.spec.specPath,
+        replayable: manager.spec.replay !== undefined,
         open: open.length,
         waiting,
         eventsSent: record.eventsSent,

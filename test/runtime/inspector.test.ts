@@ -136,6 +136,7 @@ describe('connection inspector over HTTP', () => {
     expect(seen.operations[0]).toMatchObject({
       operationId: 'channelStream',
       path: '/channels/{channel}/stream',
+      replayable: true,
       open: 1,
       connections: [{ topic: 'news', params: { channel: 'news' }, identity: 'alice', metadata: '{"client":"test-suite"}', bufferedBytes: 0, waitingMs: null }],
       topics: [{ topic: 'news', connections: 1, replay: { events: 0, bytes: 0 } }],
