@@ -55,6 +55,14 @@ export interface Replayer {
    * when the events after it are no longer (or never were) held: the client must refetch.
    */
   since(key: ReplayKey, lastEventId: string): StoredEvent[] | null | Promise<StoredEvent[] | null>;
+  /** What is held for a topic now (for the connection inspector), when the store can tell at once. */
+  retained?(key: ReplayKey): RetainedLog;
+}
+
+/** A topic's replay log: events held and their estimated bytes (none held: both 0). */
+export interface RetainedLog {
+  events: number;
+  bytes: number;
 }
 
 export interface BroadcastMessage extends ReplayableEvent {

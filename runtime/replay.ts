@@ -2,7 +2,7 @@
  * Replay after reconnect. Ids are decimal integers growing by one per (operation, topic),
  * so a client can tell a gap from a quiet channel.
  */
-import type { ReplayableEvent, Replayer, ReplayKey, ReplayLimits, StoredEvent } from './ports.js';
+import type { ReplayableEvent, Replayer, ReplayKey, ReplayLimits, RetainedLog, StoredEvent } from './ports.js';
 
 interface TopicLog {
   lastId: number;
@@ -83,6 +83,11 @@ export class MemoryReplayer implements Replayer {
     this.sweeper ??= setInterval(() => this.sweep(), this.sweepMs).unref();
     if (this.retainedBytes > this.maxRetainedBytes) this.forgetLeastRecent(name);
     return id;
+  }
+
+  retained(key: ReplayKey): RetainedLog {
+    const log = this.logs.get(logName(key));
+    return log ? { events: log.events.length, bytes: log.bytes } : { events: 0, bytes: 0 };
   }
 
   since(key: ReplayKey, lastEventId: string): StoredEvent[] | null {
