@@ -22,7 +22,7 @@ export async function runDiff(argv: string[], output: Output = consoleOutput): P
     output.err(`${(error as Error).message}\n${usageOf('diff')}`);
     return 2;
   }
-  installValidatorCaches();
+  await installValidatorCaches();
   const versions: SpecVersion[] = [];
   for (const file of files) {
     try {

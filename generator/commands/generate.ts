@@ -37,7 +37,7 @@ export async function runCli(argv: string[], output: Output = consoleOutput): Pr
     output.err(`${(error as Error).message}\n${usageOf('generate')}`);
     return 2;
   }
-  installValidatorCaches();
+  await installValidatorCaches();
   if (options.watch) return watchSpec(options, output);
   return (await runOnce(options, output)).code;
 }

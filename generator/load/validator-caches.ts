@@ -11,10 +11,10 @@ import { useCachedRulesetValidator } from './ruleset-validator.js';
 import { useCachedStructureValidators } from './structure.js';
 
 /** Installs every validator cache that can be installed, in this process; the others are left out. */
-export function installValidatorCaches(): void {
+export async function installValidatorCaches(): Promise<void> {
   for (const install of [useCachedStructureValidators, useCachedRulesetValidator]) {
     try {
-      install();
+      await install();
     } catch {
       // Internals moved: this cache is skipped.
     }
