@@ -1,5 +1,5 @@
 /**
- * Cold runs of the built `asyncapi-sse generate` (`npm run build`, then `dist/generator/bin.js`
+ * Cold runs of the built `asyncapi-sse generate` (`npm run build`, then the package's bin
  * started as its `#!` line says, a fresh process each run, as an installed package runs it) on
  * the demo spec and on a real-world-sized one (`bench/dispatch-asyncapi.yaml`, about 1,000
  * lines). Each run reports its wall time, CPU time (user + system, both threads) and peak RSS.
@@ -52,27 +52,34 @@ export interface GeneratorTiming {
   loadAverage: number;
 }
 
-/** A built generator: the folder holding `dist/generator/bin.js`. */
+/** A built generator: a checkout and its `asyncapi-sse` bin. */
 export interface BuiltGenerator {
   label: string;
   root: string;
-}
-
-/** Builds the package in `root` (`npm run build`'s script, without npm's own start-up). */
-export function buildGenerator(label: string, root: string): BuiltGenerator {
-  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  return { label, root };
+  bin: string;
 }
 
 /**
- * The generator of another commit, built in `.tmp/` (kept, so later runs reuse it) with this
- * checkout's `node_modules`: `git archive` of the commit, not a worktree of the repository.
+ * Builds the generator of the checkout in `root` (its build script, without npm's own start-up):
+ * the workspace package `generator/`, or in trees from before the workspaces the root package.
+ */
+export function buildGenerator(label: string, root: string): BuiltGenerator {
+  const workspace = existsSync(path.join(root, 'generator/package.json'));
+  const [cwd, args, bin] = workspace
+    ? [path.join(root, 'generator'), ['../scripts/build.mjs', 'generator'], 'generator/dist/commands/bin.js']
+    : [root, ['scripts/build.mjs'], 'dist/generator/bin.js'];
+  execFileSync(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'] });
+  return { label, root, bin: path.join(root, bin) };
+}
+
+/**
+ * The generator of another commit, built in `.tmp/` with this checkout's `node_modules`:
+ * `git archive` of the commit, not a worktree of the repository.
  */
 export function buildGeneratorAt(commit: string): BuiltGenerator {
   const sha = execFileSync('git', ['rev-parse', '--verify', `${commit}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim();
   const root = path.join(ROOT, '.tmp', 'generator-at', sha.slice(0, 12));
   const label = `${commit === sha ? sha.slice(0, 12) : commit} (${sha.slice(0, 7)})`;
-  if (existsSync(path.join(root, 'dist/generator/bin.js'))) return { label, root };
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   execFileSync('sh', ['-c', `git archive "${sha}" | tar -x -C "${root}"`], { cwd: ROOT });
@@ -92,7 +99,7 @@ function shebangOptions(bin: string): string[] {
 export function coldRun(generator: BuiltGenerator, spec: string, cacheDir: string, scratch: string): RunFigures {
   const target = mkdtempSync(path.join(scratch, 'run-'));
   const usageFile = path.join(target, 'usage.json');
-  const bin = path.join(generator.root, 'dist/generator/bin.js');
+  const { bin } = generator;
   const started = performance.now();
   execFileSync(
     process.execPath,
