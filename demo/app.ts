@@ -36,7 +36,14 @@ export interface DemoApp {
 export async function createDemoApp(options: DemoAppOptions = {}): Promise<DemoApp> {
   const registry = new Registry();
   const demo = createDemo({ registry, tasks: options.tasks, backgroundLogMs: options.backgroundLogMs });
-  const api = createRouter(createHandlers(demo), { authenticate, metrics: { registry }, replayer: options.replayer, redis: options.redis });
+  const api = createRouter(createHandlers(demo), {
+    authenticate,
+    metrics: { registry },
+    replayer: options.replayer,
+    redis: options.redis,
+    // Every open stream, its identity and the last events, for the admin only.
+    inspector: { path: '/inspector', authorize: (identity) => identity?.roles?.includes('admin') ?? false },
+  });
   const app = express();
   app.disable('x-powered-by');
   app.use(logRequests(demo.logs));

@@ -9,6 +9,7 @@ import type { AppOptions, CorsSettings } from './options.js';
 import type { Logger } from './ports.js';
 import { methodNotAllowed, notFound, problemErrorHandler } from './problem.js';
 import { receiveRoute } from './receive-route.js';
+import { mountInspector } from './inspector.js';
 import { authStep } from './request.js';
 import { Runtime } from './runtime.js';
 import { listenWithAppPrototypes } from './server.js';
@@ -75,6 +76,7 @@ export function createSseRouter<C>(service: ServiceSpec, handlers: object, optio
       res.type(metricsSetup.registry.contentType).send(await metricsSetup.registry.metrics());
     });
   }
+  if (runtime.inspector) mountInspector(router, runtime.inspector, options.authenticate, service.title);
   if (service.document !== undefined) router.get('/asyncapi.json', (_req, res) => void res.json(service.document));
 
   for (const spec of service.endpoints) {

@@ -150,6 +150,16 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.ownMetadata = value;
   }
 
+  /** Bytes written but not yet taken by the kernel: held for this tick's write, queued behind backpressure, or in the socket's buffer. */
+  get bufferedBytes(): number {
+    return this.heldBytes + this.queuedBytes + (this.socket ?? this.res).writableLength;
+  }
+
+  /** Since when (ms since epoch) frames have waited for the socket to drain; `null` while it takes every write. */
+  get waitingForDrainSince(): number | null {
+    return this.queue === null ? null : this.waitingSince;
+  }
+
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();

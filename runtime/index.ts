@@ -2,7 +2,8 @@ export * from './types.js';
 export { createSseApp, createSseRouter, type SseApp, type SseRouter } from './app.js';
 export { appServerOptions, createHttp2AppServer, type AppServerOptions } from './server.js';
 export { guardServer, type ServerGuardOptions } from './server-guard.js';
-export type { AppOptions, CorsSettings, MetricsSettings, SlowClientPolicy } from './options.js';
+export type { AppOptions, CorsSettings, InspectorSettings, MetricsSettings, SlowClientPolicy } from './options.js';
+export type { InspectorSnapshot, OperationView, ConnectionView, TopicView, RecentEvent, BroadcasterView } from './inspector-state.js';
 export type {
   Broadcaster,
   BroadcastAudience,
@@ -17,6 +18,7 @@ export type {
   ReplayLimits,
   ReplayPosition,
   ReplayableEvent,
+  RetainedLog,
   StoredEvent,
 } from './ports.js';
 export { PayloadValidationError } from './validation.js';

@@ -21,6 +21,21 @@ export interface MetricsSettings {
   path?: string;
 }
 
+export interface InspectorSettings {
+  /** Where the page is served; its stream of snapshots is `<path>/stream`. Default `/inspector`. */
+  path?: string;
+  /**
+   * Whether the caller may see every open connection: given the identity `authenticate` resolved
+   * (`null` for an anonymous caller, who is answered 401; a refused identity gets 403) and the request.
+   * Required unless `NODE_ENV` is `development`, where without it everyone may.
+   */
+  authorize?: (identity: Identity | null, req: Request) => boolean | Promise<boolean>;
+  /** Last broadcast events kept per operation for the page. Default 20. */
+  recentEvents?: number;
+  /** Time in ms between snapshots (each also carries the event and byte rates over it). Default 1000. */
+  intervalMs?: number;
+}
+
 export interface AppOptions {
   /** Resolves the caller; `null` means anonymous (401 on secured endpoints). */
   authenticate?: (req: Request) => Identity | null | Promise<Identity | null>;
@@ -62,6 +77,11 @@ export interface AppOptions {
   coalesceMs?: number;
   /** Heartbeat interval in ms for every endpoint, overriding the spec. */
   heartbeatMs?: number;
+  /**
+   * A live page of the open connections, event and byte rates, replay logs and the broadcaster's
+   * state, itself updated over SSE (see docs/runtime.md, "Connection inspector"). Off by default.
+   */
+  inspector?: InspectorSettings;
   /** Where runtime warnings and unexpected errors go. Default `console`. */
   logger?: Logger;
 }

@@ -69,6 +69,14 @@ export interface Replayer {
   append(key: ReplayKey, event: ReplayableEvent, limits: ReplayLimits): string | Promise<string>;
   /** What a client that last saw `lastEventId` missed (see `Missed`). */
   since(key: ReplayKey, lastEventId: string): Missed | Promise<Missed>;
+  /** What is held for a topic now (for the connection inspector), when the store can tell at once. */
+  retained?(key: ReplayKey): RetainedLog;
+}
+
+/** A topic's replay log: events held and their estimated bytes (none held: both 0). */
+export interface RetainedLog {
+  events: number;
+  bytes: number;
 }
 
 /** Which streams of the addressed topic a broadcast is for (see `BroadcastOptions`); absent: all of them. */

@@ -5,7 +5,7 @@
  * tell a gap from a quiet channel.
  */
 import { randomBytes } from 'node:crypto';
-import type { Missed, ReplayableEvent, Replayer, ReplayKey, ReplayLimits, ReplayPosition, StoredEvent } from './ports.js';
+import type { Missed, ReplayableEvent, Replayer, ReplayKey, ReplayLimits, ReplayPosition, RetainedLog, StoredEvent } from './ports.js';
 
 const REPLAY_ID = /^([0-9a-z]{1,16})-([1-9][0-9]{0,15})$/;
 
@@ -111,6 +111,11 @@ export class MemoryReplayer implements Replayer {
     this.sweeper ??= setInterval(() => this.sweep(), this.sweepMs).unref();
     if (this.retainedBytes > this.maxRetainedBytes) this.forgetLeastRecent(name);
     return id;
+  }
+
+  retained(key: ReplayKey): RetainedLog {
+    const log = this.logs.get(logName(key));
+    return log ? { events: log.events.length, bytes: log.bytes } : { events: 0, bytes: 0 };
   }
 
   since(key: ReplayKey, lastEventId: string): Missed {

@@ -6,6 +6,7 @@ import { MemoryBroadcaster } from './broadcaster.js';
 import type { SseConnection } from './connection.js';
 import { publish, runtimeChannels } from './diagnostics.js';
 import { HeartbeatScheduler } from './heartbeat.js';
+import { InspectorFeed, inspectorSettings } from './inspector.js';
 import { retryAfterSeconds, OperationConnectionManager, type ConnectionManagerServices } from './connection-manager.js';
 import { NO_METRICS, type RuntimeMetrics } from './metrics.js';
 import type { AppOptions } from './options.js';
@@ -41,6 +42,8 @@ export class Runtime<C> implements SseRuntime<C> {
   private readonly redis: RedisServices | null;
   private openStreams = 0;
   private closing = false;
+  /** Set when `options.inspector` enables the connection inspector. */
+  readonly inspector: InspectorFeed | null = null;
 
   constructor(
     service: ServiceSpec,
@@ -63,10 +66,14 @@ export class Runtime<C> implements SseRuntime<C> {
       released: () => this.openStreams--,
     };
     this.validateOutgoing = options.validateOutgoing ?? true;
+    if (options.inspector) {
+      this.inspector = new InspectorFeed(inspectorSettings(options.inspector), () => this.managers.values(), services.replayer, services.broadcaster);
+    }
     // Keyed by operationId, which may be `__proto__` or `constructor`.
     const connections: Record<string, OperationConnectionManager> = Object.create(null);
     for (const spec of service.endpoints) {
       if (spec.kind !== 'stream') continue;
+      const operationMetrics = metrics?.forOperation(spec.operationId) ?? NO_METRICS;
       const manager = new OperationConnectionManager(
         spec,
         {
@@ -75,7 +82,7 @@ export class Runtime<C> implements SseRuntime<C> {
           slowClientTimeoutMs: options.slowClientTimeoutMs ?? DEFAULT_SLOW_CLIENT_TIMEOUT_MS,
           validateOutgoing: this.validateOutgoing,
           heartbeatMs: options.heartbeatMs ?? spec.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-          metrics: metrics?.forOperation(spec.operationId) ?? NO_METRICS,
+          metrics: this.inspector?.state.counting(spec.operationId, operationMetrics) ?? operationMetrics,
         },
         services,
       );
@@ -142,6 +149,7 @@ export class Runtime<C> implements SseRuntime<C> {
   async close(options: CloseOptions = {}): Promise<void> {
     this.closing = true;
     this.unsubscribe();
+    this.inspector?.close();
     const open = [...this.managers.values()].flatMap((manager) => manager.list() as SseConnection[]);
     const unfinished = new Set(open);
     const finished = open.map((connection) => connection.shutdown(shutdownFrame(connection)).then(() => unfinished.delete(connection)));

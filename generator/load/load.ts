@@ -5,9 +5,6 @@ import path from 'node:path';
 import { SpecError, sortDiagnostics, hasErrors, unsupportedVersionMessage, type Diagnostic } from '../diagnostics.js';
 import { schemaParsers, unknownSchemaFormats } from './schema-formats.js';
 import { SourceSet, type ParsedText } from './sources.js';
-import { installValidatorCaches } from './validator-caches.js';
-
-installValidatorCaches();
 
 export interface LoadedSpec {
   document: AsyncAPIDocumentInterface;

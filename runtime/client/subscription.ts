@@ -76,6 +76,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
   private baseDelayMs: number;
   private readonly minDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly retryErrorStatuses: boolean;
   private useNative: boolean;
   /** Off once the platform EventSource reconnected sooner than the floor. */
   private platformReconnects = true;
@@ -95,7 +96,10 @@ class StreamSubscription<E extends object> implements Subscription<E> {
       this.report({ type: 'open' });
     },
     message: (message) => (this.tabShare ? this.tabShare.publish(message) : this.dispatch(message)),
-    id: (id) => this.trackId(id),
+    id: (id) => {
+      this.trackId(id);
+      this.tabShare?.publishId(id);
+    },
     retry: (ms) => {
       this.baseDelayMs = ms;
     },
@@ -118,6 +122,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
       initialDelayMs = DEFAULT_INITIAL_DELAY_MS,
       maxDelayMs = DEFAULT_MAX_DELAY_MS,
       minDelayMs = Math.min(DEFAULT_MIN_DELAY_MS, maxDelayMs),
+      retryErrorStatuses = true,
     } = options.reconnect ?? {};
     if (!(minDelayMs >= 0 && minDelayMs <= maxDelayMs)) {
       throw new RangeError(`reconnect.minDelayMs (${minDelayMs}) must lie between 0 and reconnect.maxDelayMs (${maxDelayMs})`);
@@ -125,6 +130,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     this.baseDelayMs = initialDelayMs;
     this.minDelayMs = minDelayMs;
     this.maxDelayMs = maxDelayMs;
+    this.retryErrorStatuses = retryErrorStatuses;
     // The platform EventSource can send neither a body nor headers, and does not report heartbeats.
     this.useNative = operation.method === 'GET' && !options.headers && !options.fetch && !options.idleTimeoutMs;
     if (request.signal?.aborted) {
@@ -203,6 +209,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     this.tabShare = new TabShare(key, {
       lead: () => this.run().catch(this.fail),
       deliver: (message) => this.dispatch(message),
+      track: (id) => this.trackId(id),
       follow: (status, failure) => this.follow(status, failure),
       historyIncomplete: () => this.resetListeners.emit({ reason: 'history-unavailable', lastEventId: null }),
     });
@@ -238,7 +245,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
       if (outcome.type === 'reconnected-too-soon') this.platformReconnects = false;
       if (this.currentState === 'open') attempt = 0;
       attempt += 1;
-      const step = nextStep(outcome, attempt, { baseMs: this.baseDelayMs, minMs: this.minDelayMs, maxMs: this.maxDelayMs });
+      const step = nextStep(outcome, attempt, { baseMs: this.baseDelayMs, minMs: this.minDelayMs, maxMs: this.maxDelayMs }, this.retryErrorStatuses);
       if (step.error) this.report(step.error);
       if (step.type === 'stop') {
         this.tabShare?.publishStatus({ type: 'closed', reason: step.reason }, step.failure);
