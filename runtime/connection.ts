@@ -89,6 +89,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   private heldDuringReplay: Array<{ frame: Buffer; seq: number }> | null = null;
   /** The highest replay id this stream was sent (NaN before the first): a frame at or below it is a duplicate. */
   lastSeq = NaN;
+  /** The epoch (history) `lastSeq` counts in; see `replay.ts`. */
+  lastEpoch = '';
   private controller: AbortController | undefined;
   private closedPromise: Promise<void> | undefined;
   private resolveClosed: (() => void) | undefined;
@@ -196,6 +198,10 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.end('closed-by-server');
   }
 
+  join(topic: Record<string, string | number>): Promise<void> {
+    return this.isClosed ? Promise.resolve() : this.manager.join(this, topic);
+  }
+
   /** Holds a frame until the outbox flushes, when everything held leaves in one write. */
   write(frame: Buffer): void {
     if (this.held === null) this.manager.outbox.schedule(this);
@@ -238,6 +244,13 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     if (seq <= this.lastSeq) return;
     if (!Number.isNaN(seq)) this.lastSeq = seq;
     this.write(frame);
+  }
+
+  /** From now on, replay ids count in `epoch`: a new history restarts at 1, so what was sent before no longer counts. */
+  enterEpoch(epoch: string): void {
+    if (epoch === this.lastEpoch) return;
+    this.lastEpoch = epoch;
+    this.lastSeq = NaN;
   }
 
   /** The client already has every event up to `seq` (its Last-Event-ID). */

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { Registry } from 'prom-client';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis/broadcaster.js';
 import type { RedisSettings } from './redis/services.js';
 import type { Broadcaster, Logger, Replayer } from './ports.js';
 import type { Identity } from './types.js';
@@ -68,7 +68,7 @@ export interface AppOptions {
    * instance, replay works across instances and per-identity limits count every instance's
    * streams. `replayer` and `broadcaster`, when given too, take precedence. See docs/runtime.md.
    */
-  redis?: Redis | RedisSettings;
+  redis?: RedisClient | RedisSettings;
   /**
    * Longest time in ms a frame is held under sustained load so it leaves together with later
    * ones (see docs/runtime.md, "The wire"). After a quiet spell frames leave at the end of

@@ -12,7 +12,7 @@ import { NO_METRICS, type RuntimeMetrics } from './metrics.js';
 import type { AppOptions } from './options.js';
 import type { Broadcaster, BroadcasterStatus } from './ports.js';
 import { Outbox } from './outbox.js';
-import { HttpProblem } from './problem.js';
+import { HttpProblem, withinTime } from './problem.js';
 import { redisServices, type RedisServices } from './redis/services.js';
 import { MemoryReplayer } from './replay.js';
 import type { CloseOptions, Identity, ServiceSpec, SseRuntime } from './types.js';
@@ -168,11 +168,7 @@ const START_WAIT_MS = 5_000;
 
 /** `starting`, or a 503 once it has taken longer than `START_WAIT_MS` (Redis unreachable at startup, say). */
 function untilStarted(starting: Promise<unknown>): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const refused = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new HttpProblem(503, 'Broadcasts are not available yet', { 'Retry-After': '5' })), START_WAIT_MS).unref();
-  });
-  return Promise.race([starting, refused]).finally(() => clearTimeout(timer));
+  return withinTime(starting, START_WAIT_MS, () => new HttpProblem(503, 'Broadcasts are not available yet', { 'Retry-After': '5' }));
 }
 
 function assertPositive(name: string, value: number | undefined): void {

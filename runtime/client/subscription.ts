@@ -29,7 +29,11 @@ const DEFAULT_MIN_DELAY_MS = 500;
 const DEFAULT_MAX_DELAY_MS = 30_000;
 /** Sent by the server when it cannot replay from the client's Last-Event-ID. */
 const RESET_EVENT = 'sse-reset';
-const DECIMAL = /^\d+$/;
+/**
+ * A sequential id: `<n>`, or `<epoch>-<n>` as replayable endpoints send (the epoch names the
+ * topic's history; a new one restarts at 1, which is no gap).
+ */
+const SEQUENTIAL = /^(?:([0-9a-z]{1,16})-)?(\d+)$/;
 
 /** Opens a typed, self-reconnecting subscription to one stream operation. */
 export function subscribe<E extends object>(
@@ -322,9 +326,11 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     const previous = this.lastId;
     // An empty id resets the last event id (WHATWG), so nothing is sent on reconnect.
     this.lastId = id === '' ? null : id;
-    if (this.checkGaps && previous !== null && DECIMAL.test(previous) && DECIMAL.test(id)) {
-      const missed = BigInt(id) - BigInt(previous) - 1n;
-      if (missed > 0n) this.gapListeners.emit({ lastEventId: previous, id, missed: Number(missed) });
+    const before = previous === null ? null : SEQUENTIAL.exec(previous);
+    const now = SEQUENTIAL.exec(id);
+    if (this.checkGaps && before && now && before[1] === now[1]) {
+      const missed = BigInt(now[2]!) - BigInt(before[2]!) - 1n;
+      if (missed > 0n) this.gapListeners.emit({ lastEventId: previous!, id, missed: Number(missed) });
     }
     this.checkGaps = true;
   }

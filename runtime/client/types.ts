@@ -142,7 +142,7 @@ export interface ResetInfo {
   lastEventId: string | null;
 }
 
-/** Sequential decimal ids jumped: `missed` events never arrived. */
+/** Sequential ids (`<n>`, or `<epoch>-<n>` within one epoch) jumped: `missed` events never arrived. */
 export interface GapInfo {
   lastEventId: string;
   id: string;

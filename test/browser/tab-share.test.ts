@@ -75,7 +75,7 @@ describeBrowser('shareAcrossTabs in Chromium', () => {
     const [u1, u1Again, u2] = [await tab('user-token', 'shared'), await tab('user-token', 'shared'), await tab('user2-token', 'shared')];
     await expect.poll(() => received(u2), { timeout: 10_000 }).toContain('join u2');
     await say('shared', 'hi');
-    for (const page of [u1, u1Again, u2]) await expect.poll(() => received(page), { timeout: 10_000 }).toContainEqual(expect.stringMatching(/^\d+ admin hi$/));
+    for (const page of [u1, u1Again, u2]) await expect.poll(() => received(page), { timeout: 10_000 }).toContainEqual(expect.stringMatching(/^[0-9a-z]{8}-\d+ admin hi$/));
     // u1's two tabs joined once: one connection.
     expect((await received(u1Again)).filter((entry) => entry === 'join u1')).toHaveLength(1);
     expect(await openStreams(server.url)).toMatchObject({ streamChatRoom: 2 });
