@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, RequestHandler, Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
 import type { RedisSettings } from './redis/services.js';
@@ -64,4 +64,9 @@ export interface AppOptions {
   heartbeatMs?: number;
   /** Where runtime warnings and unexpected errors go. Default `console`. */
   logger?: Logger;
+  /**
+   * Middleware and routers that run before the spec's endpoints, in order (request logging, a
+   * page or check that must answer first). Routes added to the app afterwards run after them.
+   */
+  beforeEndpoints?: Array<RequestHandler | Router>;
 }
