@@ -26,9 +26,12 @@ const SCRIPTS: Record<string, string> = {
 /** The placeholder `npm init` writes; replaced rather than kept. */
 const NPM_PLACEHOLDER_TEST = /^echo "Error: no test specified" && exit 1$/;
 
-/** Generated validators import the ajv runtime; the compiler builds the project. */
+/** The service runs on the runtime package; generated validators import the ajv runtime. */
 const DEPENDENCIES = ['ajv', 'ajv-formats'];
+/** This generator and the compiler build the project; neither is installed in production. */
 const DEV_DEPENDENCIES = ['typescript', '@types/node'];
+const RUNTIME_PACKAGE = 'asyncapi-sse';
+const GENERATOR_PACKAGE = 'asyncapi-sse-generator';
 
 function pinned(name: string): string {
   const version = ownManifest.dependencies?.[name] ?? ownManifest.devDependencies?.[name];
@@ -51,9 +54,11 @@ function extendManifest(manifest: Manifest): string[] {
   }
   const has = (name: string) => manifest.dependencies?.[name] !== undefined || manifest.devDependencies?.[name] !== undefined;
   const dependencies = (manifest.dependencies ??= {});
-  if (!has('asyncapi-sse')) dependencies['asyncapi-sse'] = `^${ownManifest.version}`;
+  // The runtime and the generator are released together, at one version.
+  if (!has(RUNTIME_PACKAGE)) dependencies[RUNTIME_PACKAGE] = `^${ownManifest.version}`;
   for (const name of DEPENDENCIES) if (!has(name)) dependencies[name] = pinned(name);
   const devDependencies = (manifest.devDependencies ??= {});
+  if (!has(GENERATOR_PACKAGE)) devDependencies[GENERATOR_PACKAGE] = `^${ownManifest.version}`;
   for (const name of DEV_DEPENDENCIES) if (!has(name)) devDependencies[name] = pinned(name);
   return notes;
 }

@@ -47,7 +47,7 @@ describe('asyncapi-sse init', () => {
       type: 'module',
       scripts: { build: 'make all', generate: 'asyncapi-sse generate', test: expect.stringContaining('node --test') },
       dependencies: { 'asyncapi-sse': '~0.1.0', express: '5.3.0', ajv: expect.any(String), 'ajv-formats': expect.any(String) },
-      devDependencies: { typescript: expect.any(String), '@types/node': expect.any(String) },
+      devDependencies: { 'asyncapi-sse-generator': expect.stringMatching(/^\^\d/), typescript: expect.any(String), '@types/node': expect.any(String) },
     });
     for (const file of ['asyncapi.yaml', 'server.ts', 'test/service.test.ts', 'tsconfig.json', '.gitignore', 'handlers/streamTicks.ts']) {
       expect(snapshot(dir), file).toHaveProperty([file]);
