@@ -4,8 +4,8 @@
  * scripts and dependencies to its package.json (created when missing), then generates the code.
  * Refuses, writing nothing, when any file it would create exists.
  */
-import { existsSync } from 'node:fs';
-import { cp, readFile, rename, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -75,6 +75,20 @@ async function readManifest(file: string, folder: string): Promise<Manifest> {
   }
 }
 
+/**
+ * Copies the scaffold's files into `folder`, never over one that exists. File by file: `fs.cp`
+ * with `errorOnExist` refuses the existing destination folder itself on Node 22 and 24.
+ */
+async function copyScaffold(folder: string): Promise<void> {
+  for (const file of await readdir(SCAFFOLD, { recursive: true })) {
+    const from = path.join(SCAFFOLD, file);
+    if (!(await stat(from)).isFile()) continue;
+    const to = path.join(folder, file);
+    await mkdir(path.dirname(to), { recursive: true });
+    await copyFile(from, to, constants.COPYFILE_EXCL);
+  }
+}
+
 /** Runs `init` in `folder` (the current one for the command); resolves to the exit code. */
 export async function runInit(argv: string[], output: Output, folder = process.cwd()): Promise<number> {
   try {
@@ -98,7 +112,7 @@ export async function runInit(argv: string[], output: Output, folder = process.c
   }
   const notes = extendManifest(manifest);
 
-  await cp(SCAFFOLD, folder, { recursive: true, errorOnExist: true, force: false });
+  await copyScaffold(folder);
   // npm leaves files named .gitignore out of packages, so the scaffold ships it without the dot.
   await rename(path.join(folder, 'gitignore'), path.join(folder, '.gitignore'));
   await writeFile(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);

@@ -55,6 +55,16 @@ describe('asyncapi-sse init', () => {
     expect(readFileSync(path.join(dir, 'generated/server.ts'), 'utf8')).toContain("from 'asyncapi-sse/runtime'");
   }, 120_000);
 
+  it('scaffolds beside folders and files of the project that it does not create', async () => {
+    const dir = project({ 'test/other.test.ts': 'mine\n', 'README.md': 'mine\n' });
+    const run = await init(dir);
+    expect(run.code, run.stderr).toBe(0);
+    const files = snapshot(dir);
+    expect(files).toHaveProperty([path.join('test', 'service.test.ts')]);
+    expect(Buffer.from(files[path.join('test', 'other.test.ts')]!, 'base64').toString()).toBe('mine\n');
+    expect(Buffer.from(files['README.md']!, 'base64').toString()).toBe('mine\n');
+  }, 120_000);
+
   it('refuses to overwrite, naming every file that exists, and writes nothing', async () => {
     const dir = project({ 'package.json': JSON.stringify(userManifest), 'server.ts': 'mine\n', 'handlers/x.ts': 'mine\n' });
     const before = snapshot(dir);
