@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, RequestHandler, Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { RedisClient } from './redis/broadcaster.js';
 import type { RedisSettings } from './redis/services.js';
@@ -84,4 +84,9 @@ export interface AppOptions {
   inspector?: InspectorSettings;
   /** Where runtime warnings and unexpected errors go. Default `console`. */
   logger?: Logger;
+  /**
+   * Middleware and routers that run before the spec's endpoints, in order (request logging, a
+   * page or check that must answer first). Routes added to the app afterwards run after them.
+   */
+  beforeEndpoints?: Array<RequestHandler | Router>;
 }
