@@ -59,7 +59,11 @@ interface OperationBase {
   paramNames: string[];
   paramsType?: string;
   queryType?: string;
+  /** Whether the query schema requires a parameter (the client's request then must carry `query`). */
+  queryRequired: boolean;
   bodyType?: string;
+  /** Name of the client's request type of this operation (e.g. `StreamPricesRequest`). */
+  requestType: string;
   security: SecurityRequirementModel[];
   roles?: string[];
   summary?: string;
@@ -86,6 +90,8 @@ export interface ReceiveOperation extends OperationBase {
   contentType: ContentType;
   /** Type of the request headers the messages declare (names lower-cased), when they all declare some. */
   headersType?: string;
+  /** Whether every message's headers schema requires a header (the client's request then must carry `headers`). */
+  headersRequired: boolean;
   /** Type of the reply body, when the operation declares a `reply`. */
   replyType?: string;
 }
@@ -227,6 +233,8 @@ class ModelBuilder {
       paramNames,
       paramsType: paramNames.length > 0 ? this.registry.define(`${typePrefix}Params`, paramsSchema(channel, paramNames)) : undefined,
       queryType: isObject(binding.query) ? this.registry.define(`${typePrefix}Query`, binding.query) : undefined,
+      queryRequired: requiresMember(binding.query),
+      requestType: this.registry.reserve(`${typePrefix}Request`),
       security: this.security(operation, channel),
       roles: extensions['x-sse-roles'] as string[] | undefined,
       summary: operation.summary() ?? operation.description(),
@@ -395,6 +403,7 @@ class ModelBuilder {
       contentType: [...contentTypes][0] ?? 'application/json',
       bodyType: types.length > 0 ? this.registry.define(`${base.typePrefix}Body`, bodySchema) : undefined,
       headersType: this.headersType(messages, base.typePrefix),
+      headersRequired: messages.length > 0 && messages.every((m) => requiresMember(unwrapSchemaFormat(m.headers()?.json()))),
       replyType:
         replyTypes.length > 0
           ? this.registry.define(`${base.typePrefix}Reply`, replyTypes.length === 1 ? definitionRef(replyTypes[0]!) : { oneOf: replyTypes.map(definitionRef) })
@@ -460,7 +469,11 @@ function idOf(operation: OperationInterface): string {
 }
 
 
-/** Channel parameters as a JSON Schema object (every path parameter is a required string). */
+/** Whether an object schema lists a required member. */
+function requiresMember(schema: unknown): boolean {
+  return isObject(schema) && Array.isArray(schema.required) && schema.required.length > 0;
+}
+
 /**
  * A headers schema as it applies to Node's lower-cased header names. Other headers always
  * travel with a request (Host, User-Agent, ...), so `additionalProperties` is dropped.
@@ -474,6 +487,7 @@ function lowerCaseHeaderNames(schema: Record<string, unknown>): Record<string, u
   return lowered;
 }
 
+/** Channel parameters as a JSON Schema object (every path parameter is a required string). */
 function paramsSchema(channel: ChannelInterface, names: string[]): JsonSchema {
   const declared = new Map(channel.parameters().all().map((p) => [p.id(), p.json() as Record<string, unknown>]));
   const properties = Object.fromEntries(

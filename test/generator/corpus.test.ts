@@ -56,7 +56,7 @@ describe('generator spec corpus', () => {
       }
       const run = await generate('--spec', spec.file, '--out', out, '--handlers', handlers);
       generated.set(spec.slug, { run, out, handlers, before });
-      const assertions = typeAssertions(spec.types, './generated/types.js');
+      const assertions = typeAssertions(spec, './generated');
       if (spec.expect === 'ok' && assertions) writeFileSync(path.join(dir, 'type-assertions.ts'), assertions);
     }
   }, 300_000);

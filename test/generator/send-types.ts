@@ -36,3 +36,20 @@ export function subscribeToRoom(): void {
   // @ts-expect-error the body of postChannelMessage needs `content`
   void client.postChannelMessage({ params: { channel: 'general' }, body: { text: 'hi' } });
 }
+
+export function callWithRequiredParts(): void {
+  const client = createClient({ baseUrl: 'http://localhost:3000' });
+  void client.streamChatRoom({ params: { channel: 'general' } });
+  void client.createNotification({ body: { userId: 'u1', type: 'info', title: 'Hi', body: 'there' } });
+  void client.streamPrices();
+  // @ts-expect-error streamChatRoom needs its path parameter `channel`
+  void client.streamChatRoom({});
+  // @ts-expect-error streamChatRoom needs a request with its path parameter
+  void client.streamChatRoom();
+  // @ts-expect-error createNotification needs its body
+  void client.createNotification({});
+  // @ts-expect-error streamSelectedPrices needs its body
+  void client.streamSelectedPrices({ lastEventId: '1' });
+  // @ts-expect-error postChannelMessage needs its path parameter too
+  void client.postChannelMessage({ body: { content: 'hi' } });
+}
