@@ -5,6 +5,7 @@ import {
   type AppOptions,
   type ConnectionManager,
   type ReceiveHandler,
+  type Identity,
   type ServiceSpec,
   type SseApp,
   type SseRouter,
@@ -196,6 +197,8 @@ export interface Handlers {
     events: T.StreamPricesEvents;
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: null;
     body: undefined;
     metadata: Record<string, unknown>;
     connections: Connections;
@@ -205,6 +208,8 @@ export interface Handlers {
     events: T.StreamSelectedPricesEvents;
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: null;
     body: T.PriceSelection;
     metadata: Record<string, unknown>;
     connections: Connections;
@@ -214,6 +219,8 @@ export interface Handlers {
     events: T.StreamNotificationsEvents;
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: undefined;
     metadata: Record<string, unknown>;
     connections: Connections;
@@ -222,6 +229,8 @@ export interface Handlers {
   createNotification: ReceiveHandler<{
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: T.CreateNotificationBody;
     reply: unknown;
     connections: Connections;
@@ -230,6 +239,8 @@ export interface Handlers {
   createTask: ReceiveHandler<{
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: null;
     body: T.CreateTaskBody;
     reply: T.CreateTaskReply;
     connections: Connections;
@@ -239,6 +250,8 @@ export interface Handlers {
     events: T.StreamTaskProgressEvents;
     params: T.StreamTaskProgressParams;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: null;
     body: undefined;
     metadata: Record<string, unknown>;
     connections: Connections;
@@ -248,6 +261,8 @@ export interface Handlers {
     events: T.StreamChatRoomEvents;
     params: T.StreamChatRoomParams;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: undefined;
     metadata: T.ChatConnection;
     connections: Connections;
@@ -256,6 +271,8 @@ export interface Handlers {
   postChannelMessage: ReceiveHandler<{
     params: T.PostChannelMessageParams;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: T.PostChannelMessageBody;
     reply: unknown;
     connections: Connections;
@@ -265,6 +282,8 @@ export interface Handlers {
     events: T.StreamMetricsEvents;
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: undefined;
     metadata: Record<string, unknown>;
     connections: Connections;
@@ -274,6 +293,8 @@ export interface Handlers {
     events: T.StreamLogsEvents;
     params: Record<string, never>;
     query: T.StreamLogsQuery;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: undefined;
     metadata: Record<string, unknown>;
     connections: Connections;

@@ -214,6 +214,7 @@ function serverView(model: SseModel, validators: ValidatorModules, specFile: str
     'type AppOptions',
     ...(streams.length > 0 ? ['type ConnectionManager'] : []),
     ...(receives.length > 0 ? ['type ReceiveHandler'] : []),
+    ...(model.operations.some((op) => op.security.length > 0) ? ['type Identity'] : []),
     'type ServiceSpec',
     'type SseApp',
     'type SseRouter',
@@ -246,9 +247,13 @@ function serverView(model: SseModel, validators: ValidatorModules, specFile: str
 
 /** The named type fields of an operation's handler (runtime/types.ts `StreamTypes`, `ReceiveTypes`). */
 function handlerTypeFields(op: OperationModel): Field[] {
+  const headersType = op.kind === 'receive' ? op.headersType : undefined;
   const common = [
     { name: 'params', value: typeRef(op.paramsType, 'Record<string, never>') },
     { name: 'query', value: typeRef(op.queryType, 'Record<string, never>') },
+    { name: 'headers', value: typeRef(headersType, 'Record<string, string | string[] | undefined>') },
+    // The runtime refuses a request to a secured endpoint that no identity is found for.
+    { name: 'identity', value: op.security.length > 0 ? 'Identity' : 'null' },
   ];
   if (op.kind === 'receive') {
     return [

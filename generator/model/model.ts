@@ -13,10 +13,11 @@ import { SpecError, hasErrors, type Diagnostic } from '../diagnostics.js';
 import { STREAM_ONLY, checkExtensions, extensionValueProblem, isKnownExtension, type SseExtension } from './extensions.js';
 import { ignoredConstructs } from './ignored.js';
 import { collisions, isIdentifier, operationName, pascalCase } from './names.js';
-import { SchemaRegistry, definitionRef, isObject, unwrapSchemaFormat, type JsonSchema, type NamedSchema } from './schemas.js';
+import { SchemaRegistry, definitionRef, isObject, narrowsType, unwrapSchemaFormat, type JsonSchema, type NamedSchema } from './schemas.js';
 import { formatPosition, pointerPath, type Position, type SourceSet } from '../load/sources.js';
 import { bundleDocument } from './bundle.js';
 import { resolveSkippedRefs } from './skipped-refs.js';
+import { checkWrittenSchemas } from './written-schemas.js';
 
 export type ContentType = 'application/json' | 'text/plain';
 
@@ -128,6 +129,7 @@ class ModelBuilder {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly registry = new SchemaRegistry();
   private readonly routes = new Map<string, string>();
+  private componentSchemas: Record<string, unknown> = {};
 
   constructor(
     private readonly document: AsyncAPIDocumentInterface,
@@ -142,8 +144,9 @@ class ModelBuilder {
     }
     this.diagnostics.push(...checkExtensions(this.sources));
     resolveSkippedRefs(this.document.json());
+    this.diagnostics.push(...checkWrittenSchemas(this.sources, this.document.json()));
     const components = (this.document.json() as { components?: { schemas?: Record<string, unknown> } }).components;
-    const componentSchemas = components?.schemas ?? {};
+    const componentSchemas = (this.componentSchemas = components?.schemas ?? {});
     this.reportCollisions('schemas', Object.keys(componentSchemas).map((key) => ({ key, at: ['components', 'schemas', key] })), (s) => pascalCase(s.key));
     this.registry.registerComponents(componentSchemas);
 
@@ -394,7 +397,7 @@ class ModelBuilder {
       this.report(['operations', idOf(operation), 'messages'], 'the messages of a receive operation must share one content type', 'mixed-content-types');
     }
     const bodySchema = types.length === 1 ? definitionRef(types[0]!) : { oneOf: types.map(definitionRef) };
-    const replyMessages = operation.reply()?.messages().all() ?? [];
+    const replyMessages = this.replyMessages(operation);
     const replyTypes = replyMessages.map((m) => this.payloadType(m));
     return {
       ...base,
@@ -409,6 +412,18 @@ class ModelBuilder {
           ? this.registry.define(`${base.typePrefix}Reply`, replyTypes.length === 1 ? definitionRef(replyTypes[0]!) : { oneOf: replyTypes.map(definitionRef) })
           : undefined,
     };
+  }
+
+  /** A reply's messages; without any, those of its channel (AsyncAPI: the reply is then any message of that channel). */
+  private replyMessages(operation: OperationInterface): MessageInterface[] {
+    const reply = operation.reply();
+    if (!reply) return [];
+    const own = reply.messages().all();
+    const messages = own.length > 0 ? own : (reply.channel()?.messages().all() ?? []);
+    if (messages.length === 0) {
+      this.report(['operations', idOf(operation), 'reply'], `operation "${idOf(operation)}": the reply names no messages and no channel with messages, so it is neither typed nor validated`, 'untyped-reply', 'warning');
+    }
+    return messages;
   }
 
   /**
@@ -442,6 +457,12 @@ class ModelBuilder {
     return this.registry.define(`${typePrefix}Headers`, distinct.length === 1 ? distinct[0]! : { anyOf: distinct });
   }
 
+  /** The component schema a message's payload is written as a `$ref` to (traits merged into the message copy its payload). */
+  private writtenComponent(message: MessageInterface): unknown {
+    const key = this.sources.componentSchemaAt([...pointerPath(message.jsonPath()), 'payload']);
+    return key === undefined ? undefined : this.componentSchemas[key];
+  }
+
   /** JSON (`application/json`, any `+json`) or text (`text/*`); other content types cannot be framed as SSE data. */
   private contentType(message: MessageInterface): ContentType {
     const declared = message.contentType() ?? 'application/json';
@@ -456,10 +477,16 @@ class ModelBuilder {
     return 'application/json';
   }
 
-  /** The payload's type name: its own name when it is a named schema, else the message's key. */
+  /**
+   * The payload's type name: its own name when it is a named schema, else the message's key. A
+   * text message's data is a string, so its payload is one when the schema says no type.
+   */
   private payloadType(message: MessageInterface): string {
-    const payload = message.payload()?.json();
-    return this.registry.nameFor(payload ?? {}, pascalCase(message.id()));
+    const payload = this.writtenComponent(message) ?? unwrapSchemaFormat(message.payload()?.json()) ?? {};
+    if (this.contentType(message) === 'text/plain' && isObject(payload) && !narrowsType(payload)) {
+      return this.registry.define(pascalCase(message.id()), { ...payload, type: 'string' });
+    }
+    return this.registry.nameFor(payload, pascalCase(message.id()));
   }
 }
 

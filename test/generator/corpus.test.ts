@@ -4,7 +4,7 @@
  * payloads and serve valid mock events over a real socket; `# expect: error` specs exit 1 with
  * located messages, no stack trace, and leave the output folders as they were.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExampleSynthesizer } from '../../generator/emit/examples.js';
@@ -86,6 +86,13 @@ describe('generator spec corpus', () => {
       expect(unexpected, 'example notes no "# warn:" line expects').toEqual([]);
     });
 
+    if (spec.declares.length > 0) {
+      it('declares the stated types', () => {
+        const lines = readFileSync(path.join(generated.get(spec.slug)!.out, 'types.ts'), 'utf8').split('\n');
+        for (const declaration of spec.declares) expect(lines.some((line) => declaration.test(line)), `${declaration} in types.ts`).toBe(true);
+      });
+    }
+
     if (spec.rejects.length > 0) {
       it('rejects the stated payloads', async () => {
         const { service } = await importServer(generated.get(spec.slug)!);
@@ -163,12 +170,17 @@ async function importServer(output: Generated) {
 
 /**
  * The validator the generated service applies to a message: the event's for a stream, the
- * request body's for a receive operation.
+ * request body's for a receive operation, the reply's for a message of its reply (or reply channel).
  */
 async function validatorOf(spec: CorpusSpec, service: ServiceSpec, messageName: string): Promise<Validator> {
   const { document } = await loadSpec(spec.file);
+  const named = (m: { id(): string; name(): string | undefined }) => m.id() === messageName || m.name() === messageName;
   for (const operation of document.operations()) {
-    const message = operation.messages().all().find((m) => m.id() === messageName || m.name() === messageName);
+    const reply = operation.reply();
+    const replyMessages = [...(reply?.messages().all() ?? []), ...(reply?.channel()?.messages().all() ?? [])];
+    const replyEndpoint = service.endpoints.find((e) => e.operationId === operation.id());
+    if (replyMessages.some(named) && replyEndpoint?.kind === 'receive' && replyEndpoint.reply) return replyEndpoint.reply;
+    const message = operation.messages().all().find(named);
     const endpoint: EndpointSpec | undefined = service.endpoints.find((e) => e.operationId === operation.id());
     if (!message || !endpoint) continue;
     if (endpoint.kind === 'receive' && endpoint.body) return endpoint.body;

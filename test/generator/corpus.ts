@@ -23,6 +23,8 @@ export interface CorpusSpec {
    */
   compiles: string[];
   fails: string[];
+  /** `# declares: <regex>`: each must match a line of the generated types.ts (named types referenced, not written inline). */
+  declares: RegExp[];
   /** `# warn: <regex>`: each must match a stderr line. */
   warnings: RegExp[];
   /** `# error: <regex>`: each must match a stderr line. */
@@ -42,11 +44,11 @@ export function corpusSpecs(): CorpusSpec[] {
 }
 
 function parseExpectations(slug: string, file: string): CorpusSpec {
-  const spec: CorpusSpec = { slug, file, expect: 'ok', rejects: [], types: [], compiles: [], fails: [], warnings: [], errors: [] };
+  const spec: CorpusSpec = { slug, file, expect: 'ok', rejects: [], types: [], compiles: [], fails: [], declares: [], warnings: [], errors: [] };
   let declared = false;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.startsWith('#')) break;
-    const match = /^#\s*(expect|reject|type|compiles|fails|warn|error)\b\s*([^:]*?)\s*:\s*(.*)$/.exec(line);
+    const match = /^#\s*(expect|reject|type|compiles|fails|declares|warn|error)\b\s*([^:]*?)\s*:\s*(.*)$/.exec(line);
     if (!match) continue;
     const [, key, subject, value] = match as unknown as [string, string, string, string];
     switch (key) {
@@ -66,6 +68,9 @@ function parseExpectations(slug: string, file: string): CorpusSpec {
         break;
       case 'fails':
         spec.fails.push(value);
+        break;
+      case 'declares':
+        spec.declares.push(new RegExp(value));
         break;
       case 'warn':
         spec.warnings.push(new RegExp(value));
