@@ -15,6 +15,7 @@ import { EventReader } from '../demo/sse.js';
 import { listen } from '../listen.js';
 import { corpusSpecs, typeAssertions, type CorpusSpec } from './corpus.js';
 import { generate, removeDir, scratchDir, snapshot, typecheck, type CliRun } from './helpers.js';
+import { typeAgreement } from './type-agreement.js';
 import { authenticateAnyCredentials, pathWithParams } from './mock-requests.js';
 
 const SPECS = corpusSpecs();
@@ -56,8 +57,13 @@ describe('generator spec corpus', () => {
       }
       const run = await generate('--spec', spec.file, '--out', out, '--handlers', handlers);
       generated.set(spec.slug, { run, out, handlers, before });
+      if (spec.expect !== 'ok' || run.code !== 0) continue;
       const assertions = typeAssertions(spec, './generated');
-      if (spec.expect === 'ok' && assertions) writeFileSync(path.join(dir, 'type-assertions.ts'), assertions);
+      if (assertions) writeFileSync(path.join(dir, 'type-assertions.ts'), assertions);
+      const { service } = await importServer(generated.get(spec.slug)!);
+      const loaded = await loadSpec(spec.file);
+      const { model } = buildModel(loaded.document, loaded.sources);
+      writeFileSync(path.join(dir, 'type-agreement.ts'), typeAgreement(model, service, new ExampleSynthesizer(model.schemas), './generated'));
     }
   }, 300_000);
 
@@ -68,7 +74,8 @@ describe('generator spec corpus', () => {
     expect(REFUSED.length).toBeGreaterThan(0);
   });
 
-  it('type-checks the output of every accepted spec with its scaffolded handlers and stated types', async () => {
+  // Also each spec's type-agreement.ts: its types and validators agree on every example and request (type-agreement.ts).
+  it('type-checks the output of every accepted spec with its scaffolded handlers, stated types, and types agreeing with validators', async () => {
     const result = await typecheck([path.join(root, 'ok')]);
     expect(result.output).toBe('');
     expect(result.ok).toBe(true);

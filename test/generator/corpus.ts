@@ -19,7 +19,7 @@ export interface CorpusSpec {
   types: Array<{ name: string; text: string }>;
   /**
    * `# compiles: <expression>` and `# fails: <expression>`: TypeScript against the generated
-   * types (`T`) and a generated client (`client`) that must compile, or must not.
+   * types (`T`), server (`S`) and a generated client (`client`) that must compile, or must not.
    */
   compiles: string[];
   fails: string[];
@@ -94,6 +94,7 @@ export function typeAssertions(spec: Pick<CorpusSpec, 'types' | 'compiles' | 'fa
   if (types.length + compiles.length + fails.length === 0) return '';
   const lines = [
     ...(types.length > 0 || [...compiles, ...fails].some((e) => /\bT\./.test(e)) ? [`import type * as T from '${generatedDir}/types.js';`] : []),
+    ...([...compiles, ...fails].some((e) => /\bS\./.test(e)) ? [`import type * as S from '${generatedDir}/server.js';`] : []),
     ...(compiles.length + fails.length > 0 ? [`import { createClient } from '${generatedDir}/client/index.js';`] : []),
     ...(types.length > 0
       ? ['type Assert<Holds extends true> = Holds;', 'type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;', 'type NotAny<A> = 0 extends 1 & A ? false : true;']
