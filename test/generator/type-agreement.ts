@@ -5,10 +5,10 @@
  * does not compile; and every client call compiles with its request parts, not without a
  * required one.
  */
-import type { ExampleSynthesizer } from '../../generator/examples.js';
-import type { EventModel, OperationModel, SseModel } from '../../generator/model.js';
-import { key, literal, member } from '../../generator/print.js';
-import { isObject, type JsonSchema } from '../../generator/schemas.js';
+import type { ExampleSynthesizer } from '../../generator/emit/examples.js';
+import type { EventModel, OperationModel, SseModel } from '../../generator/model/model.js';
+import { key, literal, member } from '../../generator/emit/print.js';
+import { isObject, type JsonSchema } from '../../generator/model/schemas.js';
 import type { EndpointSpec, ServiceSpec, Validator } from '../../runtime/index.js';
 
 export function typeAgreement(model: SseModel, service: ServiceSpec, examples: ExampleSynthesizer, generatedDir: string): string {
