@@ -74,6 +74,18 @@ describe('request headers declared on a receive message', () => {
     await expect(client.placeOrder({ body: { quantity: 2 }, headers: { 'x-priority': 2 } })).rejects.toMatchObject({ status: 400 });
   });
 
+  it('gives the handler the headers as validated, converted to their declared types', async () => {
+    type PlaceOrder = (context: { headers: { 'idempotency-key': string; 'x-priority'?: number } }) => { status: number; body: unknown };
+    const { createApp } = (await import(path.join(project.out, 'server.ts'))) as { createApp: (handlers: { placeOrder: PlaceOrder }) => import('express').Express };
+    const echo = await listen(createApp({ placeOrder: ({ headers }) => ({ status: 200, body: { key: headers['idempotency-key'], priority: headers['x-priority'] } }) }));
+    try {
+      const response = await fetch(`${echo.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'Idempotency-Key': 'order-0001', 'X-Priority': '3' }, body: '{"quantity":2}' });
+      expect(await response.json()).toEqual({ key: 'order-0001', priority: 3 });
+    } finally {
+      await echo.close();
+    }
+  });
+
   it('answers 400 naming a header that breaks its schema', async () => {
     const response = await post({ 'idempotency-key': 'order-0001', 'x-priority': '9' });
     expect(response.status).toBe(400);

@@ -2,7 +2,7 @@
  * Compile-time checks on the demo's generated types (run by `send-types.test.ts` and by the
  * repo-wide `tsc --noEmit`): each `@ts-expect-error` line must fail to compile.
  */
-import { createClient } from '../../generated/client/index.js';
+import { createClient, type HttpError } from '../../generated/client/index.js';
 import type { Handlers } from '../../generated/server.js';
 
 export const chatRoom: Handlers['streamChatRoom'] = async (stream, { params, connections }) => {
@@ -52,4 +52,12 @@ export function callWithRequiredParts(): void {
   void client.streamSelectedPrices({ lastEventId: '1' });
   // @ts-expect-error postChannelMessage needs its path parameter too
   void client.postChannelMessage({ body: { content: 'hi' } });
+}
+
+export function refusedPointers(error: HttpError): string[] {
+  const pointers = error.problem?.errors?.map((issue) => `${issue.pointer}: ${issue.message}`) ?? [];
+  // @ts-expect-error a problem's error pointer is a string
+  const position: number | undefined = error.problem?.errors?.[0]?.pointer;
+  void position;
+  return pointers;
 }
