@@ -1,124 +1,155 @@
 /**
- * Cold wall time of `npm run generate` (a fresh process each run, as a user runs it) for the
- * demo spec and for a synthetic 200-channel / 400-message spec. Goals: 1.5 s and 3 s.
+ * Cold runs of the built `asyncapi-sse generate` (`npm run build`, then the package's bin
+ * started as its `#!` line says, a fresh process each run, as an installed package runs it) on
+ * the demo spec and on a real-world-sized one (`bench/dispatch-asyncapi.yaml`, about 1,000
+ * lines). Each run reports its wall time, CPU time (user + system, both threads) and peak RSS.
+ * The validator cache (generator/validator-cache.ts) is either filled by an untimed run first or
+ * empty, a new folder per run: the figure without any cache a user's first run sees.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Preloaded into each timed run: writes its resource usage when it exits. */
+const USAGE_REPORTER = fileURLToPath(new URL('./process-usage.mjs', import.meta.url));
+
+export type CacheState = 'filled' | 'empty';
+
+export interface GeneratorCase {
+  name: string;
+  spec: string;
+  goalSec: number;
+}
+
+export const GENERATOR_CASES: GeneratorCase[] = [
+  { name: 'demo spec (asyncapi.yaml)', spec: path.join(ROOT, 'asyncapi.yaml'), goalSec: 0.7 },
+  { name: 'dispatch service (bench/dispatch-asyncapi.yaml)', spec: path.join(ROOT, 'bench/dispatch-asyncapi.yaml'), goalSec: 1.0 },
+];
+
+/** Peak RSS of a cold run, in MB. */
+export const GENERATOR_RSS_GOAL_MB = 150;
+
+export interface RunFigures {
+  wallSec: number;
+  cpuSec: number;
+  peakRssMb: number;
+}
 
 export interface GeneratorTiming {
   name: string;
+  cache: CacheState;
   /** Wall time of each run, in seconds. */
   runsSec: number[];
   medianSec: number;
+  medianCpuSec: number;
+  medianPeakRssMb: number;
   goalSec: number;
   /** One-minute load average when the runs started: wall time depends on what else runs. */
   loadAverage: number;
 }
 
-/** An AsyncAPI 3.0 document with `channels` streams, each sending two kinds of event. */
-function syntheticSpec(channels: number): string {
-  const lines = ['asyncapi: 3.0.0', 'info:', '  title: Synthetic', '  version: 1.0.0', 'channels:'];
-  for (let i = 0; i < channels; i++) {
-    lines.push(
-      `  channel${i}:`,
-      `    address: /things/${i}/{thingId}/stream`,
-      '    parameters:',
-      '      thingId:',
-      '        description: Which thing.',
-      '    messages:',
-      `      created${i}:`,
-      `        $ref: '#/components/messages/created${i}'`,
-      `      updated${i}:`,
-      `        $ref: '#/components/messages/updated${i}'`,
-    );
-  }
-  lines.push('operations:');
-  for (let i = 0; i < channels; i++) {
-    lines.push(
-      `  streamThings${i}:`,
-      '    action: send',
-      '    channel:',
-      `      $ref: '#/channels/channel${i}'`,
-      '    messages:',
-      `      - $ref: '#/channels/channel${i}/messages/created${i}'`,
-      `      - $ref: '#/channels/channel${i}/messages/updated${i}'`,
-    );
-  }
-  lines.push('components:', '  messages:');
-  for (let i = 0; i < channels; i++) {
-    for (const kind of ['created', 'updated']) {
-      lines.push(`    ${kind}${i}:`, `      name: ${kind}`, '      payload:', `        $ref: '#/components/schemas/Thing${kind}${i}'`);
-    }
-  }
-  lines.push('  schemas:');
-  for (let i = 0; i < channels; i++) {
-    for (const kind of ['created', 'updated']) {
-      lines.push(
-        `    Thing${kind}${i}:`,
-        '      type: object',
-        `      description: A thing was ${kind}.`,
-        '      additionalProperties: false',
-        '      required: [id, at, state]',
-        '      properties:',
-        '        id: { type: string, format: uuid }',
-        '        at: { type: string, format: date-time }',
-        '        state: { type: string, enum: [new, active, archived] }',
-        '        count: { type: integer, minimum: 0, maximum: 1000 }',
-        '        tags: { type: array, items: { type: string }, maxItems: 5 }',
-        '        owner:',
-        '          type: object',
-        '          properties:',
-        '            name: { type: string }',
-        '            email: { type: string, format: email }',
-      );
-    }
-  }
-  return `${lines.join('\n')}\n`;
+/** A built generator: a checkout and its `asyncapi-sse` bin. */
+export interface BuiltGenerator {
+  label: string;
+  root: string;
+  bin: string;
 }
 
-/** The command of `npm run generate` (`node ...`), run here without npm's own start-up. */
-function generateCommand(): string[] {
-  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const [program, ...args] = scripts.generate!.split(/\s+/);
-  if (program !== 'node') throw new Error(`bench:generate expects the generate script to start with "node", not "${program}"`);
-  return args;
+/**
+ * Builds the generator of the checkout in `root` (its build script, without npm's own start-up):
+ * the workspace package `generator/`, or in trees from before the workspaces the root package.
+ */
+export function buildGenerator(label: string, root: string): BuiltGenerator {
+  const workspace = existsSync(path.join(root, 'generator/package.json'));
+  const [cwd, args, bin] = workspace
+    ? [path.join(root, 'generator'), ['../scripts/build.mjs', 'generator'], 'generator/dist/commands/bin.js']
+    : [root, ['scripts/build.mjs'], 'dist/generator/bin.js'];
+  execFileSync(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'] });
+  return { label, root, bin: path.join(root, bin) };
 }
 
-const GENERATE = generateCommand();
+/**
+ * The generator of another commit, built in `.tmp/` with this checkout's `node_modules`:
+ * `git archive` of the commit, not a worktree of the repository.
+ */
+export function buildGeneratorAt(commit: string): BuiltGenerator {
+  const sha = execFileSync('git', ['rev-parse', '--verify', `${commit}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const root = path.join(ROOT, '.tmp', 'generator-at', sha.slice(0, 12));
+  const label = `${commit === sha ? sha.slice(0, 12) : commit} (${sha.slice(0, 7)})`;
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  execFileSync('sh', ['-c', `git archive "${sha}" | tar -x -C "${root}"`], { cwd: ROOT });
+  execFileSync('ln', ['-s', path.join(ROOT, 'node_modules'), path.join(root, 'node_modules')]);
+  return buildGenerator(label, root);
+}
 
-/** Wall time of one cold `generate` run into a fresh folder, in seconds. */
-function coldRun(spec: string, scratch: string): number {
+/** The node options of the bin's `#!` line (`#!/usr/bin/env node ...`), as running the bin applies them. */
+function shebangOptions(bin: string): string[] {
+  const first = readFileSync(bin, 'utf8').split('\n', 1)[0]!;
+  const match = /^#!\s*\/usr\/bin\/env\s+(?:-S\s+)?node\b(.*)$/.exec(first);
+  if (!match) throw new Error(`${bin} does not start with "#!/usr/bin/env node"`);
+  return match[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
+/** One cold `generate` of `spec` into a fresh folder. */
+export function coldRun(generator: BuiltGenerator, spec: string, cacheDir: string, scratch: string): RunFigures {
   const target = mkdtempSync(path.join(scratch, 'run-'));
+  const usageFile = path.join(target, 'usage.json');
+  const { bin } = generator;
   const started = performance.now();
   execFileSync(
     process.execPath,
-    [...GENERATE, '--spec', spec, '--out', path.join(target, 'generated'), '--handlers', path.join(target, 'handlers')],
-    { cwd: ROOT, stdio: 'ignore' },
+    [...shebangOptions(bin), '--import', USAGE_REPORTER, bin, 'generate', '--spec', spec, '--out', path.join(target, 'generated'), '--handlers', path.join(target, 'handlers')],
+    { cwd: generator.root, stdio: 'ignore', env: { ...process.env, ASYNCAPI_SSE_CACHE_DIR: cacheDir, BENCH_USAGE_FILE: usageFile } },
   );
-  return (performance.now() - started) / 1000;
+  const wallSec = (performance.now() - started) / 1000;
+  const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { cpuSec: number; peakRssMb: number };
+  rmSync(target, { recursive: true, force: true });
+  return { wallSec, ...usage };
 }
 
-/** Times `runs` cold runs of each spec, one spec after the other. */
-export function timeGenerator(runs: number): GeneratorTiming[] {
+/** A cache folder for one run: a new empty one, or the generator's own, filled by an untimed run first. */
+export function cacheFor(generator: BuiltGenerator, cache: CacheState, spec: string, scratch: string): string {
+  if (cache === 'empty') return mkdtempSync(path.join(scratch, 'cache-'));
+  const dir = path.join(scratch, `cache-of-${path.basename(generator.root)}`);
+  if (!existsSync(dir)) coldRun(generator, spec, dir, scratch);
+  return dir;
+}
+
+export function summarize(name: string, cache: CacheState, goalSec: number, loadAverage: number, runs: RunFigures[]): GeneratorTiming {
+  const runsSec = runs.map((run) => run.wallSec);
+  return {
+    name,
+    cache,
+    runsSec,
+    medianSec: median(runsSec),
+    medianCpuSec: median(runs.map((run) => run.cpuSec)),
+    medianPeakRssMb: median(runs.map((run) => run.peakRssMb)),
+    goalSec,
+    loadAverage,
+  };
+}
+
+export function scratchFolder(): string {
   const scratch = path.join(ROOT, '.tmp', 'bench-generate');
+  rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
+  return scratch;
+}
+
+/** `runs` cold runs of this checkout's built generator per spec, with a filled cache (for `npm run bench`). */
+export function timeGenerator(runs: number): GeneratorTiming[] {
+  const scratch = scratchFolder();
   try {
-    const synthetic = path.join(scratch, 'synthetic.yaml');
-    writeFileSync(synthetic, syntheticSpec(200));
-    const cases = [
-      { name: 'demo spec (asyncapi.yaml)', spec: path.join(ROOT, 'asyncapi.yaml'), goalSec: 1.5 },
-      { name: 'synthetic: 200 channels, 400 messages', spec: synthetic, goalSec: 3 },
-    ];
-    return cases.map(({ name, spec, goalSec }) => {
+    const current = buildGenerator('this checkout', ROOT);
+    return GENERATOR_CASES.map(({ name, spec, goalSec }) => {
       const loadAverage = loadavg()[0]!;
-      const runsSec = Array.from({ length: runs }, () => coldRun(spec, scratch));
-      return { name, runsSec, medianSec: median(runsSec), goalSec, loadAverage };
+      const cacheDir = cacheFor(current, 'filled', spec, scratch);
+      return summarize(name, 'filled', goalSec, loadAverage, Array.from({ length: runs }, () => coldRun(current, spec, cacheDir, scratch)));
     });
   } finally {
     rmSync(scratch, { recursive: true, force: true });

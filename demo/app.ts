@@ -3,11 +3,10 @@
  * identities, the pages (`/`, `/docs`, `/openapi.json`, ...), and request logging into the log stream.
  */
 import express, { type Express, type RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { createRouter, type Connections } from '../generated/server.js';
 import { createHandlers } from '../handlers/index.js';
-import { notFound, type Replayer, type SseRuntime } from 'asyncapi-sse/runtime';
+import { notFound, type RedisClient, type Replayer, type SseRuntime } from 'asyncapi-sse/runtime';
 import { authenticate } from './identities.js';
 import type { LogSource } from './logs.js';
 import { createDemo, type Demo } from './services.js';
@@ -20,8 +19,8 @@ export interface DemoAppOptions {
   backgroundLogMs?: number;
   /** Where replayable events are kept (pass one to share it across restarts). */
   replayer?: Replayer;
-  /** Shares broadcasts, replay and stream limits with every instance through Redis. */
-  redis?: Redis;
+  /** Shares broadcasts, replay and stream limits with every instance through Redis (one server or a Cluster). */
+  redis?: RedisClient;
   /** The built client package served under `/sdk/client/`. Default `client-package`. */
   clientPackageDir?: string;
 }
@@ -37,7 +36,14 @@ export interface DemoApp {
 export async function createDemoApp(options: DemoAppOptions = {}): Promise<DemoApp> {
   const registry = new Registry();
   const demo = createDemo({ registry, tasks: options.tasks, backgroundLogMs: options.backgroundLogMs });
-  const api = createRouter(createHandlers(demo), { authenticate, metrics: { registry }, replayer: options.replayer, redis: options.redis });
+  const api = createRouter(createHandlers(demo), {
+    authenticate,
+    metrics: { registry },
+    replayer: options.replayer,
+    redis: options.redis,
+    // Every open stream, its identity and the last events, for the admin only.
+    inspector: { path: '/inspector', authorize: (identity) => identity?.roles?.includes('admin') ?? false },
+  });
   const app = express();
   app.disable('x-powered-by');
   app.use(logRequests(demo.logs));

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createDemoApp } from './app.js';
 import { appServerOptions, createHttp2AppServer, guardServer } from 'asyncapi-sse/runtime';
 
@@ -30,8 +30,13 @@ function readPem(variable: string, path: string): Buffer {
   }
 }
 
-// With REDIS_URL, instances share broadcasts, replay and stream limits; commands wait through an outage.
-const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: null }) : undefined;
+// With REDIS_URL (one server) or REDIS_CLUSTER (`host:port,...`, some nodes of a Redis Cluster),
+// instances share broadcasts, replay and stream limits; commands wait through an outage.
+const redis = process.env.REDIS_CLUSTER
+  ? new Cluster(process.env.REDIS_CLUSTER.split(','), { redisOptions: { maxRetriesPerRequest: null } })
+  : process.env.REDIS_URL
+    ? new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: null })
+    : undefined;
 const demo = await createDemoApp({ redis });
 const [server, scheme, protocols] = TLS_CERT
   ? [createHttp2AppServer(demo.app, { cert: readPem('TLS_CERT', TLS_CERT), key: readPem('TLS_KEY', TLS_KEY!) }), 'https', 'HTTP/2 and HTTP/1.1']

@@ -132,6 +132,21 @@ export const service: ServiceSpec = {
       maxConnectionsPerIdentity: 5,
     },
     {
+      kind: 'stream',
+      operationId: 'streamChatRooms',
+      method: 'POST',
+      path: '/channels/stream',
+      specPath: '/channels/stream',
+      paramNames: [],
+      body: payloads.validateRoomSelection,
+      security: [{ schemes: [{ name: 'bearer', type: 'http', scheme: 'bearer' }], scopes: [] }],
+      summary: 'The messages of the rooms the body names, in one stream, whichever instance they are posted on.',
+      events: {
+        message: { sseEvent: null, contentType: 'application/json', validate: payloads.validateChatMessage },
+      },
+      maxConnectionsPerIdentity: 5,
+    },
+    {
       kind: 'receive',
       operationId: 'postChannelMessage',
       method: 'POST',
@@ -186,6 +201,7 @@ export interface Connections {
   streamNotifications: ConnectionManager<T.StreamNotificationsEvents, Record<string, never>, Record<string, unknown>>;
   streamTaskProgress: ConnectionManager<T.StreamTaskProgressEvents, T.StreamTaskProgressParams, Record<string, unknown>>;
   streamChatRoom: ConnectionManager<T.StreamChatRoomEvents, T.StreamChatRoomParams, T.ChatConnection>;
+  streamChatRooms: ConnectionManager<T.StreamChatRoomsEvents, Record<string, never>, Record<string, unknown>>;
   streamMetrics: ConnectionManager<T.StreamMetricsEvents, Record<string, never>, Record<string, unknown>>;
   streamLogs: ConnectionManager<T.StreamLogsEvents, Record<string, never>, Record<string, unknown>>;
 }
@@ -265,6 +281,15 @@ export interface Handlers {
     identity: Identity;
     body: undefined;
     metadata: T.ChatConnection;
+    connections: Connections;
+  }>;
+  /** The messages of the rooms the body names, in one stream, whichever instance they are posted on. */
+  streamChatRooms: StreamOperationHandler<{
+    events: T.StreamChatRoomsEvents;
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: T.RoomSelection;
+    metadata: Record<string, unknown>;
     connections: Connections;
   }>;
   /** Posts a message to a room, or tells the others in it that the caller is typing. */

@@ -34,6 +34,17 @@ export interface PriceSelection {
 }
 
 /**
+ * Which chat rooms to follow in one stream.
+ */
+export interface RoomSelection {
+  /**
+   * @minItems 1
+   * @maxItems 10
+   */
+  channels: string[];
+}
+
+/**
  * A notification to deliver to one user. Every field has a size limit, since the service keeps it.
  */
 export interface NotificationInput {
@@ -220,6 +231,12 @@ export type StreamChatRoomEvents = {
   message: ChatMessage;
   /** A user is typing. */
   typing: Typing;
+};
+
+/** Events of `streamChatRooms`, keyed by the name passed to `send()`. */
+export type StreamChatRoomsEvents = {
+  /** A message posted to the room (sent data-only, as the default `message` event). */
+  message: ChatMessage;
 };
 
 /** Events of `streamMetrics`, keyed by the name passed to `send()`. */

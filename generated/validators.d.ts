@@ -12,5 +12,6 @@ export declare const validatePostChannelMessageBody: Validator;
 export declare const validatePresence: Validator;
 export declare const validatePriceSelection: Validator;
 export declare const validatePriceUpdate: Validator;
+export declare const validateRoomSelection: Validator;
 export declare const validateTaskProgress: Validator;
 export declare const validateTyping: Validator;

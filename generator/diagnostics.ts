@@ -23,13 +23,22 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.col} ${d.severity} ${d.message} (${d.code})`;
 }
 
+/** Verdicts on the whole document, printed before the problems they explain. */
+const DOCUMENT_VERDICTS = new Set(['unsupported-version']);
+
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  const rank = (d: Diagnostic) => (DOCUMENT_VERDICTS.has(d.code) ? 0 : 1);
   return [...list].sort(
     (a, b) =>
-      a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.message.localeCompare(b.message),
+      rank(a) - rank(b) || a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.message.localeCompare(b.message),
   );
 }
 
 export function hasErrors(list: Diagnostic[]): boolean {
   return list.some((d) => d.severity === 'error');
+}
+
+/** Why a document of another AsyncAPI major version is refused, and what to do. */
+export function unsupportedVersionMessage(version: string): string {
+  return `AsyncAPI ${version} is not supported; convert the document to 3.0 first (\`asyncapi convert\`)`;
 }

@@ -4,6 +4,7 @@ import { createNotification } from './createNotification.js';
 import { createTask } from './createTask.js';
 import { postChannelMessage } from './postChannelMessage.js';
 import { streamChatRoom } from './streamChatRoom.js';
+import { streamChatRooms } from './streamChatRooms.js';
 import { streamLogs } from './streamLogs.js';
 import { streamMetrics } from './streamMetrics.js';
 import { streamNotifications } from './streamNotifications.js';
@@ -21,6 +22,7 @@ export function createHandlers(demo: Demo): Handlers {
     createTask: createTask(demo),
     streamTaskProgress: streamTaskProgress(demo),
     streamChatRoom: streamChatRoom(demo),
+    streamChatRooms: streamChatRooms(demo),
     postChannelMessage: postChannelMessage(demo),
     streamMetrics: streamMetrics(demo),
     streamLogs: streamLogs(demo),

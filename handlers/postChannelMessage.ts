@@ -3,8 +3,9 @@ import { assertRoomName } from '../demo/chat.js';
 import type { Demo } from '../demo/services.js';
 
 /**
- * A message goes to everyone in the room and is kept for replay. A typing notice goes to the
- * others only; being filtered, it is also left out of the replay log, as short-lived news should.
+ * A message goes to everyone in the room and to the feeds that follow it, and is kept for
+ * replay. A typing notice goes to the others only (on every instance); being addressed to part
+ * of the room, it is also left out of the replay log, as short-lived news should.
  * Messages count against the caller's quota (429 past it); typing notices are not kept, so they do not.
  */
 export function postChannelMessage(demo: Demo): Handlers['postChannelMessage'] {
@@ -12,13 +13,13 @@ export function postChannelMessage(demo: Demo): Handlers['postChannelMessage'] {
     assertRoomName(channel);
     const userId = identity!.id;
     if ('typing' in body) {
-      connections.streamChatRoom.broadcast('typing', { channel, userId }, {
-        topic: { channel },
-        filter: (connection) => connection.metadata.userId !== userId,
-      });
+      connections.streamChatRoom.broadcast('typing', { channel, userId }, { topic: { channel }, exceptIdentity: userId });
       return;
     }
     demo.quotas.chatMessages.take(userId);
-    connections.streamChatRoom.broadcast('message', demo.chat.message(channel, userId, body.content), { topic: { channel } });
+    const message = demo.chat.message(channel, userId, body.content);
+    connections.streamChatRoom.broadcast('message', message, { topic: { channel } });
+    // Feeds of several rooms (`streamChatRooms`) joined this room's topic.
+    connections.streamChatRooms.broadcast('message', message, { topic: { channel } });
   };
 }

@@ -2,13 +2,14 @@
  * Builds an Express router (or a whole app) from a ServiceSpec and the user's handlers.
  */
 import cors from 'cors';
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { Registry } from 'prom-client';
 import { RuntimeMetrics } from './metrics.js';
 import type { AppOptions, CorsSettings } from './options.js';
 import type { Logger } from './ports.js';
 import { methodNotAllowed, notFound, problemErrorHandler } from './problem.js';
 import { receiveRoute } from './receive-route.js';
+import { mountInspector } from './inspector.js';
 import { authStep } from './request.js';
 import { Runtime } from './runtime.js';
 import { listenWithAppPrototypes } from './server.js';
@@ -70,11 +71,13 @@ export function createSseRouter<C>(service: ServiceSpec, handlers: object, optio
   const parseText = express.text({ limit: bodyLimit, type: 'text/plain' });
   const allowCors = options.cors ? corsMiddleware(options.cors) : null;
 
+  for (const handler of options.beforeEndpoints ?? []) router.use(handler);
   if (metricsSetup) {
     router.get(metricsSetup.path, async (_req, res) => {
       res.type(metricsSetup.registry.contentType).send(await metricsSetup.registry.metrics());
     });
   }
+  if (runtime.inspector) mountInspector(router, runtime.inspector, options.authenticate, service.title);
   if (service.document !== undefined) router.get('/asyncapi.json', (_req, res) => void res.json(service.document));
 
   for (const spec of service.endpoints) {
@@ -101,9 +104,10 @@ export function createSseRouter<C>(service: ServiceSpec, handlers: object, optio
 }
 
 /**
- * A complete app: the service's router, 404 problem+json for unknown paths and a last error
- * handler. `createSseApp(service, handlers).listen(port)` serves the API, on a server whose
- * requests share one hidden class (see `appServerOptions`).
+ * A complete app: the service's router, then whatever routes the user adds to the app, and
+ * problem+json for what none of them answers (404) or for an error (see `answerLeftovers`).
+ * `createSseApp(service, handlers).listen(port)` serves the API, on a server whose requests
+ * share one hidden class (see `appServerOptions`).
  */
 export function createSseApp<C>(service: ServiceSpec, handlers: object, options: AppOptions = {}): SseApp<C> {
   const router = createSseRouter<C>(service, handlers, options);
@@ -111,8 +115,28 @@ export function createSseApp<C>(service: ServiceSpec, handlers: object, options:
   app.disable('x-powered-by');
   app.listen = listenWithAppPrototypes(app) as Express['listen'];
   app.use(router);
-  app.use(notFound);
-  app.use(problemErrorHandler(options.logger ?? console));
+  answerLeftovers(app, problemErrorHandler(options.logger ?? console));
   app.sse = router.sse;
   return app;
+}
+
+type HandleRequest = (req: Request, res: Response, done?: (error?: unknown) => void) => void;
+
+/**
+ * Answers, as problem+json, a request that no route of the app answered (404) or that ended in
+ * an error. It takes the place of Express's last handler (an HTML page) rather than being a
+ * middleware at the end of the app, so routes the user adds after `createSseApp` returns still
+ * come before it. An app mounted in another one passes such requests on to its parent, as any
+ * Express app does.
+ */
+function answerLeftovers(app: Express, onError: ErrorRequestHandler): void {
+  const expressApp = app as unknown as { handle: HandleRequest };
+  const handle = expressApp.handle.bind(app);
+  expressApp.handle = (req, res, done) =>
+    handle(req, res, done ?? ((error) => {
+      // After the headers, an error can only cut the response short (as Express's own last handler does).
+      const giveUp = () => void res.destroy();
+      if (error === undefined || error === null) notFound(req, res, giveUp);
+      else onError(error, req, res, giveUp);
+    }));
 }

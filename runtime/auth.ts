@@ -26,6 +26,11 @@ function realmText(realm: string): string {
   return realm.replace(/["\\]/g, '\\$&').replace(/[^\x20-\x7e]/gu, percentEncoded);
 }
 
+/** The challenge of a route that takes whatever `authenticate` accepts (the connection inspector's). */
+export function bearerChallenge(realm: string): string {
+  return `Bearer realm="${realmText(realm)}"`;
+}
+
 export function challenges(endpoint: EndpointSpec, realm: string): string {
   const quoted = realmText(realm);
   const all = endpoint.security.flatMap((requirement) => requirement.schemes.map((scheme) => challenge(scheme, quoted)));

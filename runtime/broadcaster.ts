@@ -5,6 +5,7 @@
 import type { BroadcastMessage, Broadcaster, BroadcastSubscriber } from './ports.js';
 
 export class MemoryBroadcaster implements Broadcaster {
+  readonly local = true;
   private readonly subscribers = new Set<BroadcastSubscriber>();
 
   publish(message: BroadcastMessage): number {

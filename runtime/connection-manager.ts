@@ -8,8 +8,9 @@ import type { HeartbeatScheduler } from './heartbeat.js';
 import type { OperationMetrics } from './metrics.js';
 import type { SlowClientPolicy } from './options.js';
 import type { Outbox } from './outbox.js';
-import { HttpProblem } from './problem.js';
-import type { BroadcastMessage, Broadcaster, Logger, Replayer, StreamSlots } from './ports.js';
+import { HttpProblem, withinTime } from './problem.js';
+import type { BroadcastAudience, BroadcastMessage, BroadcastRoute, Broadcaster, Logger, Replayer, ReplayPosition, StreamSlots } from './ports.js';
+import { parseReplayId, replayId } from './replay.js';
 import type {
   BroadcastOptions,
   ConnectionFilter,
@@ -50,10 +51,16 @@ export function topicKey(paramNames: string[], params: Record<string, unknown>):
 }
 
 const REPLAY_RESET = 'sse-reset';
+/** Longest a stream waits for its topic's broadcasts to reach this process (Redis unreachable, say) before it is refused. */
+const LISTEN_WAIT_MS = 5_000;
 
 export class OperationConnectionManager implements ConnectionManager<EventMap, Params> {
   private readonly all = new Map<string, SseConnection>();
   private readonly byTopic = new Map<string, Set<SseConnection>>();
+  /** Connections by the topics they joined besides their own (see `joinedTopicKey`). */
+  private readonly byJoinedTopic = new Map<string, Set<SseConnection>>();
+  /** The joined topics of each connection, with the route each listens to (`null`: none of its own). */
+  private readonly joinedBy = new Map<SseConnection, Map<string, string | null>>();
   private readonly perIdentity = new Map<string, number>();
   /** The shared slot each capped stream holds (with `slots` only). */
   private readonly slotOf = new Map<SseConnection, string>();
@@ -128,6 +135,8 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
     const topic = this.byTopic.get(connection.topic);
     topic?.delete(connection);
     if (topic?.size === 0) this.byTopic.delete(connection.topic);
+    this.leaveJoinedTopics(connection);
+    this.unlisten(connection.topic);
     const identity = connection.identity?.id;
     if (identity !== undefined) {
       const remaining = (this.perIdentity.get(identity) ?? 1) - 1;
@@ -145,6 +154,55 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
     const signal = { operationId: this.operationId, connectionId: connection.id };
     if (reason === 'client-disconnected') publish(channels.clientDisconnected, signal);
     publish(channels.ended, { ...signal, reason });
+  }
+
+  /**
+   * With a routing broadcaster, starts receiving what a stream of `topic` (a topic key) needs:
+   * its topic's broadcasts and those for every stream of the operation. Settles once they
+   * arrive; `unlisten` undoes it.
+   */
+  listen(topic: string): Promise<void> | undefined {
+    const { broadcaster } = this.services;
+    if (!broadcaster.listen) return undefined;
+    const listened = Promise.all([broadcaster.listen(this.route(topic)), broadcaster.listen(this.route(null))]);
+    return withinTime(listened, LISTEN_WAIT_MS, () => new HttpProblem(503, 'Broadcasts of this topic are not reachable yet', { 'Retry-After': '5' })).then(() => {});
+  }
+
+  unlisten(topic: string): void {
+    this.services.broadcaster.unlisten?.(this.route(topic));
+    this.services.broadcaster.unlisten?.(this.route(null));
+  }
+
+  private route(topic: string | null): BroadcastRoute {
+    return { operationId: this.operationId, topic };
+  }
+
+  join(connection: SseConnection, topic: Record<string, string | number>): Promise<void> {
+    const values = stringValues(topic);
+    const key = joinedTopicKey(values);
+    let joined = this.joinedBy.get(connection);
+    if (!joined) this.joinedBy.set(connection, (joined = new Map()));
+    if (joined.has(key)) return Promise.resolve();
+    let members = this.byJoinedTopic.get(key);
+    if (!members) this.byJoinedTopic.set(key, (members = new Set()));
+    members.add(connection);
+    // Broadcasts to part of the endpoint's own topics travel to every stream of the operation, which each stream listens to already.
+    const route = this.routeOf(values);
+    joined.set(key, route);
+    if (route === null || route === connection.topic) return Promise.resolve();
+    return this.services.broadcaster.listen?.(this.route(route)) ?? Promise.resolve();
+  }
+
+  private leaveJoinedTopics(connection: SseConnection): void {
+    const joined = this.joinedBy.get(connection);
+    if (!joined) return;
+    this.joinedBy.delete(connection);
+    for (const [key, route] of joined) {
+      const members = this.byJoinedTopic.get(key);
+      members?.delete(connection);
+      if (members?.size === 0) this.byJoinedTopic.delete(key);
+      if (route !== null && route !== connection.topic) this.services.broadcaster.unlisten?.(this.route(route));
+    }
   }
 
   /** Called when a slow client passes its byte cap. */
@@ -183,22 +241,31 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
   }
 
   /**
-   * Validates and serializes once, then publishes. Events addressed to one topic (or on an
-   * endpoint without path parameters) get the next replay id on replayable endpoints.
+   * Validates and serializes once, then publishes. Events addressed to one whole topic (or on an
+   * endpoint without path parameters) get the next replay id on replayable endpoints; events for
+   * part of a topic's streams (`identity`, `exceptIdentity`, `metadata`) are sent live only, so
+   * each client still sees its topic's ids grow by one and can tell a gap from a quiet channel.
    */
   broadcast(event: string, data: unknown, options: BroadcastOptions<Params, Record<string, unknown>> = {}): number {
     const spec = this.spec.events[event];
     if (!spec) throw new TypeError(`Operation "${this.operationId}" has no event "${event}"`);
+    if (options.filter && !this.services.broadcaster.local) {
+      throw new TypeError(
+        `broadcast on "${this.operationId}": a filter predicate cannot reach the streams of other instances sharing this broadcaster; address them with topic, identity, exceptIdentity or metadata instead`,
+      );
+    }
     const text = serializePayload(event, spec, data, this.validateOutgoing);
     if (options.id !== undefined) assertEventId(options.id);
     const topic = options.topic ? stringValues(options.topic) : null;
     if (options.filter) {
       const frame = frameEvent({ event: spec.sseEvent, data: text, id: options.id });
-      return this.deliverTo(frame, NaN, topic, options.filter);
+      return this.deliverTo(frame, null, () => frame, topic, audienceOf(options), options.filter);
     }
-    const message: BroadcastMessage = { operationId: this.operationId, topic, event: spec.sseEvent, data: text, id: options.id };
+    const audience = audienceOf(options);
+    const message: BroadcastMessage = { operationId: this.operationId, topic, route: this.routeOf(topic), event: spec.sseEvent, data: text, id: options.id };
+    if (audience) message.audience = audience;
     const key = this.completeTopicKey(topic);
-    if (options.id !== undefined || !this.spec.replay || key === null) return this.publish(message);
+    if (options.id !== undefined || !this.spec.replay || key === null || audience) return this.publish(message);
     const replayKey = { operationId: this.operationId, topic: key };
     const { broadcaster, replayer } = this.services;
     if (broadcaster.publishReplayable) {
@@ -244,7 +311,10 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
   /** Writes a published message to the matching connections of this process. */
   deliver(message: BroadcastMessage): number {
     const frame = frameEvent(message);
-    return this.deliverTo(frame, message.sequenced && message.id ? Number(message.id) : NaN, message.topic);
+    if (!message.sequenced || message.id === undefined) return this.deliverTo(frame, null, () => frame, message.topic, message.audience);
+    // A joined topic's replay ids belong to another topic's history, so its events travel without them.
+    const withoutId = () => frameEvent({ event: message.event, data: message.data });
+    return this.deliverTo(frame, positionOf(message.id), withoutId, message.topic, message.audience);
   }
 
   /**
@@ -255,7 +325,8 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
     if (!this.spec.replay) return;
     for (const connection of this.all.values()) {
       if (!Number.isNaN(connection.lastSeq)) {
-        void this.replayMissed(connection, String(connection.lastSeq)).catch((error: unknown) => this.failed(error));
+        const lastId = connection.lastEpoch === '' ? String(connection.lastSeq) : replayId(connection.lastEpoch, connection.lastSeq);
+        void this.replayMissed(connection, lastId).catch((error: unknown) => this.failed(error));
         continue;
       }
       this.reset(connection, null);
@@ -287,42 +358,120 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
   private async replayMissed(connection: SseConnection, lastEventId: string): Promise<void> {
     connection.beginReplay();
     try {
-      const events = await this.services.replayer.since({ operationId: this.operationId, topic: connection.topic }, lastEventId);
+      const { reset, events } = await this.services.replayer.since({ operationId: this.operationId, topic: connection.topic }, lastEventId);
       if (connection.isClosed) return;
-      if (events === null) {
-        this.reset(connection, lastEventId);
-        return;
+      if (reset) this.reset(connection, lastEventId);
+      else {
+        const through = positionOf(lastEventId);
+        connection.enterEpoch(through.epoch);
+        connection.hasThrough(through.seq);
       }
-      connection.hasThrough(Number(lastEventId));
-      for (const event of events) connection.sendReplayed(frameEvent(event), Number(event.id));
+      for (const event of events) {
+        const position = positionOf(event.id);
+        connection.enterEpoch(position.epoch);
+        connection.sendReplayed(frameEvent(event), position.seq);
+      }
       this.metrics.replayed.inc(events.length);
     } finally {
       connection.endReplay();
     }
   }
 
+  /** The key of the endpoint's own topic `topic` names, or `null` when it names part of one, or a joined topic. */
   private completeTopicKey(topic: Record<string, string> | null): string | null {
     const names = this.spec.paramNames;
+    if (topic && !this.namesOwnTopic(topic)) return null;
     if (names.length === 0) return '';
     if (!topic || !names.every((name) => name in topic)) return null;
     return topicKey(names, topic);
   }
 
-  private deliverTo(frame: Buffer, seq: number, topic: Record<string, string> | null, filter?: ConnectionFilter<Params, Record<string, unknown>>): number {
-    const key = this.completeTopicKey(topic);
-    const candidates = key !== null ? this.byTopic.get(key) : this.all.values();
-    if (!candidates) return 0;
+  /** Where a broadcast to `topic` travels: its own topic's key, a joined topic's key, or `null` for several of the endpoint's topics. */
+  private routeOf(topic: Record<string, string> | null): string | null {
+    return topic && !this.namesOwnTopic(topic) ? joinedTopicKey(topic) : this.completeTopicKey(topic);
+  }
+
+  /** True when every name of `topic` is a path parameter: it addresses streams by their own topic. */
+  private namesOwnTopic(topic: Record<string, string>): boolean {
+    for (const name in topic) if (!this.spec.paramNames.includes(name)) return false;
+    return true;
+  }
+
+  /** Writes `frame` to the matching streams of `topic`, and `joinedFrame()` to those that joined it. */
+  private deliverTo(
+    frame: Buffer,
+    position: ReplayPosition | null,
+    joinedFrame: () => Buffer,
+    topic: Record<string, string> | null,
+    audience: BroadcastAudience | undefined,
+    filter?: ConnectionFilter<Params, Record<string, unknown>>,
+  ): number {
+    const receives = (connection: SseConnection) => (!audience || inAudience(connection, audience)) && (!filter || filter(connection));
     let delivered = 0;
-    for (const connection of candidates) {
+    let bytes = 0;
+    const ownTopic = !topic || this.namesOwnTopic(topic);
+    const key = ownTopic ? this.completeTopicKey(topic) : null;
+    const own = !ownTopic ? undefined : key !== null ? this.byTopic.get(key) : this.all.values();
+    for (const connection of own ?? []) {
       if (key === null && topic && !matchesTopic(connection.params, topic)) continue;
-      if (filter && !filter(connection)) continue;
-      connection.deliver(frame, seq);
+      if (!receives(connection)) continue;
+      if (position) connection.enterEpoch(position.epoch);
+      connection.deliver(frame, position ? position.seq : NaN);
       delivered++;
+      bytes += frame.length;
+    }
+    const joined = topic && this.byJoinedTopic.get(joinedTopicKey(topic));
+    if (joined) {
+      let joinedBytes: Buffer | undefined;
+      for (const connection of joined) {
+        if (!receives(connection) || (ownTopic && (key !== null ? connection.topic === key : matchesTopic(connection.params, topic)))) continue;
+        joinedBytes ??= joinedFrame();
+        connection.deliver(joinedBytes, NaN);
+        delivered++;
+        bytes += joinedBytes.length;
+      }
     }
     this.metrics.eventsSent.inc(delivered);
-    this.metrics.bytesSent.inc(delivered * frame.length);
+    this.metrics.bytesSent.inc(bytes);
     return delivered;
   }
+}
+
+/** The position of a replay id; a replayer of its own may still issue plain decimal ids, all of one epoch. */
+function positionOf(id: string): ReplayPosition {
+  return parseReplayId(id) ?? { epoch: '', seq: Number(id) };
+}
+
+function audienceOf(options: BroadcastOptions<Params, Record<string, unknown>>): BroadcastAudience | undefined {
+  const { identity, exceptIdentity, metadata } = options;
+  if (identity === undefined && exceptIdentity === undefined && metadata === undefined) return undefined;
+  const audience: BroadcastAudience = {};
+  if (identity !== undefined) audience.identity = identity;
+  if (exceptIdentity !== undefined) audience.exceptIdentity = exceptIdentity;
+  if (metadata !== undefined) audience.metadata = metadata;
+  return audience;
+}
+
+function inAudience(connection: SseConnection, audience: BroadcastAudience): boolean {
+  const identity = connection.identity?.id;
+  if (audience.identity !== undefined && identity !== audience.identity) return false;
+  if (audience.exceptIdentity !== undefined && identity === audience.exceptIdentity) return false;
+  if (audience.metadata) {
+    const metadata = connection.metadata;
+    for (const name in audience.metadata) if (metadata[name] !== audience.metadata[name]) return false;
+  }
+  return true;
+}
+
+/**
+ * A joined topic's key: its names in order with their values, so `{a, b}` and `{b, a}` are one
+ * topic. It always holds an `=`, which own topic keys (URI-encoded values) never do.
+ */
+function joinedTopicKey(topic: Record<string, string>): string {
+  return Object.keys(topic)
+    .sort()
+    .map((name) => `${encodeURIComponent(name)}=${encodeURIComponent(topic[name]!)}`)
+    .join('&');
 }
 
 function stringValues(topic: Record<string, unknown>): Record<string, string> {

@@ -89,6 +89,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   private heldDuringReplay: Array<{ frame: Buffer; seq: number }> | null = null;
   /** The highest replay id this stream was sent (NaN before the first): a frame at or below it is a duplicate. */
   lastSeq = NaN;
+  /** The epoch (history) `lastSeq` counts in; see `replay.ts`. */
+  lastEpoch = '';
   private controller: AbortController | undefined;
   private closedPromise: Promise<void> | undefined;
   private resolveClosed: (() => void) | undefined;
@@ -148,6 +150,16 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.ownMetadata = value;
   }
 
+  /** Bytes written but not yet taken by the kernel: held for this tick's write, queued behind backpressure, or in the socket's buffer. */
+  get bufferedBytes(): number {
+    return this.heldBytes + this.queuedBytes + (this.socket ?? this.res).writableLength;
+  }
+
+  /** Since when (ms since epoch) frames have waited for the socket to drain; `null` while it takes every write. */
+  get waitingForDrainSince(): number | null {
+    return this.queue === null ? null : this.waitingSince;
+  }
+
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
@@ -184,6 +196,10 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
 
   close(): void {
     this.end('closed-by-server');
+  }
+
+  join(topic: Record<string, string | number>): Promise<void> {
+    return this.isClosed ? Promise.resolve() : this.manager.join(this, topic);
   }
 
   /** Holds a frame until the outbox flushes, when everything held leaves in one write. */
@@ -228,6 +244,13 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     if (seq <= this.lastSeq) return;
     if (!Number.isNaN(seq)) this.lastSeq = seq;
     this.write(frame);
+  }
+
+  /** From now on, replay ids count in `epoch`: a new history restarts at 1, so what was sent before no longer counts. */
+  enterEpoch(epoch: string): void {
+    if (epoch === this.lastEpoch) return;
+    this.lastEpoch = epoch;
+    this.lastSeq = NaN;
   }
 
   /** The client already has every event up to `seq` (its Last-Event-ID). */

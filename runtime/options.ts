@@ -1,6 +1,6 @@
-import type { Request } from 'express';
+import type { Request, RequestHandler, Router } from 'express';
 import type { Registry } from 'prom-client';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis/broadcaster.js';
 import type { RedisSettings } from './redis/services.js';
 import type { Broadcaster, Logger, Replayer } from './ports.js';
 import type { Identity } from './types.js';
@@ -19,6 +19,21 @@ export interface MetricsSettings {
   registry?: Registry;
   /** Route serving the registry in Prometheus text format. Default `/metrics`. */
   path?: string;
+}
+
+export interface InspectorSettings {
+  /** Where the page is served; its stream of snapshots is `<path>/stream`. Default `/inspector`. */
+  path?: string;
+  /**
+   * Whether the caller may see every open connection: given the identity `authenticate` resolved
+   * (`null` for an anonymous caller, who is answered 401; a refused identity gets 403) and the request.
+   * Required unless `NODE_ENV` is `development`, where without it everyone may.
+   */
+  authorize?: (identity: Identity | null, req: Request) => boolean | Promise<boolean>;
+  /** Last broadcast events kept per operation for the page. Default 20. */
+  recentEvents?: number;
+  /** Time in ms between snapshots (each also carries the event and byte rates over it). Default 1000. */
+  intervalMs?: number;
 }
 
 export interface AppOptions {
@@ -53,7 +68,7 @@ export interface AppOptions {
    * instance, replay works across instances and per-identity limits count every instance's
    * streams. `replayer` and `broadcaster`, when given too, take precedence. See docs/runtime.md.
    */
-  redis?: Redis | RedisSettings;
+  redis?: RedisClient | RedisSettings;
   /**
    * Longest time in ms a frame is held under sustained load so it leaves together with later
    * ones (see docs/runtime.md, "The wire"). After a quiet spell frames leave at the end of
@@ -62,6 +77,16 @@ export interface AppOptions {
   coalesceMs?: number;
   /** Heartbeat interval in ms for every endpoint, overriding the spec. */
   heartbeatMs?: number;
+  /**
+   * A live page of the open connections, event and byte rates, replay logs and the broadcaster's
+   * state, itself updated over SSE (see docs/runtime.md, "Connection inspector"). Off by default.
+   */
+  inspector?: InspectorSettings;
   /** Where runtime warnings and unexpected errors go. Default `console`. */
   logger?: Logger;
+  /**
+   * Middleware and routers that run before the spec's endpoints, in order (request logging, a
+   * page or check that must answer first). Routes added to the app afterwards run after them.
+   */
+  beforeEndpoints?: Array<RequestHandler | Router>;
 }

@@ -29,6 +29,23 @@ export interface StoredEvent extends ReplayableEvent {
   id: string;
 }
 
+/**
+ * What a returning client missed. `reset: false`: exactly the events after its id. `reset: true`:
+ * the history its id belongs to is gone, or the events right after it are no longer held; the
+ * client gets `sse-reset`, then `events`, the current history's events after its id (all it
+ * holds when the id is of another history).
+ */
+export interface Missed {
+  reset: boolean;
+  events: StoredEvent[];
+}
+
+/** Where a replay id `<epoch>-<n>` points (see replay.ts): the history it belongs to and the event's place in it. */
+export interface ReplayPosition {
+  epoch: string;
+  seq: number;
+}
+
 export interface ReplayKey {
   operationId: string;
   /** Path parameter values in path order, URI-encoded and joined by `/`; `''` without parameters. */
@@ -50,21 +67,45 @@ export interface Replayer {
    * the event is then delivered once its id is known, and later broadcasts wait behind it.
    */
   append(key: ReplayKey, event: ReplayableEvent, limits: ReplayLimits): string | Promise<string>;
-  /**
-   * Events stored after `lastEventId`, oldest first (empty when nothing was missed), or `null`
-   * when the events after it are no longer (or never were) held: the client must refetch.
-   */
-  since(key: ReplayKey, lastEventId: string): StoredEvent[] | null | Promise<StoredEvent[] | null>;
+  /** What a client that last saw `lastEventId` missed (see `Missed`). */
+  since(key: ReplayKey, lastEventId: string): Missed | Promise<Missed>;
+  /** What is held for a topic now (for the connection inspector), when the store can tell at once. */
+  retained?(key: ReplayKey): RetainedLog;
+}
+
+/** A topic's replay log: events held and their estimated bytes (none held: both 0). */
+export interface RetainedLog {
+  events: number;
+  bytes: number;
+}
+
+/** Which streams of the addressed topic a broadcast is for (see `BroadcastOptions`); absent: all of them. */
+export interface BroadcastAudience {
+  identity?: string;
+  exceptIdentity?: string;
+  metadata?: Record<string, unknown>;
 }
 
 export interface BroadcastMessage extends ReplayableEvent {
   operationId: string;
-  /** Path parameter values the receivers must match; `null` for every connection of the operation. */
+  /** Path parameter values (or a joined topic) the receivers must match; `null` for every connection of the operation. */
   topic: Record<string, string> | null;
+  audience?: BroadcastAudience;
+  /** The route its receivers listen to (see `Broadcaster.listen`); `null` for every stream of the operation. */
+  route: string | null;
   /** Event id (assigned by the replayer, or explicit). */
   id?: string;
   /** True when `id` is the topic's replay id: a topic's replay ids only grow. */
   sequenced?: boolean;
+}
+
+/**
+ * What a stream listens to: the broadcasts of one topic of an operation (its own topic's key, or
+ * a joined topic's key), or, with `topic: null`, those for every stream of the operation.
+ */
+export interface BroadcastRoute {
+  operationId: string;
+  topic: string | null;
 }
 
 /** A shared broadcaster's link to its store: `down` when cut off, `up` once back. */
@@ -74,6 +115,11 @@ export type BroadcasterStatus = { state: 'down'; error?: unknown } | { state: 'u
 export type BroadcastSubscriber = (message: BroadcastMessage) => number;
 
 export interface Broadcaster {
+  /**
+   * True when messages stay in this process. Only then may a broadcast carry a predicate
+   * `filter`, which cannot travel to other instances.
+   */
+  readonly local?: boolean;
   /**
    * Sends a message to every subscriber (of every instance). Returns how many connections
    * of this process received it when that is known synchronously, else 0.
@@ -97,6 +143,14 @@ export interface Broadcaster {
    * it, so none misses what is published while the broadcaster starts.
    */
   readonly ready?: Promise<void>;
+  /**
+   * A routing broadcaster delivers to this process only the messages of the routes it listens
+   * to. `listen` counts one more listener of the route and settles once its messages published
+   * from then on arrive (streams open only after it); `unlisten` counts one less, and the route
+   * is dropped after its last listener. Without them every message reaches every process.
+   */
+  listen?(route: BroadcastRoute): Promise<void>;
+  unlisten?(route: BroadcastRoute): void;
   /** Releases the broadcaster's own connections and timers. */
   close?(): Promise<void>;
 }

@@ -116,3 +116,12 @@ export function methodNotAllowed(allowed: string[]): RequestHandler {
     sendProblem(res, new HttpProblem(405, `${req.method} is not allowed here`, { Allow: allow }));
   };
 }
+
+/** `promise`, or a rejection with `problem()` once it has taken longer than `ms`. */
+export function withinTime<T>(promise: Promise<T>, ms: number, problem: () => HttpProblem): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const refused = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(problem()), ms).unref();
+  });
+  return Promise.race([promise, refused]).finally(() => clearTimeout(timer));
+}

@@ -6,12 +6,13 @@ import { MemoryBroadcaster } from './broadcaster.js';
 import type { SseConnection } from './connection.js';
 import { publish, runtimeChannels } from './diagnostics.js';
 import { HeartbeatScheduler } from './heartbeat.js';
+import { InspectorFeed, inspectorSettings } from './inspector.js';
 import { retryAfterSeconds, OperationConnectionManager, type ConnectionManagerServices } from './connection-manager.js';
 import { NO_METRICS, type RuntimeMetrics } from './metrics.js';
 import type { AppOptions } from './options.js';
 import type { Broadcaster, BroadcasterStatus } from './ports.js';
 import { Outbox } from './outbox.js';
-import { HttpProblem } from './problem.js';
+import { HttpProblem, withinTime } from './problem.js';
 import { redisServices, type RedisServices } from './redis/services.js';
 import { MemoryReplayer } from './replay.js';
 import type { CloseOptions, Identity, ServiceSpec, SseRuntime } from './types.js';
@@ -41,6 +42,8 @@ export class Runtime<C> implements SseRuntime<C> {
   private readonly redis: RedisServices | null;
   private openStreams = 0;
   private closing = false;
+  /** Set when `options.inspector` enables the connection inspector. */
+  readonly inspector: InspectorFeed | null = null;
 
   constructor(
     service: ServiceSpec,
@@ -63,10 +66,14 @@ export class Runtime<C> implements SseRuntime<C> {
       released: () => this.openStreams--,
     };
     this.validateOutgoing = options.validateOutgoing ?? true;
+    if (options.inspector) {
+      this.inspector = new InspectorFeed(inspectorSettings(options.inspector), () => this.managers.values(), services.replayer, services.broadcaster);
+    }
     // Keyed by operationId, which may be `__proto__` or `constructor`.
     const connections: Record<string, OperationConnectionManager> = Object.create(null);
     for (const spec of service.endpoints) {
       if (spec.kind !== 'stream') continue;
+      const operationMetrics = metrics?.forOperation(spec.operationId) ?? NO_METRICS;
       const manager = new OperationConnectionManager(
         spec,
         {
@@ -75,7 +82,7 @@ export class Runtime<C> implements SseRuntime<C> {
           slowClientTimeoutMs: options.slowClientTimeoutMs ?? DEFAULT_SLOW_CLIENT_TIMEOUT_MS,
           validateOutgoing: this.validateOutgoing,
           heartbeatMs: options.heartbeatMs ?? spec.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-          metrics: metrics?.forOperation(spec.operationId) ?? NO_METRICS,
+          metrics: this.inspector?.state.counting(spec.operationId, operationMetrics) ?? operationMetrics,
         },
         services,
       );
@@ -142,6 +149,7 @@ export class Runtime<C> implements SseRuntime<C> {
   async close(options: CloseOptions = {}): Promise<void> {
     this.closing = true;
     this.unsubscribe();
+    this.inspector?.close();
     const open = [...this.managers.values()].flatMap((manager) => manager.list() as SseConnection[]);
     const unfinished = new Set(open);
     const finished = open.map((connection) => connection.shutdown(shutdownFrame(connection)).then(() => unfinished.delete(connection)));
@@ -160,11 +168,7 @@ const START_WAIT_MS = 5_000;
 
 /** `starting`, or a 503 once it has taken longer than `START_WAIT_MS` (Redis unreachable at startup, say). */
 function untilStarted(starting: Promise<unknown>): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const refused = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new HttpProblem(503, 'Broadcasts are not available yet', { 'Retry-After': '5' })), START_WAIT_MS).unref();
-  });
-  return Promise.race([starting, refused]).finally(() => clearTimeout(timer));
+  return withinTime(starting, START_WAIT_MS, () => new HttpProblem(503, 'Broadcasts are not available yet', { 'Retry-After': '5' }));
 }
 
 function assertPositive(name: string, value: number | undefined): void {

@@ -108,9 +108,25 @@ function http2Listener(app: Express): Http2Listener {
   const requests = twins(IncomingMessage.prototype, Http2ServerRequest.prototype);
   const responses = twins(ServerResponse.prototype, Http2ServerResponse.prototype);
   return (req, res) => {
-    if (req instanceof Http2ServerRequest) app(requests(req), responses(res));
-    else app(req, res as ServerResponse);
+    if (!(req instanceof Http2ServerRequest)) {
+      app(req, res as ServerResponse);
+      return;
+    }
+    announceBody(req);
+    app(requests(req), responses(res));
   };
+}
+
+/**
+ * An HTTP/2 request may send a body without `content-length` (the stream's end marks its end, as
+ * Node's http2 client and `fetch` with a stream body do), but body parsers read only a body a
+ * request announces by `content-length` or `transfer-encoding` (type-is `hasBody`), so they read
+ * such a body as none. A request whose headers did not end its stream has one, so it is
+ * announced as HTTP/1.1 announces a body of unknown length (`transfer-encoding: chunked`).
+ */
+function announceBody(req: Http2ServerRequest): void {
+  const { headers } = req;
+  if (headers['content-length'] === undefined && !req.stream.endAfterHeaders) headers['transfer-encoding'] = 'chunked';
 }
 
 /** Wraps an HTTP/2 request or response; Express sees it as the HTTP/1 object whose API it mirrors. */

@@ -59,23 +59,37 @@ export function streamRoute<C>(runtime: Runtime<C>, manager: OperationConnection
   const opening = openingBytes(spec.retryMs);
   const { admit, handler } = typeof userHandler === 'function' ? { admit: undefined, handler: userHandler } : { admit: userHandler.admit, handler: userHandler.stream };
 
-  /** Admits the stream, waiting for a cluster-wide slot when limits are shared; refusals go to `next`. */
+  /**
+   * Admits the stream, waiting for a cluster-wide slot when limits are shared, and for the
+   * broadcasts of its topic to reach this process when the broadcaster routes by topic (so the
+   * stream misses none published once it is open); refusals go to `next`.
+   */
   function reserveAndOpen(req: Request, res: Response, context: StreamContext, lastEventId: string | null, next: NextFunction): void {
+    const topic = topicKey(spec.paramNames, context.params as Params);
     const reserving = runtime.reserveStream(manager, context.identity);
-    if (!reserving) {
-      open(req, res, context, lastEventId);
+    const listening = manager.listen(topic);
+    if (!reserving && !listening) {
+      open(req, res, context, topic, lastEventId);
       return;
     }
-    reserving.then((slot) => {
-      // The client may have left while the slot was taken.
-      if (!res.destroyed) open(req, res, context, lastEventId, slot);
-      else if (slot !== undefined) manager.releaseSlot(slot);
-    }, next);
+    Promise.all([reserving, listening]).then(
+      ([slot]) => {
+        // The client may have left meanwhile.
+        if (!res.destroyed) return open(req, res, context, topic, lastEventId, slot);
+        if (slot !== undefined) manager.releaseSlot(slot);
+        if (listening) manager.unlisten(topic);
+      },
+      (error: unknown) => {
+        reserving?.then((slot) => slot !== undefined && manager.releaseSlot(slot), () => {});
+        if (listening) manager.unlisten(topic);
+        next(error);
+      },
+    );
   }
 
-  function open(req: Request, res: Response, context: StreamContext, lastEventId: string | null, slot?: string): void {
+  function open(req: Request, res: Response, context: StreamContext, topic: string, lastEventId: string | null, slot?: string): void {
     openEventStream(req, res);
-    const connection = new SseConnection(manager, res, context.params as Params, topicKey(spec.paramNames, context.params as Params), context.identity, lastEventId);
+    const connection = new SseConnection(manager, res, context.params as Params, topic, context.identity, lastEventId);
     const signal = { operationId: spec.operationId, connectionId: connection.id };
     publish(channels.executing, signal);
     runtime.register(manager, connection, slot);

@@ -169,6 +169,13 @@ export interface SseStream<E extends EventMap, P = Record<string, string>, M ext
   comment(text: string): void;
   /** Ends the stream. */
   close(): void;
+  /**
+   * Also receives the broadcasts addressed to `topic` (a POST stream whose body picks several
+   * rooms, say), on whichever instance they are posted. Events of a joined topic arrive without
+   * their id: replay after a reconnect covers the stream's own topic only. Settles once the
+   * topic's broadcasts reach this stream (at once, unless a routing broadcaster subscribes).
+   */
+  join(topic: Record<string, string | number>): Promise<void>;
 }
 
 /** Read-only view of one open stream, as the connection manager lists it. */
@@ -184,10 +191,24 @@ export interface ConnectionInfo<P = Record<string, string>, M extends object = C
 
 export type ConnectionFilter<P, M extends object> = (connection: ConnectionInfo<P, M>) => boolean;
 
+/**
+ * Who a broadcast is for. Every field travels with the message, so it reaches the matching
+ * streams of every instance; fields combine (a stream must match all that are given).
+ */
 export interface BroadcastOptions<P, M extends object> {
-  /** Only connections whose path parameters equal these (a channel's topic). */
-  topic?: Partial<P>;
-  /** Only connections this predicate accepts. Filtered broadcasts are not replayed. */
+  /** Only connections whose path parameters equal these (a channel's topic), or that joined it. */
+  topic?: Partial<P> | Record<string, string | number>;
+  /** Only the streams of this identity (`Identity.id`), on every instance. */
+  identity?: string;
+  /** Leaves out the streams of this identity (the sender of a typing notice, say). */
+  exceptIdentity?: string;
+  /** Only connections whose metadata has these values (compared with `===`). */
+  metadata?: Partial<M>;
+  /**
+   * Only connections this predicate accepts, on this instance only: a predicate cannot travel,
+   * so with a shared broadcaster (Redis) it is refused; use `identity`, `exceptIdentity` or
+   * `metadata` instead. Filtered broadcasts are not replayed.
+   */
   filter?: ConnectionFilter<P, M>;
   /** Explicit event id; replayable endpoints assign one when absent. */
   id?: string;

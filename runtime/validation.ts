@@ -32,12 +32,25 @@ function escapePointer(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+/**
+ * Issues listed per request part. A query string within Node's 16 KB header limit can break a
+ * rule thousands of times (`?tag=1&tag=1…`); the first ones say what is wrong.
+ */
+const MAX_ISSUES_PER_PART = 50;
+
 /** Validates (and, with coercing validators, converts) one request part; collects issues into `errors`. */
 export function checkPart(part: RequestPart, validate: Validator | undefined, value: unknown, errors: ProblemPointer[]): void {
   if (!validate || validate(value)) return;
-  for (const issue of validate.errors ?? []) {
-    errors.push({ pointer: issuePointer(part, issue), message: issue.message ?? issue.keyword });
-  }
+  const issues = validate.errors ?? [];
+  for (const issue of issues.slice(0, MAX_ISSUES_PER_PART)) errors.push({ pointer: issuePointer(part, issue), message: issueMessage(issue) });
+  if (issues.length > MAX_ISSUES_PER_PART) errors.push({ pointer: `/${part}`, message: `${issues.length - MAX_ISSUES_PER_PART} more problems not listed` });
+}
+
+/** ajv's message, with the allowed values of an `enum`, which ajv leaves out. */
+function issueMessage(issue: ValidationIssue): string {
+  const message = issue.message ?? issue.keyword;
+  const allowed = issue.keyword === 'enum' ? issue.params.allowedValues : undefined;
+  return Array.isArray(allowed) ? `${message}: ${allowed.map((value) => JSON.stringify(value)).join(', ')}` : message;
 }
 
 export function assertNoErrors(errors: ProblemPointer[]): void {

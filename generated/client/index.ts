@@ -70,6 +70,15 @@ export const operations = {
     },
     secured: true,
   } satisfies StreamOperationSpec,
+  streamChatRooms: {
+    operationId: 'streamChatRooms',
+    method: 'POST',
+    path: '/channels/stream',
+    events: {
+      message: { key: 'message', contentType: 'application/json' },
+    },
+    secured: true,
+  } satisfies StreamOperationSpec,
   postChannelMessage: {
     operationId: 'postChannelMessage',
     method: 'POST',
@@ -165,6 +174,9 @@ export function createClient(options: ClientOptions) {
     /** Joins, leaves, messages and typing in one room; messages are replayed after a reconnect. */
     streamChatRoom: (request: StreamChatRoomRequest) =>
       subscribe<T.StreamChatRoomEvents>(operations.streamChatRoom, options, request),
+    /** The messages of the rooms the body names, in one stream, whichever instance they are posted on. */
+    streamChatRooms: (request: StreamRequest<Record<string, never>, Record<string, never>, T.RoomSelection>) =>
+      subscribe<T.StreamChatRoomsEvents>(operations.streamChatRooms, options, request),
     /** Posts a message to a room, or tells the others in it that the caller is typing. */
     postChannelMessage: (request: PostChannelMessageRequest) =>
       post(operations.postChannelMessage, options, request),

@@ -31,6 +31,9 @@ export declare const validators: {
     message: Validator;
     typing: Validator;
   };
+  streamChatRooms: {
+    message: Validator;
+  };
   streamMetrics: {
     metrics: Validator;
   };

@@ -10,6 +10,7 @@ import { breakingChanges, type SpecVersion } from '../diff/rules.js';
 import { loadSpec } from '../load/load.js';
 import { buildModel } from '../model/model.js';
 import { consoleOutput, type Output } from './output.js';
+import { installValidatorCaches } from '../load/validator-caches.js';
 
 export async function runDiff(argv: string[], output: Output = consoleOutput): Promise<number> {
   let files: [string, string];
@@ -21,6 +22,7 @@ export async function runDiff(argv: string[], output: Output = consoleOutput): P
     output.err(`${(error as Error).message}\n${usageOf('diff')}`);
     return 2;
   }
+  await installValidatorCaches();
   const versions: SpecVersion[] = [];
   for (const file of files) {
     try {

@@ -10,6 +10,7 @@ import { SpecError, formatDiagnostic, sortDiagnostics } from '../diagnostics.js'
 import { usageOf } from './commands.js';
 import { consoleOutput, type Output } from './output.js';
 import { generate, type GenerateOptions, type GenerateResult } from '../pipeline.js';
+import { installValidatorCaches } from '../load/validator-caches.js';
 
 export type { Output } from './output.js';
 
@@ -36,6 +37,7 @@ export async function runCli(argv: string[], output: Output = consoleOutput): Pr
     output.err(`${(error as Error).message}\n${usageOf('generate')}`);
     return 2;
   }
+  await installValidatorCaches();
   if (options.watch) return watchSpec(options, output);
   return (await runOnce(options, output)).code;
 }

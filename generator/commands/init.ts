@@ -4,8 +4,8 @@
  * scripts and dependencies to its package.json (created when missing), then generates the code.
  * Refuses, writing nothing, when any file it would create exists.
  */
-import { existsSync } from 'node:fs';
-import { cp, readFile, rename, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,9 +26,12 @@ const SCRIPTS: Record<string, string> = {
 /** The placeholder `npm init` writes; replaced rather than kept. */
 const NPM_PLACEHOLDER_TEST = /^echo "Error: no test specified" && exit 1$/;
 
-/** Generated validators import the ajv runtime; the compiler builds the project. */
+/** The service runs on the runtime package; generated validators import the ajv runtime. */
 const DEPENDENCIES = ['ajv', 'ajv-formats'];
+/** This generator and the compiler build the project; neither is installed in production. */
 const DEV_DEPENDENCIES = ['typescript', '@types/node'];
+const RUNTIME_PACKAGE = 'asyncapi-sse';
+const GENERATOR_PACKAGE = 'asyncapi-sse-generator';
 
 function pinned(name: string): string {
   const version = ownManifest.dependencies?.[name] ?? ownManifest.devDependencies?.[name];
@@ -51,9 +54,11 @@ function extendManifest(manifest: Manifest): string[] {
   }
   const has = (name: string) => manifest.dependencies?.[name] !== undefined || manifest.devDependencies?.[name] !== undefined;
   const dependencies = (manifest.dependencies ??= {});
-  if (!has('asyncapi-sse')) dependencies['asyncapi-sse'] = `^${ownManifest.version}`;
+  // The runtime and the generator are released together, at one version.
+  if (!has(RUNTIME_PACKAGE)) dependencies[RUNTIME_PACKAGE] = `^${ownManifest.version}`;
   for (const name of DEPENDENCIES) if (!has(name)) dependencies[name] = pinned(name);
   const devDependencies = (manifest.devDependencies ??= {});
+  if (!has(GENERATOR_PACKAGE)) devDependencies[GENERATOR_PACKAGE] = `^${ownManifest.version}`;
   for (const name of DEV_DEPENDENCIES) if (!has(name)) devDependencies[name] = pinned(name);
   return notes;
 }
@@ -67,6 +72,20 @@ async function readManifest(file: string, folder: string): Promise<Manifest> {
     return JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     throw new Error(`package.json: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Copies the scaffold's files into `folder`, never over one that exists. File by file: `fs.cp`
+ * with `errorOnExist` refuses the existing destination folder itself on Node 22 and 24.
+ */
+async function copyScaffold(folder: string): Promise<void> {
+  for (const file of await readdir(SCAFFOLD, { recursive: true })) {
+    const from = path.join(SCAFFOLD, file);
+    if (!(await stat(from)).isFile()) continue;
+    const to = path.join(folder, file);
+    await mkdir(path.dirname(to), { recursive: true });
+    await copyFile(from, to, constants.COPYFILE_EXCL);
   }
 }
 
@@ -93,7 +112,7 @@ export async function runInit(argv: string[], output: Output, folder = process.c
   }
   const notes = extendManifest(manifest);
 
-  await cp(SCAFFOLD, folder, { recursive: true, errorOnExist: true, force: false });
+  await copyScaffold(folder);
   // npm leaves files named .gitignore out of packages, so the scaffold ships it without the dot.
   await rename(path.join(folder, 'gitignore'), path.join(folder, '.gitignore'));
   await writeFile(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);

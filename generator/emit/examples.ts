@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as randexp from 'randexp';
+import { patternRegExp } from '../model/patterns.js';
 import type { NamedSchema } from '../model/schemas.js';
 
 // randexp's CommonJS `module.exports` is the class; its typings describe it as `exports.default`.
@@ -47,6 +48,8 @@ export class ExampleSynthesizer {
   private readonly definitions: Map<string, unknown>;
   /** Which option every `oneOf`/`anyOf` takes (modulo its length) in the value being built. */
   private variant = 0;
+  /** Whether the value being built leaves out every optional property and array item. */
+  private requiredOnly = false;
 
   constructor(schemas: NamedSchema[]) {
     this.definitions = new Map(schemas.map((s) => [s.name, s.schema]));
@@ -59,18 +62,23 @@ export class ExampleSynthesizer {
 
   /**
    * The first value for the named type that `valid` accepts, trying other options of the
-   * schema's `oneOf`/`anyOf`s in turn; undefined when none is.
+   * schema's `oneOf`/`anyOf`s in turn, then the same with required properties only (an optional
+   * one may be what breaks the value: `maxProperties`, `dependentRequired`, a `not`); undefined
+   * when none is.
    */
   validExample(typeName: string, valid: (value: unknown) => boolean): { value: unknown } | undefined {
-    for (let variant = 0; variant < VARIANTS; variant++) {
-      const value = this.candidate(typeName, variant);
-      if (valid(value)) return { value };
+    for (const requiredOnly of [false, true]) {
+      for (let variant = 0; variant < VARIANTS; variant++) {
+        const value = this.candidate(typeName, variant, requiredOnly);
+        if (valid(value)) return { value };
+      }
     }
     return undefined;
   }
 
-  private candidate(typeName: string, variant: number): unknown {
+  private candidate(typeName: string, variant: number, requiredOnly = false): unknown {
     this.variant = variant;
+    this.requiredOnly = requiredOnly;
     return this.value(this.definitions.get(typeName), typeName, 0);
   }
 
@@ -81,7 +89,8 @@ export class ExampleSynthesizer {
     if (depth > 8) return null;
     if ('const' in schema) return schema.const;
     if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
-    const suggested = [...(Array.isArray(schema.examples) ? schema.examples : []), schema.default];
+    // `example` (singular) is OpenAPI's and AsyncAPI 2's keyword, common in specs written for them.
+    const suggested = [...(Array.isArray(schema.examples) ? schema.examples : []), schema.example, schema.default];
     const fitting = suggested.find((value) => value !== undefined && fitsType(value, schema));
     if (fitting !== undefined) return fitting;
     if (Array.isArray(schema.allOf)) return this.value(this.merged(schema), label, depth + 1);
@@ -127,14 +136,14 @@ export class ExampleSynthesizer {
     const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
     for (const [name, property] of Object.entries(properties)) {
       // Optional properties only near the top, so recursive schemas end.
-      if (depth < OPTIONAL_DEPTH || required.includes(name)) result[name] = this.value(property, name, depth + 1);
+      if ((depth < OPTIONAL_DEPTH && !this.requiredOnly) || required.includes(name)) result[name] = this.value(property, name, depth + 1);
     }
     for (const name of required) if (!(name in result)) result[name] = this.value(undeclaredPropertySchema(schema, name), name, depth + 1);
     return result;
   }
 
   private array(schema: Schema, label: string, depth: number): unknown[] {
-    const count = typeof schema.minItems === 'number' ? schema.minItems : depth < OPTIONAL_DEPTH ? 1 : 0;
+    const count = typeof schema.minItems === 'number' ? schema.minItems : depth < OPTIONAL_DEPTH && !this.requiredOnly ? 1 : 0;
     const limit = typeof schema.maxItems === 'number' ? Math.min(count, schema.maxItems) : count;
     const items = Array.isArray(schema.items) ? schema.items : Array.from({ length: limit }, () => schema.items ?? {});
     const values = items.map((item) => this.value(item, label, depth + 1));
@@ -194,7 +203,7 @@ function undeclaredPropertySchema(schema: Schema, name: string): unknown {
 
 function safeRegExp(pattern: string): RegExp | undefined {
   try {
-    return new RegExp(pattern, 'u');
+    return patternRegExp(pattern, 'u');
   } catch {
     return undefined;
   }

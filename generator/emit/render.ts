@@ -339,10 +339,11 @@ function stubDoc(op: OperationModel): string {
 function streamStub(op: StreamOperation, validators: ValidatorModules, synthesizer: ExampleSynthesizer, warnings: string[]): Omit<HandlerStubView, 'serverImport'> {
   const sends = op.events.flatMap((event) => {
     const valid = (value: unknown) => validators.check(event.typeName, value);
-    const fromSpec = event.examples.find(valid);
+    const fromSpec = event.examples.find((example) => valid(example.payload))?.payload;
     const where = formatPosition(event.location);
-    if (event.examples.length > 0 && fromSpec === undefined) {
-      warnings.push(`${where} operation "${op.operationId}": the examples of event "${event.key}" do not match its payload schema; the stub sends a synthesized one`);
+    for (const example of event.examples.filter((e) => !valid(e.payload))) {
+      const instead = fromSpec === undefined ? 'the stub sends a synthesized one' : 'the stub sends a valid one';
+      warnings.push(`${formatPosition(example.location)} operation "${op.operationId}": this example of event "${event.key}" does not match its payload schema; ${instead}`);
     }
     const synthesized = fromSpec === undefined ? synthesizer.validExample(event.typeName, valid) : undefined;
     if (fromSpec === undefined && !synthesized) {

@@ -5,8 +5,9 @@
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { SpecError, type Diagnostic } from '../diagnostics.js';
+import { SpecError, hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { SseModel } from '../model/model.js';
+import { UNICODE_ONLY, patternProblem, patternRegExp } from '../model/patterns.js';
 import { LITERAL_KEYWORDS, isObject, type NamedSchema } from '../model/schemas.js';
 import type { Position, SourceSet } from '../load/sources.js';
 
@@ -57,48 +58,65 @@ export function eventKeyOf(operationId: string, eventKey: string): string {
 /** Compiles every validator; a schema ajv rejects (an invalid `pattern`) is a SpecError at its line. */
 export function compileValidators(model: SseModel, sources: SourceSet): ValidatorModules {
   // ajv stops at the first bad pattern; checking them all first reports every one in one run.
-  const badPatterns = invalidPatterns(model.schemas).map((message) => ajvDiagnostic(message, sources, 'error'));
-  if (badPatterns.length > 0) throw new SpecError(badPatterns);
+  const patterns = patternProblems(model.schemas, sources);
+  if (hasErrors(patterns)) throw new SpecError(patterns.filter((d) => d.severity === 'error'));
   const logged = new Set<string>();
   try {
     const modules = compileAll(model, (message) => logged.add(message));
-    return { ...modules, diagnostics: [...logged].map((message) => ajvDiagnostic(message, sources, 'warning')) };
+    return { ...modules, diagnostics: [...patterns, ...unknownFormats(logged, sources)] };
   } catch (error) {
     if (!(error instanceof Error) || !/^(Invalid regular expression|unknown format)/.test(error.message)) throw error;
-    throw new SpecError([ajvDiagnostic(error.message, sources, 'error')]);
+    throw new SpecError([ajvDiagnostic(error.message, sources)]);
   }
 }
 
-/** The message of every `pattern` that is not a regular expression (as ajv compiles them: unicode mode). */
-function invalidPatterns(schemas: NamedSchema[]): string[] {
-  const messages = new Set<string>();
+/**
+ * Every `pattern` (and `patternProperties` key) that is no regular expression, as an error; one
+ * that is one only without the `u` flag, as a warning. Each at every place it is written.
+ */
+function patternProblems(schemas: NamedSchema[], sources: SourceSet): Diagnostic[] {
+  const found = new Map<string, string | undefined>();
+  const check = (pattern: string) => found.has(pattern) || found.set(pattern, patternProblem(pattern));
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(visit);
     if (!isObject(value)) return;
     for (const [key, child] of Object.entries(value)) {
-      if (key === 'pattern' && typeof child === 'string') {
-        try {
-          new RegExp(child, 'u');
-        } catch (error) {
-          messages.add((error as Error).message);
-        }
-      } else if (!LITERAL_KEYWORDS.has(key)) {
-        visit(child);
-      }
+      if (key === 'pattern' && typeof child === 'string') check(child);
+      else if (LITERAL_KEYWORDS.has(key)) continue;
+      else if (key === 'patternProperties' && isObject(child)) Object.keys(child).forEach(check);
+      visit(child);
     }
   };
   schemas.forEach((s) => visit(s.schema));
-  return [...messages];
+  return [...found].flatMap(([pattern, problem]) => {
+    if (problem === undefined) return [];
+    const severity = problem === UNICODE_ONLY ? 'warning' : 'error';
+    const message = problem === UNICODE_ONLY ? `pattern /${pattern}/ is not valid in Unicode mode; validated without the u flag` : problem;
+    const places = [...sources.locateKeyValues('pattern', pattern), ...sources.locateKeys(pattern)];
+    return (places.length > 0 ? places : [rootPosition(sources)]).map((at) => ({ ...at, severity, message, code: severity === 'warning' ? 'non-unicode-pattern' : 'invalid-schema' }) satisfies Diagnostic);
+  });
 }
 
-/** An ajv message as a diagnostic, placed at the `pattern` or `format` it names. */
-function ajvDiagnostic(message: string, sources: SourceSet, severity: Diagnostic['severity']): Diagnostic {
+/** Each format ajv-formats does not know, as a warning at every place it is written. */
+function unknownFormats(logged: Set<string>, sources: SourceSet): Diagnostic[] {
+  const formats = new Set([...logged].flatMap((message) => /^unknown format "([^"]+)"/.exec(message)?.[1] ?? []));
+  return [...formats].flatMap((format) =>
+    sources.locateKeyValues('format', format).map((at) => ({ ...at, severity: 'warning' as const, message: `unknown format "${format}" is not validated`, code: 'unknown-format' })),
+  );
+}
+
+/** An ajv compile error as a diagnostic, placed at the `pattern` or `format` it names. */
+function ajvDiagnostic(message: string, sources: SourceSet): Diagnostic {
   const pattern = /^Invalid regular expression: \/(.*)\/[a-z]*:/.exec(message)?.[1];
   const format = /^unknown format "([^"]+)"/.exec(message)?.[1];
   const at: Position | undefined =
     pattern !== undefined ? sources.locateKeyValue('pattern', pattern) : format !== undefined ? sources.locateKeyValue('format', format) : undefined;
   const text = format !== undefined ? `unknown format "${format}" is not validated` : message;
-  return { ...(at ?? { file: sources.root.displayPath, line: 1, col: 1 }), severity, message: text, code: format !== undefined ? 'unknown-format' : 'invalid-schema' };
+  return { ...(at ?? rootPosition(sources)), severity: 'error', message: text, code: format !== undefined ? 'unknown-format' : 'invalid-schema' };
+}
+
+function rootPosition(sources: SourceSet): Position {
+  return { file: sources.root.displayPath, line: 1, col: 1 };
 }
 
 function compileAll(model: SseModel, log: (message: string) => void): Omit<ValidatorModules, 'diagnostics'> {
@@ -128,7 +146,10 @@ function compileAll(model: SseModel, log: (message: string) => void): Omit<Valid
   const payloadAjv = createAjv(model.schemas, {}, log);
   return {
     payloads: moduleCode(payloadAjv, payloadExports),
-    requests: moduleCode(createAjv(model.schemas, { coerceTypes: 'array', useDefaults: true }, log), requestExports),
+    // Every problem of a path, query string or header set, not just the first: these parts are
+    // bounded by Node's 16 KB header limit. A body is not (100 kB of `[1,1,…]` against an array of
+    // strings gives 50,000 errors, 48 ms and a 2.9 MB answer), so it reports its first problem.
+    requests: moduleCode(createAjv(model.schemas, { coerceTypes: 'array', useDefaults: true, allErrors: true }, log), requestExports),
     client: moduleCode(payloadAjv, clientExports),
     names,
     check: (typeName, value) => (payloadAjv.getSchema(`${DEFINITIONS_ID}#/definitions/${typeName}`) as ValidateFunction)(value),
@@ -139,7 +160,7 @@ function createAjv(schemas: NamedSchema[], options: Options, log: (message: stri
   const logger = { log: () => {}, warn: log, error: log };
   // ajv's optimizer pass takes about half of each compile and only trims always-true checks;
   // without it generation of large specs is markedly faster and the validators behave the same.
-  const ajv = new Ajv({ ...options, code: { source: true, esm: true, optimize: false }, strict: false, allErrors: false, logger });
+  const ajv = new Ajv({ strict: false, allErrors: false, ...options, code: { source: true, esm: true, optimize: false, regExp: patternRegExp }, logger });
   addFormats.default(ajv);
   ajv.addSchema({ $id: DEFINITIONS_ID, definitions: Object.fromEntries(schemas.map((s) => [s.name, s.schema])) });
   return ajv;

@@ -2,12 +2,9 @@
 import { Parser, fromFile, DiagnosticSeverity, type AsyncAPIDocumentInterface, type Diagnostic as ParserDiagnostic, type ParseOutput } from '@asyncapi/parser';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { SpecError, sortDiagnostics, hasErrors, type Diagnostic } from '../diagnostics.js';
+import { SpecError, sortDiagnostics, hasErrors, unsupportedVersionMessage, type Diagnostic } from '../diagnostics.js';
 import { schemaParsers, unknownSchemaFormats } from './schema-formats.js';
 import { SourceSet, type ParsedText } from './sources.js';
-import { installValidatorCaches } from './validator-caches.js';
-
-installValidatorCaches();
 
 export interface LoadedSpec {
   document: AsyncAPIDocumentInterface;
@@ -34,10 +31,21 @@ export async function loadSpec(specPath: string): Promise<LoadedSpec> {
     .filter((d) => d.severity <= DiagnosticSeverity.Information && d.code !== LATEST_VERSION_RULE)
     .map((d) => toDiagnostic(d, sources));
   const mapped = sortDiagnostics([...fromParser, ...unknownSchemaFormats(sources, parser.parserRegistry)]);
-  if (!document || hasErrors(fromParser)) throw new SpecError(mapped);
+  if (!document || hasErrors(fromParser)) throw new SpecError([...unsupportedVersion(sources), ...mapped]);
   const newer = /"(\d+\.\d+\.\d+)"/.exec(diagnostics.find((d) => d.code === LATEST_VERSION_RULE)?.message ?? '')?.[1];
   const notes = newer ? [`AsyncAPI ${newer} is available; this document uses ${document.version()}`] : [];
   return { document, sources, diagnostics: mapped, notes };
+}
+
+/**
+ * A document of another major version than 3: said first, since its structural errors then
+ * only restate that it is not written for AsyncAPI 3 (the model says it of valid documents).
+ */
+function unsupportedVersion(sources: SourceSet): Diagnostic[] {
+  const version = sources.root.valueAt(['asyncapi']);
+  if (typeof version !== 'string' || version.startsWith('3.')) return [];
+  const at = sources.locateClosest(['asyncapi']);
+  return [{ ...at, severity: 'error', message: unsupportedVersionMessage(version), code: 'unsupported-version' }];
 }
 
 /** The root file's text and YAML tree as the parser's linter holds them (fields it does not declare public). */

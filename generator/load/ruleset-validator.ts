@@ -16,7 +16,8 @@ import { reuseOrUndefined } from './validator-caches.js';
 
 const RULESET_SCHEMA_ID = '@stoplight/spectral-core/meta/ruleset.schema';
 
-const parserRequire = createRequire(createRequire(import.meta.url).resolve('@asyncapi/parser'));
+const ownRequire = createRequire(import.meta.url);
+const parserRequire = createRequire(ownRequire.resolve('@asyncapi/parser'));
 const spectralRequire = createRequire(parserRequire.resolve('@stoplight/spectral-core'));
 
 /** Versions of everything the compiled code depends on, as Spectral resolves them: the cache key. */
@@ -32,8 +33,11 @@ function installedVersions(): string {
  * Makes Spectral's ajv (its draft 2020-12 class) use the cached ruleset validator, compiling it
  * into the cache on first use: the instance Spectral configured compiles it, with source kept.
  */
-export function useCachedRulesetValidator(): void {
-  const { Ajv2020: Ajv } = spectralRequire('ajv/dist/2020') as { Ajv2020: typeof Ajv2020 };
+export async function useCachedRulesetValidator(): Promise<void> {
+  // Imported by name, so that a bundle of the CLI patches the class it bundled for Spectral.
+  const { Ajv2020: Ajv } = (await import('ajv/dist/2020.js')).default;
+  // Should Spectral have an ajv of its own, that is not the class imported here: no cache.
+  if (spectralRequire.resolve('ajv/dist/2020') !== ownRequire.resolve('ajv/dist/2020')) return;
   // Once per process, however many times this module is loaded (test runners load it per file).
   if (Ajv.prototype.compile.name === 'compileOrReuseRuleset') return;
   const installed = installedVersions();

@@ -233,13 +233,19 @@ export class SourceSet {
     return [file, pointerPath(decodeURIComponent(fragment))];
   }
 
-  /** Where `key: value` is first written (a `$ref`, a `pattern`, a `format`), across the files. */
+  /** Where `key: value` is written (a `$ref`, a `pattern`, a `format`), across the files, in source order. */
+  locateKeyValues(key: string, value: string): Position[] {
+    return this.files.flatMap((file) => file.keys().filter((k) => k.key === key && k.value?.kind === Kind.SCALAR && k.value.value === value).map((k) => k.position));
+  }
+
+  /** Where `key: value` is first written. */
   locateKeyValue(key: string, value: string): Position | undefined {
-    for (const file of this.files) {
-      const hit = file.keys().find((k) => k.key === key && k.value?.kind === Kind.SCALAR && k.value.value === value);
-      if (hit) return hit.position;
-    }
-    return undefined;
+    return this.locateKeyValues(key, value)[0];
+  }
+
+  /** Where a mapping key is written (a `patternProperties` pattern), across the files. */
+  locateKeys(key: string): Position[] {
+    return this.files.flatMap((file) => file.keys().filter((k) => k.key === key).map((k) => k.position));
   }
 
   /** Every key starting with the prefix, in every source file. */

@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module';
 import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import ajvErrors from 'ajv-errors';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { cacheFileOf, loadCached, storeInCache } from './cache-folder.js';
 import { reuseOrUndefined } from './validator-caches.js';
@@ -26,11 +27,18 @@ interface ParserInternals {
   formatOf(version: string): unknown;
 }
 
-/** The parser's own schema objects (its cache hands the linter these very objects). */
-function parserInternals(): ParserInternals {
-  const { getSchema } = parserRequire('./ruleset/functions/documentStructure.js') as Pick<ParserInternals, 'getSchema'>;
-  const { AsyncAPIFormats } = parserRequire('./ruleset/formats.js') as { AsyncAPIFormats: { find(version: string): unknown } };
-  return { getSchema, formatOf: (version) => AsyncAPIFormats.find(version) };
+/**
+ * The parser's own schema objects (its cache hands the linter these very objects). Imported by
+ * name, not by path from the parser's folder, so that a bundle of the CLI reaches the parser
+ * it bundled rather than a second copy.
+ */
+async function parserInternals(): Promise<ParserInternals> {
+  const { default: documentStructure } = await import('@asyncapi/parser/cjs/ruleset/functions/documentStructure.js');
+  const { default: asyncapiFormats } = await import('@asyncapi/parser/cjs/ruleset/formats.js');
+  return {
+    getSchema: (docFormats, resolved) => documentStructure.getSchema(docFormats as Parameters<typeof documentStructure.getSchema>[0], resolved) as { $id: string } | undefined,
+    formatOf: (version) => asyncapiFormats.AsyncAPIFormats.find(version),
+  };
 }
 
 /** Versions of everything the compiled code depends on: the cache key. */
@@ -45,14 +53,13 @@ type Variant = 'resolved' | 'unresolved';
  * Standalone CommonJS code exporting `validate` for one structure schema. One ajv instance per
  * schema, as in the linter: both variants hold sub-schemas under the same `$id`s.
  */
-export function structureValidatorCode(version: string, variant: Variant): string {
-  const { getSchema, formatOf } = parserInternals();
+export function structureValidatorCode({ getSchema, formatOf }: ParserInternals, version: string, variant: Variant): string {
   const schema = getSchema(new Set([formatOf(version)]), variant === 'resolved');
   if (!schema) throw new Error(`the parser has no schema for AsyncAPI ${version}`);
   // The options @stoplight/spectral-functions gives the instance that validates with allErrors.
   const ajv = new Ajv({ allErrors: true, meta: true, messages: true, strict: false, allowUnionTypes: true, unicodeRegExp: false, logger: false, code: { source: true } });
   addFormats.default(ajv);
-  (require('ajv-errors') as (ajv: Ajv) => Ajv)(ajv);
+  ajvErrors.default(ajv);
   ajv.addSchema(require('@stoplight/spectral-functions/dist/schema/draft4.json') as AnySchema);
   ajv.addSchema(require('ajv/dist/refs/json-schema-draft-06.json') as AnySchema);
   // A copy: the parser's own object is the one whose compile this code stands in for.
@@ -65,10 +72,11 @@ export function structureValidatorCode(version: string, variant: Variant): strin
  * the cache on first use. Only those exact schema objects are affected; every other compile
  * goes through as before.
  */
-export function useCachedStructureValidators(): void {
+export async function useCachedStructureValidators(): Promise<void> {
   // Once per process, however many times this module is loaded (test runners load it per file).
   if (Ajv.prototype.compile.name === 'compileOrReuse') return;
-  const { getSchema, formatOf } = parserInternals();
+  const internals = await parserInternals();
+  const { getSchema, formatOf } = internals;
   const installed = dependencyVersions();
   const loaded = new Map<string, ValidateFunction | null>();
   const cached = (schema: unknown): ValidateFunction | undefined => {
@@ -78,7 +86,7 @@ export function useCachedStructureValidators(): void {
     const [, version, variant] = match as unknown as [string, string, Variant];
     if (getSchema(new Set([formatOf(version)]), variant === 'resolved') !== schema) return undefined;
     const file = cacheFileOf(`structure-${version}-${variant}`, installed);
-    if (!loaded.has(file)) loaded.set(file, loadCached(file) ?? storeInCache(file, structureValidatorCode(version, variant)));
+    if (!loaded.has(file)) loaded.set(file, loadCached(file) ?? storeInCache(file, structureValidatorCode(internals, version, variant)));
     return loaded.get(file) ?? undefined;
   };
   const compile = Ajv.prototype.compile;

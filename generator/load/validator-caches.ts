@@ -3,15 +3,18 @@
  * caches (structure.ts, ruleset-validator.ts) reach into modules those packages do not
  * export. Should an upgrade move what they reach for, each cache steps aside and ajv compiles
  * as it would without it: generation stays correct, only slower.
+ * Importing the generator patches nothing: the `generate` and `diff` commands call
+ * `installValidatorCaches()` when they start, so a process that only embeds the pipeline (the
+ * @asyncapi/generator template inside the AsyncAPI CLI) keeps ajv as it found it.
  */
 import { useCachedRulesetValidator } from './ruleset-validator.js';
 import { useCachedStructureValidators } from './structure.js';
 
-/** Installs every validator cache that can be installed; the others are left out. */
-export function installValidatorCaches(): void {
+/** Installs every validator cache that can be installed, in this process; the others are left out. */
+export async function installValidatorCaches(): Promise<void> {
   for (const install of [useCachedStructureValidators, useCachedRulesetValidator]) {
     try {
-      install();
+      await install();
     } catch {
       // Internals moved: this cache is skipped.
     }

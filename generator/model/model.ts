@@ -9,7 +9,7 @@ import type {
   OperationInterface,
   SecurityRequirementsInterface,
 } from '@asyncapi/parser';
-import { SpecError, hasErrors, type Diagnostic } from '../diagnostics.js';
+import { SpecError, hasErrors, unsupportedVersionMessage, type Diagnostic } from '../diagnostics.js';
 import { STREAM_ONLY, checkExtensions, extensionValueProblem, isKnownExtension, type SseExtension } from './extensions.js';
 import { ignoredConstructs } from './ignored.js';
 import { collisions, isIdentifier, operationName, pascalCase } from './names.js';
@@ -42,8 +42,8 @@ export interface EventModel {
   contentType: ContentType;
   /** Name of the payload type. */
   typeName: string;
-  /** Examples from the spec (the message's `examples[].payload`). */
-  examples: unknown[];
+  /** Examples from the spec (the message's `examples[].payload`), each with where it is written. */
+  examples: Array<{ payload: unknown; location: Position }>;
   summary?: string;
   /** Where the payload is written. */
   location: Position;
@@ -118,8 +118,8 @@ export interface ModelResult {
 
 /** Default replay window when `x-sse-replay` gives no `ttl`. */
 const DEFAULT_REPLAY_TTL_MS = 300_000;
-/** Protocols served by the generated HTTP endpoints (Mercure is SSE over HTTP). */
-const HTTP_PROTOCOLS = new Set(['http', 'https', 'mercure']);
+/** Protocols served by the generated HTTP endpoints (Mercure and Zilla's `sse` are SSE over HTTP). */
+const HTTP_PROTOCOLS = new Set(['http', 'https', 'mercure', 'sse']);
 
 export function buildModel(document: AsyncAPIDocumentInterface, sources: SourceSet): ModelResult {
   return new ModelBuilder(document, sources).build();
@@ -139,7 +139,7 @@ class ModelBuilder {
   build(): ModelResult {
     const version = this.document.version();
     if (!version.startsWith('3.')) {
-      this.report(['asyncapi'], `AsyncAPI ${version} is not supported; convert the document to 3.0 first (\`asyncapi convert\`)`, 'unsupported-version');
+      this.report(['asyncapi'], unsupportedVersionMessage(version), 'unsupported-version');
       throw new SpecError(this.diagnostics);
     }
     this.diagnostics.push(...checkExtensions(this.sources));
@@ -439,7 +439,10 @@ class ModelBuilder {
       sseEvent: dataOnly ? null : wireName,
       contentType: this.contentType(message),
       typeName: this.payloadType(message),
-      examples: message.examples().all().filter((e) => e.hasPayload()).map((e) => e.payload()),
+      examples: message
+        .examples()
+        .all()
+        .flatMap((e, i) => (e.hasPayload() ? [{ payload: e.payload(), location: this.sources.locateWritten([...pointerPath(message.jsonPath()), 'examples', i, 'payload']) }] : [])),
       summary: message.summary() ?? message.description(),
       location: this.sources.locateWritten([...pointerPath(message.jsonPath()), 'payload']),
     };

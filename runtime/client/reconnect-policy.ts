@@ -36,8 +36,9 @@ function isRetryable(status: number): boolean {
  * Decides what follows an attempt. `attempt` counts attempts since the stream last opened (from 1).
  * Failures back off exponentially with full jitter; a stream the server ended cleanly resumes
  * after its `retry:` delay. Every wait lies between the floor and `LONGEST_WAIT_MS`.
+ * `retryErrorStatuses: false` stops at a 408, 429 or 5xx, as the HTML Standard does.
  */
-export function nextStep(outcome: PolicyOutcome, attempt: number, delays: Delays): NextStep {
+export function nextStep(outcome: PolicyOutcome, attempt: number, delays: Delays, retryErrorStatuses = true): NextStep {
   const wait = (ms: number) => Math.min(LONGEST_WAIT_MS, Math.max(delays.minMs, ms));
   // At least 1 ms to double from, so that `retry: 0` cannot keep failures at the floor.
   const backoff = () => wait(Math.random() * Math.min(delays.maxMs, Math.max(delays.baseMs, delays.minMs, 1) * 2 ** (attempt - 1)));
@@ -56,7 +57,7 @@ export function nextStep(outcome: PolicyOutcome, attempt: number, delays: Delays
     case 'http-error': {
       const { status, problem } = outcome;
       const error: ErrorStatus = { type: 'error', status, problem };
-      if (isRetryable(status)) {
+      if (retryErrorStatuses && isRetryable(status)) {
         const delayMs = outcome.retryAfterMs === undefined ? backoff() : wait(outcome.retryAfterMs);
         return { type: 'retry', delayMs, error };
       }

@@ -29,7 +29,11 @@ const DEFAULT_MIN_DELAY_MS = 500;
 const DEFAULT_MAX_DELAY_MS = 30_000;
 /** Sent by the server when it cannot replay from the client's Last-Event-ID. */
 const RESET_EVENT = 'sse-reset';
-const DECIMAL = /^\d+$/;
+/**
+ * A sequential id: `<n>`, or `<epoch>-<n>` as replayable endpoints send (the epoch names the
+ * topic's history; a new one restarts at 1, which is no gap).
+ */
+const SEQUENTIAL = /^(?:([0-9a-z]{1,16})-)?(\d+)$/;
 
 /** Opens a typed, self-reconnecting subscription to one stream operation. */
 export function subscribe<E extends object>(
@@ -72,6 +76,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
   private baseDelayMs: number;
   private readonly minDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly retryErrorStatuses: boolean;
   private useNative: boolean;
   /** Off once the platform EventSource reconnected sooner than the floor. */
   private platformReconnects = true;
@@ -91,7 +96,10 @@ class StreamSubscription<E extends object> implements Subscription<E> {
       this.report({ type: 'open' });
     },
     message: (message) => (this.tabShare ? this.tabShare.publish(message) : this.dispatch(message)),
-    id: (id) => this.trackId(id),
+    id: (id) => {
+      this.trackId(id);
+      this.tabShare?.publishId(id);
+    },
     retry: (ms) => {
       this.baseDelayMs = ms;
     },
@@ -114,6 +122,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
       initialDelayMs = DEFAULT_INITIAL_DELAY_MS,
       maxDelayMs = DEFAULT_MAX_DELAY_MS,
       minDelayMs = Math.min(DEFAULT_MIN_DELAY_MS, maxDelayMs),
+      retryErrorStatuses = true,
     } = options.reconnect ?? {};
     if (!(minDelayMs >= 0 && minDelayMs <= maxDelayMs)) {
       throw new RangeError(`reconnect.minDelayMs (${minDelayMs}) must lie between 0 and reconnect.maxDelayMs (${maxDelayMs})`);
@@ -121,6 +130,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     this.baseDelayMs = initialDelayMs;
     this.minDelayMs = minDelayMs;
     this.maxDelayMs = maxDelayMs;
+    this.retryErrorStatuses = retryErrorStatuses;
     // The platform EventSource can send neither a body nor headers, and does not report heartbeats.
     this.useNative = operation.method === 'GET' && !options.headers && !options.fetch && !options.idleTimeoutMs;
     if (request.signal?.aborted) {
@@ -199,6 +209,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     this.tabShare = new TabShare(key, {
       lead: () => this.run().catch(this.fail),
       deliver: (message) => this.dispatch(message),
+      track: (id) => this.trackId(id),
       follow: (status, failure) => this.follow(status, failure),
       historyIncomplete: () => this.resetListeners.emit({ reason: 'history-unavailable', lastEventId: null }),
     });
@@ -234,7 +245,7 @@ class StreamSubscription<E extends object> implements Subscription<E> {
       if (outcome.type === 'reconnected-too-soon') this.platformReconnects = false;
       if (this.currentState === 'open') attempt = 0;
       attempt += 1;
-      const step = nextStep(outcome, attempt, { baseMs: this.baseDelayMs, minMs: this.minDelayMs, maxMs: this.maxDelayMs });
+      const step = nextStep(outcome, attempt, { baseMs: this.baseDelayMs, minMs: this.minDelayMs, maxMs: this.maxDelayMs }, this.retryErrorStatuses);
       if (step.error) this.report(step.error);
       if (step.type === 'stop') {
         this.tabShare?.publishStatus({ type: 'closed', reason: step.reason }, step.failure);
@@ -315,9 +326,11 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     const previous = this.lastId;
     // An empty id resets the last event id (WHATWG), so nothing is sent on reconnect.
     this.lastId = id === '' ? null : id;
-    if (this.checkGaps && previous !== null && DECIMAL.test(previous) && DECIMAL.test(id)) {
-      const missed = BigInt(id) - BigInt(previous) - 1n;
-      if (missed > 0n) this.gapListeners.emit({ lastEventId: previous, id, missed: Number(missed) });
+    const before = previous === null ? null : SEQUENTIAL.exec(previous);
+    const now = SEQUENTIAL.exec(id);
+    if (this.checkGaps && before && now && before[1] === now[1]) {
+      const missed = BigInt(now[2]!) - BigInt(before[2]!) - 1n;
+      if (missed > 0n) this.gapListeners.emit({ lastEventId: previous!, id, missed: Number(missed) });
     }
     this.checkGaps = true;
   }

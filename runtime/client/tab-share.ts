@@ -28,9 +28,10 @@ type SharedFailure = { status: number; problem?: Problem | undefined } | { error
 
 type TabMessage =
   | { type: 'event'; delivered: Delivered }
+  | { type: 'id'; id: string }
   | { type: 'status'; status: ConnectionStatus; failure?: SharedFailure }
   | { type: 'hello'; tab: string }
-  | { type: 'welcome'; to: string; history: Delivered[]; complete: boolean; open: boolean }
+  | { type: 'welcome'; to: string; history: Delivered[]; complete: boolean; open: boolean; lastEventId: string | undefined }
   | { type: 'leading' };
 
 export interface TabShareHooks {
@@ -38,6 +39,8 @@ export interface TabShareHooks {
   lead(): Promise<void>;
   /** An event for this tab's subscription; each event id comes once. */
   deliver(message: WireMessage): void;
+  /** The leading tab's connection got a new last event id (`''` resets it), with or without an event. */
+  track(id: string): void;
   /** A status of the leading tab's connection (`closed` with the failure that stopped it). */
   follow(status: ConnectionStatus, failure?: unknown): void;
   /** The history this tab was given lacks its oldest messages. */
@@ -69,6 +72,8 @@ export class TabShare {
   private connectionOpen = false;
   private readonly history: Delivered[] = [];
   private historyComplete = true;
+  /** The last event id the leading tab's connection got, for a tab that joins (none yet: `undefined`). */
+  private lastEventId: string | undefined;
   /** Event id → the tab whose connection delivered it, for the ids in `history`. */
   private readonly leaderOf = new Map<string, string>();
 
@@ -90,6 +95,15 @@ export class TabShare {
     const delivered = { leader: this.tab, message };
     this.post({ type: 'event', delivered });
     this.accept(delivered);
+  }
+
+  /**
+   * A new last event id on this tab's own connection. Sent apart from events because a block with
+   * an `id:` and no data moves it too: a tab that leads next resumes from it.
+   */
+  publishId(id: string): void {
+    this.lastEventId = id;
+    this.post({ type: 'id', id });
   }
 
   /** A status of this tab's own connection, for the tabs that follow it. */
@@ -119,16 +133,25 @@ export class TabShare {
       case 'event':
         if (!this.joining) this.accept(message.delivered);
         return;
+      case 'id':
+        if (this.joining) return;
+        this.lastEventId = message.id;
+        this.hooks.track(message.id);
+        return;
       case 'status':
         if (!this.joining) this.hooks.follow(message.status, message.failure && restore(message.failure));
         return;
       case 'hello':
-        if (this.leading) this.post({ type: 'welcome', to: message.tab, history: this.history, complete: this.historyComplete, open: this.connectionOpen });
+        if (this.leading) this.post({ type: 'welcome', to: message.tab, history: this.history, complete: this.historyComplete, open: this.connectionOpen, lastEventId: this.lastEventId });
         return;
       case 'welcome':
         if (message.to !== this.tab || !this.joining) return;
         this.joining = false;
         for (const delivered of message.history) this.accept(delivered);
+        if (message.lastEventId !== undefined) {
+          this.lastEventId = message.lastEventId;
+          this.hooks.track(message.lastEventId);
+        }
         if (!message.complete) {
           this.historyComplete = false;
           this.hooks.historyIncomplete();

@@ -62,7 +62,18 @@ export interface ClientOptions {
    * `maxDelayMs` when that is lower; 30000 ms cap of the backoff after failures. No wait exceeds
    * 2^31-1 ms (about 24.8 days), the longest a timer holds.
    */
-  reconnect?: { initialDelayMs?: number; minDelayMs?: number; maxDelayMs?: number };
+  reconnect?: {
+    initialDelayMs?: number;
+    /** The floor of every wait. Default 500; 0 follows the HTML Standard (the server's `retry:` as sent). */
+    minDelayMs?: number;
+    maxDelayMs?: number;
+    /**
+     * Retries a 408, 429 or 5xx answer with backoff (or after its `Retry-After`): a server that
+     * restarts or sheds load answers so. Default `true`; `false` fails the connection on them, as
+     * the HTML Standard does.
+     */
+    retryErrorStatuses?: boolean;
+  };
   /**
    * Reconnect when a connection stays silent this long (no headers yet, or not even a heartbeat
    * comment since the last bytes): catches connections that died without closing. Set it above the server's heartbeat interval.
@@ -150,7 +161,7 @@ export interface ResetInfo {
   lastEventId: string | null;
 }
 
-/** Sequential decimal ids jumped: `missed` events never arrived. */
+/** Sequential ids (`<n>`, or `<epoch>-<n>` within one epoch) jumped: `missed` events never arrived. */
 export interface GapInfo {
   lastEventId: string;
   id: string;

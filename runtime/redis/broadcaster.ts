@@ -1,12 +1,14 @@
 /**
- * Broadcasts over Redis pub/sub: a message is published once and every instance fans it out to
- * its own connections. Replayable messages are stored and published by one script, so ids are
- * assigned once, cluster-wide, and reach every instance in id order.
+ * Broadcasts over Redis pub/sub, one channel per route (a topic, or every stream of an
+ * operation): a message is published once, and each instance subscribes only to the routes it
+ * has streams for and fans their messages out to its own connections. Replayable messages are
+ * stored and published by one script, so ids are assigned once, cluster-wide, and reach every
+ * instance in id order. On Redis Cluster the channels are sharded (SPUBLISH / SSUBSCRIBE).
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { HttpProblem } from '../problem.js';
-import type { BroadcastMessage, Broadcaster, BroadcasterStatus, BroadcastSubscriber, ReplayKey, ReplayLimits } from '../ports.js';
+import type { BroadcastMessage, BroadcastRoute, Broadcaster, BroadcasterStatus, BroadcastSubscriber, ReplayKey, ReplayLimits } from '../ports.js';
 import type { RedisReplayer } from './replayer.js';
 
 export interface RedisBroadcasterOptions {
@@ -19,10 +21,33 @@ export interface RedisBroadcasterOptions {
 
 const DEFAULT_MAX_PENDING_BROADCASTS = 10_000;
 
+/** A Redis client: one server, or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+interface Subscription {
+  listeners: number;
+  /** Settles once Redis confirmed the subscription. */
+  subscribed: Promise<void>;
+}
+
 export class RedisBroadcaster implements Broadcaster {
   /** Pub/sub needs a connection of its own. */
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private readonly subscribers = new Set<BroadcastSubscriber>();
+  /** Channels this instance listens to, with how many of its streams need each. */
+  private readonly subscriptions = new Map<string, Subscription>();
+  /** See `RedisReplayer.sharded`. */
+  private readonly sharded: boolean;
+  private readonly received = { messages: 0, bytes: 0 };
+  /** True once every channel is subscribed again after the subscriber (re)connected. */
+  private resubscribed = false;
+  /**
+   * Settles at the next time every channel is subscribed again. Channels added while the
+   * subscriber is away wait for it rather than send their own command: a cluster's sharded
+   * subscriber cannot subscribe before it knows the slots.
+   */
+  private untilResubscribed!: Promise<void>;
+  private resolveResubscribed!: () => void;
   private readonly listeners = new Set<(status: BroadcasterStatus) => void>();
   /** Numbers this instance's replayable publishes, so Redis applies a resent one only once. */
   private readonly instanceId = randomUUID();
@@ -36,33 +61,77 @@ export class RedisBroadcaster implements Broadcaster {
   private readonly maxPending: number;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly replayer: RedisReplayer,
     options: RedisBroadcasterOptions = {},
   ) {
     this.maxPending = options.maxPendingBroadcasts ?? DEFAULT_MAX_PENDING_BROADCASTS;
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
-    this.subscriber = client.duplicate({ autoResubscribe: false });
-    this.subscriber.on('message', (_channel: string, text: string) => this.receive(text));
-    // Subscribed only once the reply is in: a catch-up started earlier could miss what is published meanwhile.
-    this.subscriber.on('ready', () => void this.subscriber.subscribe(replayer.keys.channel).then(() => this.linkChanged(), (error: unknown) => this.report({ state: 'down', error })));
+    this.awaitResubscribe();
+    this.sharded = replayer.sharded;
+    this.subscriber = isCluster(client) ? client.duplicate([], { shardedSubscribers: true }) : client.duplicate({ autoResubscribe: false });
+    this.subscriber.on(this.sharded ? 'smessage' : 'message', (_channel: string, text: string) => this.receive(text));
+    // Up only once the replies are in: a catch-up started earlier could miss what is published meanwhile.
+    this.subscriber.on('ready', () => void this.resubscribe());
     client.on('ready', () => this.linkChanged());
     for (const connection of [client, this.subscriber]) {
-      connection.on('close', () => this.linkChanged());
+      connection.on('close', () => {
+        if (connection === this.subscriber) this.resubscribed = false;
+        this.linkChanged();
+      });
       connection.on('error', (error: unknown) => this.report({ state: 'down', error }));
     }
   }
 
   publish(message: BroadcastMessage): number {
     this.refuseWhenBacklogged();
-    this.track(this.client.publish(this.replayer.keys.channel, `\n${JSON.stringify(message)}`));
+    const channel = this.channelOf(message);
+    const text = `\n${JSON.stringify(message)}`;
+    this.track(this.sharded ? this.client.spublish(channel, text) : this.client.publish(channel, text));
     return 0;
   }
 
   publishReplayable(key: ReplayKey, message: BroadcastMessage, limits: ReplayLimits): Promise<string> {
     this.refuseWhenBacklogged();
-    const publish = { channel: this.replayer.keys.channel, message: JSON.stringify(message), sender: this.instanceId, sequence: ++this.sequence };
+    const publish = { channel: this.channelOf(message), message: JSON.stringify(message), sender: this.instanceId, sequence: ++this.sequence };
     return this.track(this.replayer.store(key, message, limits, publish));
+  }
+
+  listen(route: BroadcastRoute): Promise<void> {
+    const channel = this.replayer.keys.channel(route);
+    let subscription = this.subscriptions.get(channel);
+    if (!subscription) {
+      // Commands on one connection apply in order, so a subscribe sent after an unsubscribe of the same channel wins.
+      const subscribed = this.resubscribed ? (this.sharded ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel)).then(() => {}) : this.untilResubscribed;
+      subscribed.catch(() => {});
+      this.subscriptions.set(channel, (subscription = { listeners: 0, subscribed }));
+    }
+    subscription.listeners++;
+    return subscription.subscribed;
+  }
+
+  unlisten(route: BroadcastRoute): void {
+    const channel = this.replayer.keys.channel(route);
+    const subscription = this.subscriptions.get(channel);
+    if (!subscription || --subscription.listeners > 0) return;
+    this.subscriptions.delete(channel);
+    // Dropped while Redis is unreachable, it is simply not subscribed again on reconnect.
+    (this.sharded ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel)).catch(() => {});
+  }
+
+  /** Pub/sub messages Redis sent this instance since it started. */
+  get messagesReceived(): number {
+    return this.received.messages;
+  }
+
+  /** Their bytes (the payloads as published). */
+  get bytesReceived(): number {
+    return this.received.bytes;
+  }
+
+  /** Channels subscribed now (one per route with local streams). */
+  get channels(): number {
+    return this.subscriptions.size;
   }
 
   subscribe(subscriber: BroadcastSubscriber): () => void {
@@ -80,6 +149,31 @@ export class RedisBroadcaster implements Broadcaster {
     this.subscriber.disconnect();
   }
 
+  private awaitResubscribe(): void {
+    this.untilResubscribed = new Promise((resolve) => (this.resolveResubscribed = resolve));
+  }
+
+  private channelOf(message: BroadcastMessage): string {
+    return this.replayer.keys.channel({ operationId: message.operationId, topic: message.route });
+  }
+
+  /** Subscribes again to every channel in use after the subscriber (re)connected. */
+  private resubscribe(): void {
+    const channels = [...this.subscriptions.keys()];
+    // One SSUBSCRIBE per channel: the channels of one command must share a slot.
+    const subscribed =
+      channels.length === 0 ? Promise.resolve() : this.sharded ? Promise.all(channels.map((channel) => this.subscriber.ssubscribe(channel))) : this.subscriber.subscribe(...channels);
+    subscribed.then(
+      () => {
+        this.resubscribed = true;
+        this.resolveResubscribed();
+        this.awaitResubscribe();
+        this.linkChanged();
+      },
+      (error: unknown) => this.report({ state: 'down', error }),
+    );
+  }
+
   /** Refuses a broadcast the bounded queue cannot take, rather than lose it after accepting it. */
   private refuseWhenBacklogged(): void {
     if (this.pending < this.maxPending && this.client.status !== 'end') return;
@@ -95,6 +189,8 @@ export class RedisBroadcaster implements Broadcaster {
   }
 
   private receive(text: string): void {
+    this.received.messages++;
+    this.received.bytes += Buffer.byteLength(text);
     const newline = text.indexOf('\n');
     const message = JSON.parse(text.slice(newline + 1)) as BroadcastMessage;
     if (newline > 0) message.id = text.slice(0, newline);
@@ -103,7 +199,7 @@ export class RedisBroadcaster implements Broadcaster {
 
   /** Down as soon as either connection drops; up once both are back and subscribed. */
   private linkChanged(): void {
-    const up = this.client.status === 'ready' && this.subscriber.status === 'ready' && this.subscriber.mode === 'subscriber';
+    const up = this.client.status === 'ready' && this.subscriber.status === 'ready' && this.resubscribed;
     if (up && this.down) this.report({ state: 'up' });
     else if (!up && !this.down) this.report({ state: 'down' });
   }
@@ -115,4 +211,8 @@ export class RedisBroadcaster implements Broadcaster {
     if (!down) this.resolveReady();
     for (const listener of this.listeners) listener(status);
   }
+}
+
+function isCluster(client: RedisClient): client is Cluster {
+  return client.isCluster;
 }

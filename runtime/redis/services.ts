@@ -1,16 +1,16 @@
 /** Everything an app shares through Redis, built from one client: broadcasts, replay and stream limits. */
-import type { Redis } from 'ioredis';
-import { RedisBroadcaster } from './broadcaster.js';
+import { RedisBroadcaster, type RedisClient } from './broadcaster.js';
 import { redisKeys } from './keys.js';
 import { RedisReplayer } from './replayer.js';
 import { RedisStreamSlots } from './stream-slots.js';
 
 export interface RedisSettings {
   /**
-   * The ioredis client to use (a second connection is made from it for pub/sub). Create it with
-   * `maxRetriesPerRequest: null`, so that commands wait through an outage instead of failing.
+   * The ioredis client to use, a `Redis` or a `Cluster` (a second connection is made from it for
+   * pub/sub). Create it with `maxRetriesPerRequest: null` (in `redisOptions` for a `Cluster`), so
+   * that commands wait through an outage instead of failing.
    */
-  client: Redis;
+  client: RedisClient;
   /** Prefix of every key and channel, so several apps can share one Redis. Default `sse`. */
   keyPrefix?: string;
   /** Broadcasts waiting for Redis before `broadcast` throws 503. Default 10 000. */
@@ -23,7 +23,7 @@ export interface RedisServices {
   slots: RedisStreamSlots;
 }
 
-export function redisServices(setting: Redis | RedisSettings): RedisServices {
+export function redisServices(setting: RedisClient | RedisSettings): RedisServices {
   const settings = isSettings(setting) ? setting : { client: setting };
   const replayer = new RedisReplayer(settings.client, settings.keyPrefix);
   return {
@@ -34,6 +34,6 @@ export function redisServices(setting: Redis | RedisSettings): RedisServices {
 }
 
 /** A client has a connection `status`; the settings object does not. */
-function isSettings(setting: Redis | RedisSettings): setting is RedisSettings {
+function isSettings(setting: RedisClient | RedisSettings): setting is RedisSettings {
   return !('status' in setting);
 }

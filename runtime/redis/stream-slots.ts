@@ -4,7 +4,8 @@
  * the slots of an instance that died expire with them.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from './broadcaster.js';
 import type { StreamSlots } from '../ports.js';
 import { HttpProblem } from '../problem.js';
 import type { RedisKeys } from './keys.js';
@@ -35,7 +36,7 @@ export class RedisStreamSlots implements StreamSlots {
   private renewer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly keys: RedisKeys,
     private readonly leaseMs = DEFAULT_LEASE_MS,
   ) {

@@ -74,8 +74,8 @@ describe('benchmark harness at tiny scale', () => {
   it('writes medians, ratios and goals into the results document', () => {
     const plan: Plan = { mode: 'quick', repetitions: 1, burst: 1, cases: [tiny] };
     const generator = [
-      { name: 'demo spec', runsSec: [1.2], medianSec: 1.2, goalSec: 1.5, loadAverage: 0.5 },
-      { name: 'synthetic', runsSec: [3.4], medianSec: 3.4, goalSec: 3, loadAverage: 0.5 },
+      { name: 'demo spec', cache: 'filled' as const, runsSec: [0.6], medianSec: 0.6, medianCpuSec: 0.7, medianPeakRssMb: 140, goalSec: 0.7, loadAverage: 0.5 },
+      { name: 'dispatch service', cache: 'filled' as const, runsSec: [1.4], medianSec: 1.4, medianCpuSec: 1.5, medianPeakRssMb: 145, goalSec: 1, loadAverage: 0.5 },
     ];
     const results = JSON.parse(JSON.stringify(buildResults(plan, ['better-sse', 'naive'], runs, generator, [], 1)));
     expect(results).toMatchObject({ mode: 'quick', node: process.version, settings: { burst: 1 } });
@@ -90,7 +90,7 @@ describe('benchmark harness at tiny scale', () => {
       [tiny.key, null],
       [tiny.key, null],
       ['demo spec', true],
-      ['synthetic', false],
+      ['dispatch service', false],
     ]);
     expect(results.generator).toEqual(generator);
   });

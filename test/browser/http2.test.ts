@@ -63,4 +63,19 @@ describeBrowser('the dashboard in Chromium over HTTP/2', () => {
     expect(new Set(protocols)).toEqual(new Set(['h2']));
     expect(consoleErrors).toEqual([]);
   }, 60_000);
+
+  it('reads a POST whose body is a stream, sent without content-length (legal in HTTP/2)', async () => {
+    const answer = await page.evaluate(async () => {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(JSON.stringify({ content: 'streamed over HTTP/2' })));
+          controller.close();
+        },
+      });
+      const init = { method: 'POST', body, duplex: 'half', headers: { authorization: 'Bearer admin-token', 'content-type': 'application/json' } };
+      const response = await fetch('/channels/streamed/messages', init as RequestInit);
+      return { status: response.status, body: await response.text() };
+    });
+    expect(answer).toEqual({ status: 202, body: '' });
+  });
 });

@@ -17,12 +17,14 @@ window.openRoom = (token, channel, lastEventId) => {
   const room = subscribe(operations.streamChatRoom, { baseUrl: '', headers: { authorization: 'Bearer ' + token }, shareAcrossTabs: true }, { params: { channel }, lastEventId });
   room.on('message', (message, { id }) => window.received.push(id + ' ' + message.userId + ' ' + message.content));
   room.on('join', ({ userId }) => window.received.push('join ' + userId));
+  window.room = room;
 };`;
 
 declare global {
   interface Window {
     openRoom(token: string, channel: string, lastEventId?: string): void;
     received: string[];
+    room: { lastEventId: string | null };
   }
 }
 
@@ -32,13 +34,20 @@ describeBrowser('shareAcrossTabs in Chromium', () => {
   let browser: Browser;
   let context: BrowserContext;
   const consoleErrors: string[] = [];
+  /** The `Last-Event-ID` of each request to the id-only stream. */
+  const idOnlyRequests: Array<string | null> = [];
 
   beforeAll(async () => {
-    const bundled = await build({ stdin: { contents: ENTRY, resolveDir: new URL('../../', import.meta.url).pathname, loader: 'ts' }, bundle: true, write: false, format: 'esm', logLevel: 'silent' });
+    const bundled = await build({ stdin: { contents: ENTRY, resolveDir: new URL('../../', import.meta.url).pathname, loader: 'ts' }, bundle: true, write: false, format: 'esm', logLevel: 'silent', conditions: ['asyncapi-sse-source'] });
     demo = await createTestDemo();
     const app = express();
     app.get('/', (_req, res) => void res.type('html').send('<!doctype html><link rel="icon" href="data:,"><script type="module" src="/client.js"></script>'));
     app.get('/client.js', (_req, res) => void res.type('js').send(bundled.outputFiles[0]!.text));
+    // A server whose stream moves the last event id with a block that has no data.
+    app.get('/channels/id-only/stream', (req, res) => {
+      idOnlyRequests.push(req.get('last-event-id') ?? null);
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': ok\n\nid: 7\n\n');
+    });
     app.use(demo.app);
     [server, browser] = await Promise.all([listen(app), launchBrowser()]);
     context = await browser.newContext();
@@ -66,7 +75,7 @@ describeBrowser('shareAcrossTabs in Chromium', () => {
     const [u1, u1Again, u2] = [await tab('user-token', 'shared'), await tab('user-token', 'shared'), await tab('user2-token', 'shared')];
     await expect.poll(() => received(u2), { timeout: 10_000 }).toContain('join u2');
     await say('shared', 'hi');
-    for (const page of [u1, u1Again, u2]) await expect.poll(() => received(page), { timeout: 10_000 }).toContainEqual(expect.stringMatching(/^\d+ admin hi$/));
+    for (const page of [u1, u1Again, u2]) await expect.poll(() => received(page), { timeout: 10_000 }).toContainEqual(expect.stringMatching(/^[0-9a-z]{8}-\d+ admin hi$/));
     // u1's two tabs joined once: one connection.
     expect((await received(u1Again)).filter((entry) => entry === 'join u1')).toHaveLength(1);
     expect(await openStreams(server.url)).toMatchObject({ streamChatRoom: 2 });
@@ -85,4 +94,15 @@ describeBrowser('shareAcrossTabs in Chromium', () => {
     for (const page of [first, late]) await expect.poll(() => received(page), { timeout: 10_000 }).toHaveLength(5);
     expect(consoleErrors).toEqual([]);
   }, 60_000);
+
+  it('passes an id-only block on to the other tabs, so the tab that leads next resumes from it', async () => {
+    const first = await tab('user-token', 'id-only');
+    await expect.poll(() => first.evaluate(() => window.room.lastEventId), { timeout: 10_000 }).toBe('7');
+    const second = await tab('user-token', 'id-only');
+    await expect.poll(() => second.evaluate(() => window.room.lastEventId), { timeout: 10_000 }).toBe('7');
+    expect(idOnlyRequests).toEqual([null]);
+    await first.close();
+    await expect.poll(() => idOnlyRequests, { timeout: 10_000 }).toEqual([null, '7']);
+    await second.close();
+  }, 30_000);
 });

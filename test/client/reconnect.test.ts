@@ -268,6 +268,22 @@ describe('delivery', () => {
     expect(gaps).toEqual([{ lastEventId: '2', id: '5', missed: 2 }]);
   });
 
+  it('reports gaps within one epoch of `<epoch>-<n>` ids, and none when a new epoch starts again at 1', async () => {
+    server = await startServer([
+      (res) => {
+        openStream(res);
+        res.write(tick(1, 'k3x9q2ab-7') + tick(2, 'k3x9q2ab-8') + tick(3, 'k3x9q2ab-11') + tick(4, '00zz11aa-1') + tick(5, '00zz11aa-2'));
+      },
+    ]);
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url });
+    const gaps: GapInfo[] = [];
+    subscription.onGap((gap) => gaps.push(gap));
+    const seen = ticksOf(subscription);
+    await vi.waitFor(() => expect(seen).toHaveLength(5));
+    subscription.close();
+    expect(gaps).toEqual([{ lastEventId: 'k3x9q2ab-8', id: 'k3x9q2ab-11', missed: 2 }]);
+  });
+
   it('sends events that fail the validator to onInvalid, not to the typed handler', async () => {
     const ajv = new Ajv();
     const validators = {

@@ -38,7 +38,7 @@ describe('chat rooms', () => {
       const [message] = await reader.take(1);
       expect(message!.event).toBeUndefined();
       expect(payload(message!)).toMatchObject({ channel: 'lobby', userId: 'u2', content: 'hello' });
-      expect(message!.id).toMatch(/^\d+$/);
+      expect(message!.id).toMatch(/^[0-9a-z]{8}-[1-9][0-9]*$/);
     }
 
     u2.close();

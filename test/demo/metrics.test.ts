@@ -20,6 +20,7 @@ describe('GET /admin/metrics/stream', () => {
       streamNotifications: 0,
       streamTaskProgress: 0,
       streamChatRoom: 0,
+      streamChatRooms: 0,
       streamMetrics: 1,
       streamLogs: 0,
     });

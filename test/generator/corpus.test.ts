@@ -87,6 +87,8 @@ describe('generator spec corpus', () => {
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).not.toMatch(STACK_FRAME);
       const lines = run.stderr.split('\n');
+      const diagnostics = lines.filter((line) => /^\S+:\d+:\d+ (warning|error) /.test(line));
+      expect(diagnostics.filter((line, i) => diagnostics.indexOf(line) !== i), 'diagnostics printed twice').toEqual([]);
       for (const warning of spec.warnings) expect(lines.some((line) => warning.test(line)), `${warning} in:\n${run.stderr}`).toBe(true);
       expect(run.stderr, 'the newer-version advice is a note').not.toMatch(/warning .*\(asyncapi-latest-version\)/);
       const unexpected = lines.filter((line) => /no valid example/.test(line) && !spec.warnings.some((w) => w.test(line)));
@@ -163,6 +165,7 @@ describe('generator spec corpus', () => {
         expect(line, `${error} in:\n${run.stderr}`).toBeDefined();
         expect(line).toMatch(/^\S+:\d+:\d+ /);
       }
+      if (spec.first) expect(lines[0], run.stderr).toMatch(spec.first);
       expect({ ...snapshot(out), ...snapshot(handlers) }).toEqual(before);
     });
   });

@@ -29,6 +29,8 @@ export interface CorpusSpec {
   warnings: RegExp[];
   /** `# error: <regex>`: each must match a stderr line. */
   errors: RegExp[];
+  /** `# first: <regex>`: the first stderr line must match. */
+  first?: RegExp;
 }
 
 /** Every corpus spec: `<slug>.yaml`, or `<slug>/asyncapi.yaml` with the files it `$ref`s. */
@@ -48,7 +50,7 @@ function parseExpectations(slug: string, file: string): CorpusSpec {
   let declared = false;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.startsWith('#')) break;
-    const match = /^#\s*(expect|reject|type|compiles|fails|declares|warn|error)\b\s*([^:]*?)\s*:\s*(.*)$/.exec(line);
+    const match = /^#\s*(expect|reject|type|compiles|fails|declares|warn|error|first)\b\s*([^:]*?)\s*:\s*(.*)$/.exec(line);
     if (!match) continue;
     const [, key, subject, value] = match as unknown as [string, string, string, string];
     switch (key) {
@@ -77,6 +79,9 @@ function parseExpectations(slug: string, file: string): CorpusSpec {
         break;
       case 'error':
         spec.errors.push(new RegExp(value));
+        break;
+      case 'first':
+        spec.first = new RegExp(value);
         break;
     }
   }

@@ -70,6 +70,7 @@ components:
       name: cancelled
       payload:
         type: object
+        additionalProperties: false
         properties:
           id:
             type: string
@@ -83,19 +84,24 @@ components:
       properties:
         id:
           type: string
+          pattern: '^o-'
         status:
           type: string
           enum: [open, shipped]
         total:
           type: number
+          minimum: 0
     OrderInput:
       type: object
       required: [item]
       properties:
         item:
           type: string
+          maxLength: 40
         quantity:
           type: integer
+          minimum: 1
+          maximum: 100
         size:
           type: string
           enum: [s, m, l]
@@ -182,7 +188,7 @@ const BREAKING: BreakingCase[] = [
     after: 'streamOrders:',
     says: 'event "cancelled" removed',
   },
-  { kind: 'a removed payload field', from: `        total:\n          type: number\n`, to: '', code: 'removed-field', side: 'old', key: 'total:', says: 'field "total" removed' },
+  { kind: 'a removed payload field', from: `        total:\n          type: number\n          minimum: 0\n`, to: '', code: 'removed-field', side: 'old', key: 'total:', says: 'field "total" removed' },
   {
     kind: 'a field a request must now carry',
     from: 'required: [item]',
@@ -265,6 +271,50 @@ const BREAKING: BreakingCase[] = [
     says: 'security tightened',
   },
   {
+    kind: 'a field added to an event whose payload lists all it may carry',
+    from: `          id:\n            type: string\n    order:`,
+    to: `          id:\n            type: string\n          reason:\n            type: string\n    order:`,
+    code: 'added-field',
+    side: 'new',
+    key: 'reason:',
+    says: 'event "cancelled" payload: field "reason" added; old clients refuse the event',
+  },
+  {
+    kind: 'an event payload no longer closed',
+    from: `        additionalProperties: false\n`,
+    to: '',
+    code: 'opened-object',
+    side: 'old',
+    key: 'additionalProperties: false',
+    says: 'may now carry fields not listed',
+  },
+  { kind: 'a raised request minimum', from: 'minimum: 1\n', to: 'minimum: 2\n', code: 'narrowed-constraint', side: 'new', key: 'minimum: 2', says: 'message "order" payload: minimum raised from 1 to 2' },
+  { kind: 'a lowered request maximum', from: 'maximum: 100', to: 'maximum: 50', code: 'narrowed-constraint', side: 'new', key: 'maximum: 50', says: 'maximum lowered from 100 to 50' },
+  { kind: 'a lowered request maxLength', from: 'maxLength: 40', to: 'maxLength: 20', code: 'narrowed-constraint', side: 'new', key: 'maxLength: 20', says: 'maxLength lowered from 40 to 20' },
+  {
+    kind: 'a new request pattern',
+    from: 'maxLength: 40\n',
+    to: "maxLength: 40\n          pattern: '^[a-z]+'\n",
+    code: 'narrowed-constraint',
+    side: 'new',
+    key: 'pattern:',
+    after: 'item:',
+    says: 'now has pattern /^[a-z]+/',
+  },
+  {
+    kind: 'a closed request body',
+    from: `      required: [item]\n`,
+    to: `      required: [item]\n      additionalProperties: false\n`,
+    code: 'closed-object',
+    side: 'new',
+    key: 'additionalProperties: false',
+    after: 'OrderInput:',
+    says: 'fields not listed are refused now',
+  },
+  { kind: 'a lowered event minimum', from: 'minimum: 0', to: 'minimum: -100', code: 'widened-constraint', side: 'new', key: 'minimum: -100', says: 'event "created" payload: minimum lowered from 0 to -100' },
+  { kind: 'a removed event pattern', from: `          pattern: '^o-'\n`, to: '', code: 'widened-constraint', side: 'old', key: "pattern: '^o-'", says: 'no longer has pattern /^o-/' },
+  { kind: 'a changed event pattern', from: `pattern: '^o-'`, to: `pattern: '^order-'`, code: 'widened-constraint', side: 'new', key: "pattern: '^order-'", says: 'pattern changed from /^o-/ to /^order-/' },
+  {
     kind: 'a changed server host, as @asyncapi/diff classifies it',
     from: 'host: shop.example.com',
     to: 'host: api.shop.example.com',
@@ -316,6 +366,9 @@ const NOT_BREAKING: Array<{ kind: string; edits: Array<[string, string]> }> = [
       ['channels:\n', `channels:\n  everything:\n    address: /orders/stream\n    messages:\n      created:\n        $ref: '#/components/messages/created'\n`],
     ],
   },
+  { kind: 'looser request bounds', edits: [['minimum: 1\n', 'minimum: 0\n'], ['maximum: 100', 'maximum: 1000'], ['          maxLength: 40\n', '']] },
+  { kind: 'tighter event constraints', edits: [['minimum: 0', 'minimum: 1'], [`pattern: '^o-'`, `pattern: '^o-'\n          maxLength: 64`]] },
+  { kind: 'a field added to an event payload that is not closed', edits: [[`          enum: [open, shipped]\n`, `          enum: [open, shipped]\n        note:\n          type: string\n`]] },
   { kind: 'no change at all', edits: [] },
 ];
 

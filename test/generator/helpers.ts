@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ReceivedEvent } from '../../runtime/client/types.js';
 import { runCli } from '../../generator/commands/generate.js';
+import { listen, type Running } from '../listen.js';
 
 /** A small valid spec: `streamPrices` streams `Tick`s on GET /prices; the `orders` channel is unused. */
 export const TICKER_SPEC = `asyncapi: 3.0.0
@@ -90,6 +91,16 @@ export function scratchProject(label: string, specText: string): Project {
   const handlers = path.join(dir, 'handlers');
   writeFileSync(spec, specText);
   return { dir, spec, out, handlers, args: ['--spec', spec, '--out', out, '--handlers', handlers] };
+}
+
+/** A scratch project generated from the spec (no errors allowed), served with its scaffolded handlers on 127.0.0.1. */
+export async function servedScratchProject(label: string, specText: string): Promise<{ project: Project; server: Running }> {
+  const project = scratchProject(label, specText);
+  const run = await generate(...project.args);
+  if (run.code !== 0 || / error /.test(run.stderr)) throw new Error(`generate failed:\n${run.stderr}`);
+  const { createApp } = (await import(path.join(project.out, 'server.ts'))) as { createApp: (handlers: object) => import('express').Express };
+  const { default: handlers } = (await import(path.join(project.handlers, 'index.ts'))) as { default: object };
+  return { project, server: await listen(createApp(handlers)) };
 }
 
 export function removeDir(dir: string): void {

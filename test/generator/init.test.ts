@@ -47,12 +47,22 @@ describe('asyncapi-sse init', () => {
       type: 'module',
       scripts: { build: 'make all', generate: 'asyncapi-sse generate', test: expect.stringContaining('node --test') },
       dependencies: { 'asyncapi-sse': '~0.1.0', express: '5.3.0', ajv: expect.any(String), 'ajv-formats': expect.any(String) },
-      devDependencies: { typescript: expect.any(String), '@types/node': expect.any(String) },
+      devDependencies: { 'asyncapi-sse-generator': expect.stringMatching(/^\^\d/), typescript: expect.any(String), '@types/node': expect.any(String) },
     });
     for (const file of ['asyncapi.yaml', 'server.ts', 'test/service.test.ts', 'tsconfig.json', '.gitignore', 'handlers/streamTicks.ts']) {
       expect(snapshot(dir), file).toHaveProperty([file]);
     }
     expect(readFileSync(path.join(dir, 'generated/server.ts'), 'utf8')).toContain("from 'asyncapi-sse/runtime'");
+  }, 120_000);
+
+  it('scaffolds beside folders and files of the project that it does not create', async () => {
+    const dir = project({ 'test/other.test.ts': 'mine\n', 'README.md': 'mine\n' });
+    const run = await init(dir);
+    expect(run.code, run.stderr).toBe(0);
+    const files = snapshot(dir);
+    expect(files).toHaveProperty([path.join('test', 'service.test.ts')]);
+    expect(Buffer.from(files[path.join('test', 'other.test.ts')]!, 'base64').toString()).toBe('mine\n');
+    expect(Buffer.from(files['README.md']!, 'base64').toString()).toBe('mine\n');
   }, 120_000);
 
   it('refuses to overwrite, naming every file that exists, and writes nothing', async () => {

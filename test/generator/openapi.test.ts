@@ -49,6 +49,7 @@ describe('the demo spec', () => {
       'GET /notifications/stream streamNotifications',
       'GET /prices/stream streamPrices',
       'GET /tasks/{taskId}/progress streamTaskProgress',
+      'POST /channels/stream streamChatRooms',
       'POST /channels/{channel}/messages postChannelMessage',
       'POST /notifications createNotification',
       'POST /prices/stream streamSelectedPrices',

@@ -1,8 +1,8 @@
 /** Headers a receive operation's messages declare are checked on every POST, whatever their case on the wire. */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type Running } from '../listen.js';
-import { generate, removeDir, scratchProject, type Project } from './helpers.js';
+import type { Running } from '../listen.js';
+import { removeDir, servedScratchProject, type Project } from './helpers.js';
 
 const SPEC = `asyncapi: 3.0.0
 info:
@@ -36,13 +36,7 @@ let project: Project;
 let server: Running;
 
 beforeAll(async () => {
-  project = scratchProject('headers', SPEC);
-  const run = await generate(...project.args);
-  expect(run.stderr).not.toMatch(/error/);
-  expect(run.code).toBe(0);
-  const { createApp } = (await import(path.join(project.out, 'server.ts'))) as { createApp: (handlers: object) => import('express').Express };
-  const { default: handlers } = (await import(path.join(project.handlers, 'index.ts'))) as { default: object };
-  server = await listen(createApp(handlers));
+  ({ project, server } = await servedScratchProject('headers', SPEC));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,7 +1,8 @@
 /**
  * The AsyncAPI structure validators the generator keeps in its cache folder report exactly what
  * a fresh compile reports: a run with an empty cache and a run with a filled one print the same
- * diagnostics for a broken spec, and the valid demo spec passes both.
+ * diagnostics for a broken spec, and the valid demo spec passes both. The caches are the commands'
+ * own: a program that only imports the generator's modules keeps ajv as it found it.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -99,4 +100,29 @@ describe('cached AsyncAPI structure validators', () => {
     for (const [file] of cacheFiles(cacheDir)) writeFileSync(path.join(cacheDir, file), 'throw new Error("damaged");\n');
     expect(await checkSpec(spec, cacheDir)).toEqual(fresh);
   }, 240_000);
+});
+
+/**
+ * Imports `modules` in a fresh process and tells, for the project's Ajv and Spectral's, whether
+ * `compile` is still the function the class had before the import.
+ */
+async function compileUntouchedAfterImporting(modules: string[]): Promise<Record<string, boolean>> {
+  const script = `
+    import { createRequire } from 'node:module';
+    const require = createRequire(${JSON.stringify(path.join(REPO_ROOT, 'generator/package.json'))});
+    const spectralRequire = createRequire(createRequire(require.resolve('@asyncapi/parser')).resolve('@stoplight/spectral-core'));
+    const classes = { ajv: require('ajv').Ajv, spectral: spectralRequire('ajv/dist/2020').Ajv2020 };
+    const before = Object.fromEntries(Object.entries(classes).map(([name, c]) => [name, c.prototype.compile]));
+    for (const file of ${JSON.stringify(modules)}) await import(file);
+    console.log(JSON.stringify(Object.fromEntries(Object.entries(classes).map(([name, c]) => [name, c.prototype.compile === before[name]]))));
+  `;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx/esm', '--input-type=module', '--eval', script], { cwd: REPO_ROOT });
+  return JSON.parse(stdout) as Record<string, boolean>;
+}
+
+describe('the parser speed-up', () => {
+  it('is not installed by importing the load stage or the pipeline (as the @asyncapi/generator template does)', async () => {
+    const modules = ['generator/load/load.ts', 'generator/pipeline.ts'].map((file) => path.join(REPO_ROOT, file));
+    expect(await compileUntouchedAfterImporting(modules)).toEqual({ ajv: true, spectral: true });
+  }, 60_000);
 });

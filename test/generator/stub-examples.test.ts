@@ -39,6 +39,23 @@ const PAYLOADS: Record<string, string> = {
   combined: `allOf:
             - { type: object, required: [a], properties: { a: { type: string } } }
             - { type: object, required: [b], properties: { b: { type: boolean } } }`,
+  schemaExample: `type: object
+          required: [currency, amount]
+          properties:
+            currency: { type: string, pattern: '^[A-Z]{3}$', example: EUR }
+            amount: { type: integer, example: 250 }`,
+  wholeSchemaExample: `type: object
+          required: [currency]
+          example: { currency: USD, note: paid }
+          properties:
+            currency: { type: string, pattern: '^[A-Z]{3}$' }
+            note: { type: string }`,
+  onlyRequiredValid: `type: object
+          required: [id]
+          maxProperties: 1
+          properties:
+            id: { type: string }
+            note: { type: string }`,
   badExample: `type: object
           required: [n]
           properties:
@@ -113,8 +130,21 @@ it('turns OpenAPI-style `nullable: true` into a nullable type and validator', as
   expect(readFileSync(path.join(project.out, 'types.ts'), 'utf8')).toMatch(/openApiNullable: number \| null;/);
 });
 
-it("uses the spec's valid examples and notes the invalid ones", () => {
+it("uses the spec's valid examples and notes each invalid one where it is written", () => {
   expect(stubPayloads().get('withExample')).toEqual({ n: 7 });
   expect(stubPayloads().get('badExample')).not.toEqual({ n: 0 });
-  expect(note).toContain('the examples of event "badExample" do not match its payload schema');
+  const lines = readFileSync(project.spec, 'utf8').split('\n');
+  const line = lines.findIndex((l) => l.includes('- payload: { n: 0 }')) + 1;
+  const col = lines[line - 1]!.indexOf('payload') + 1;
+  expect(note).toMatch(new RegExp(`^note: \\S*:${line}:${col} operation "streamThings": this example of event "badExample" does not match its payload schema; the stub sends a synthesized one$`, 'm'));
+});
+
+it('uses the schema-level `example` of a payload or of its properties', () => {
+  expect(stubPayloads().get('schemaExample')).toEqual({ currency: 'EUR', amount: 250 });
+  expect(stubPayloads().get('wholeSchemaExample')).toEqual({ currency: 'USD', note: 'paid' });
+});
+
+it('falls back to the required properties only when a fuller value is invalid', () => {
+  expect(stubPayloads().get('onlyRequiredValid')).toEqual({ id: 'example id' });
+  expect(note).not.toMatch(/no valid example/);
 });

@@ -2,15 +2,33 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AUTH } from '../demo/harness.js';
 import { startDemoProcess, type DemoProcess } from '../demo/process.js';
 import { EventReader, type EventSourceMessage } from '../demo/sse.js';
-import { describeRedis, startRedisServer, type RedisServer } from './redis-server.js';
+import { startRedisCluster } from './redis-cluster.js';
+import { describeRedis, startRedisServer } from './redis-server.js';
 
-describeRedis('two demo instances sharing one Redis', () => {
-  let redis: RedisServer;
+/** Where the two demo instances keep what they share: the environment that points them to it. */
+interface SharedStore {
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const stores: Array<[name: string, start: () => Promise<SharedStore>]> = [
+  ['one Redis', async () => {
+    const redis = await startRedisServer();
+    return { env: { REDIS_URL: redis.url }, stop: () => redis.stop() };
+  }],
+  ['a 3-master Redis Cluster', async () => {
+    const cluster = await startRedisCluster();
+    return { env: { REDIS_CLUSTER: cluster.nodes.join(',') }, stop: () => cluster.stop() };
+  }],
+];
+
+describeRedis.each(stores)('two demo instances sharing %s', (_name, start) => {
+  let redis: SharedStore;
   let a: DemoProcess;
   let b: DemoProcess;
   beforeAll(async () => {
-    redis = await startRedisServer();
-    [a, b] = await Promise.all([startDemoProcess({ REDIS_URL: redis.url }), startDemoProcess({ REDIS_URL: redis.url })]);
+    redis = await start();
+    [a, b] = await Promise.all([startDemoProcess(redis.env), startDemoProcess(redis.env)]);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
@@ -53,6 +71,53 @@ describeRedis('two demo instances sharing one Redis', () => {
     expect(messages(await takeMessages(moved, 1)).map(([, content]) => content)).toEqual(['fifth']);
     moved.close();
     onB.close();
+  });
+
+  it('delivers a notification for u1 posted on A to each of u1\'s streams on A and B once, and to no one else', async () => {
+    const notifications = (instance: DemoProcess, headers: Record<string, string>) => EventReader.open(`${instance.url}/notifications/stream`, { headers });
+    const [u1OnA, u1OnB, u2OnB] = [await notifications(a, AUTH.u1), await notifications(b, AUTH.u1), await notifications(b, AUTH.u2)];
+    const notify = (instance: DemoProcess, userId: string, title: string) =>
+      fetch(`${instance.url}/notifications`, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH.admin }, body: JSON.stringify({ userId, type: 'info', title, body: '' }) });
+    expect((await notify(a, 'u1', 'for u1')).status).toBe(202);
+    expect((await notify(a, 'u2', 'for u2')).status).toBe(202);
+    expect((await notify(b, 'u1', 'last')).status).toBe(202);
+    const titles = async (reader: EventReader, count: number) => (await reader.take(count)).filter((event) => event.event === 'new').map((event) => JSON.parse(event.data).title);
+    expect(await titles(u1OnA, 2)).toEqual(['for u1', 'last']);
+    expect(await titles(u1OnB, 2)).toEqual(['for u1', 'last']);
+    expect(await titles(u2OnB, 1)).toEqual(['for u2']);
+    for (const reader of [u1OnA, u1OnB, u2OnB]) reader.close();
+  });
+
+  it('tells the others in a room on the other instance, not the typist, that someone is typing', async () => {
+    const [typistOnA, typistOnB, otherOnB] = [await room(a, 'typing', AUTH.u2), await room(b, 'typing', AUTH.u2), await room(b, 'typing', AUTH.u1)];
+    await Promise.all([typistOnA, typistOnB, otherOnB].map((reader) => reader.take(1)));
+    const post = (body: unknown) => fetch(`${a.url}/channels/typing/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH.u2 }, body: JSON.stringify(body) });
+    expect((await post({ typing: true })).status).toBe(202);
+    expect((await post({ content: 'after typing' })).status).toBe(202);
+    const untilMessage = async (reader: EventReader) => {
+      const events: EventSourceMessage[] = [];
+      while (!events.some((event) => event.event === undefined)) events.push(...(await reader.take(1)));
+      return events.filter((event) => event.event === 'typing' || event.event === undefined).map((event) => event.event ?? 'message');
+    };
+    expect(await untilMessage(otherOnB)).toEqual(['typing', 'message']);
+    expect(await untilMessage(typistOnB)).toEqual(['message']);
+    expect(await untilMessage(typistOnA)).toEqual(['message']);
+    for (const reader of [typistOnA, typistOnB, otherOnB]) reader.close();
+  });
+
+  it('a POST stream on B following several rooms gets the messages of each room it chose, posted on A, and none of the others', async () => {
+    const feed = await EventReader.open(`${b.url}/channels/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...AUTH.u1 },
+      body: JSON.stringify({ channels: ['feed-a', 'feed-b'] }),
+    });
+    expect(feed.response.status).toBe(200);
+    for (const [channel, content] of [['feed-a', 'one'], ['feed-c', 'elsewhere'], ['feed-b', 'two'], ['feed-a', 'three']] as const) expect((await say(a, channel, content)).status).toBe(202);
+    const got = (await feed.take(3)).map((event) => `${JSON.parse(event.data).channel} ${JSON.parse(event.data).content}`);
+    // Each room's messages in order; rooms on different cluster shards may interleave either way.
+    expect(got.filter((line) => line.startsWith('feed-a'))).toEqual(['feed-a one', 'feed-a three']);
+    expect([...got].sort()).toEqual(['feed-a one', 'feed-a three', 'feed-b two']);
+    feed.close();
   });
 
   it('holds a per-identity limit of 5 with 3 streams on A and 3 on B: the sixth gets 429', async () => {

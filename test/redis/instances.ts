@@ -1,6 +1,7 @@
 /** Instances of one replayable channel app, each with its own Redis client, and clients that move between them. */
-import { Redis } from 'ioredis';
-import { createSseApp, type AppOptions, type ConnectionManager, type SseApp, type SseStream } from '../../runtime/index.js';
+import { expect } from 'vitest';
+import { Cluster, Redis } from 'ioredis';
+import { createSseApp, type AppOptions, type ConnectionManager, type RedisClient, type SseApp, type SseStream } from '../../runtime/index.js';
 import { channelStreamEndpoint, listen, RawClient, service, type Running } from '../runtime/helpers.js';
 
 export type Message = { message: { n: number } };
@@ -16,14 +17,15 @@ export const spec = service(
 export interface Instance {
   app: SseApp<Connections>;
   running: Running;
-  redis: Redis;
+  redis: RedisClient;
   /** Errors the runtime logged. */
   errors: string[];
   stop(): Promise<void>;
 }
 
-export async function startInstance(url: string, options: AppOptions = {}, maxPendingBroadcasts?: number): Promise<Instance> {
-  const redis = new Redis(url, { maxRetriesPerRequest: null });
+/** An instance on one Redis (its URL), or on a Redis Cluster (some of its nodes, `host:port`). */
+export async function startInstance(url: string | string[], options: AppOptions = {}, maxPendingBroadcasts?: number): Promise<Instance> {
+  const redis = typeof url === 'string' ? new Redis(url, { maxRetriesPerRequest: null }) : new Cluster(url, { redisOptions: { maxRetriesPerRequest: null } });
   const errors: string[] = [];
   const logger = { warn() {}, error: (message: string) => void errors.push(message) };
   const app = createSseApp<Connections>(spec, { channelStream: (stream: SseStream<Message>) => stream.closed }, { redis: { client: redis, maxPendingBroadcasts }, logger, ...options });
@@ -72,13 +74,35 @@ export class MovingClient {
       .map((event) => JSON.parse(event.data).n as number);
   }
 
-  ids(): number[] {
-    return this.events()
-      .filter((event) => event.event === 'message')
-      .map((event) => Number(event.id));
-  }
-
   close(): void {
     this.current?.close();
   }
+}
+
+/** Open streams of the channel operation across `instances`. */
+export function openStreams(instances: Instance[]): number {
+  return instances.reduce((sum, instance) => sum + instance.app.sse.connections.channelStream.count(), 0);
+}
+
+/** Ends what a scale-out test started: its clients, then its instances, then the store they share. */
+export async function stopAll(store: { stop(): Promise<void> } | undefined, instances: Instance[], clients: MovingClient[]): Promise<void> {
+  for (const client of clients) client.close();
+  await Promise.all(instances.map((instance) => instance.stop()));
+  await store?.stop();
+}
+
+/**
+ * A client got every number of `expected` once, in id order: broadcasts from several instances
+ * are ordered by the ids Redis gives them, which grow by one within an epoch, and no event
+ * came twice, under one id or two.
+ */
+export function expectOnceInIdOrder(client: MovingClient, expected: number[]): void {
+  const messages = client.events().filter((event) => event.event === 'message');
+  expect([...client.numbers()].sort((x, y) => x - y)).toEqual(expected);
+  for (const [index, event] of messages.entries()) {
+    const previous = messages[index - 1]?.id?.split('-');
+    const [epoch, place] = event.id!.split('-');
+    if (previous && previous[0] === epoch) expect(Number(place)).toBe(Number(previous[1]) + 1);
+  }
+  expect(new Set(messages.map((event) => event.id)).size).toBe(messages.length);
 }

@@ -28,6 +28,10 @@ export interface RedisServer {
   /** Kills the server at once (SIGKILL); `start` brings it back on the same port and data. */
   kill(): Promise<void>;
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as in a long GC pause or a stalled VM. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -43,25 +47,13 @@ export async function startRedisServer(options: { durable?: boolean } = {}): Pro
   let child: ChildProcess | null = null;
 
   async function start(): Promise<void> {
-    const server = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = server;
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      server.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk;
-        if (output.includes('Ready to accept connections')) resolve();
-      });
-      server.once('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
-    });
+    child = await spawnRedisServer(args);
   }
 
   async function kill(): Promise<void> {
     const server = child;
     child = null;
-    if (!server || server.exitCode !== null) return;
-    const exited = once(server, 'exit');
-    server.kill('SIGKILL');
-    await exited;
+    if (server) await killProcess(server);
   }
 
   await start();
@@ -74,10 +66,34 @@ export async function startRedisServer(options: { durable?: boolean } = {}): Pro
     client,
     kill,
     start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async stop() {
       client.disconnect();
       await kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts `redis-server` with `args`; settles once it accepts connections. */
+export async function spawnRedisServer(args: string[]): Promise<ChildProcess> {
+  const server = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    server.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk;
+      if (output.includes('Ready to accept connections')) resolve();
+    });
+    server.once('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
+  });
+  return server;
+}
+
+/** SIGKILLs a server (a crash, as far as its clients can tell) and waits for it to exit. */
+export async function killProcess(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = once(server, 'exit');
+  server.kill('SIGKILL');
+  await exited;
 }

@@ -3,7 +3,7 @@ import { afterEach, expect, it } from 'vitest';
 import { HttpProblem } from '../../runtime/index.js';
 import { freePort } from '../demo/process.js';
 import { waitUntil } from '../runtime/helpers.js';
-import { MovingClient, startInstance, type Instance } from './instances.js';
+import { expectOnceInIdOrder, MovingClient, openStreams as openStreamsOf, startInstance, stopAll, type Instance } from './instances.js';
 import { describeRedis, startRedisServer, type RedisServer } from './redis-server.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -13,25 +13,12 @@ let redis: RedisServer | undefined;
 let instances: Instance[] = [];
 let clients: MovingClient[] = [];
 afterEach(async () => {
-  for (const client of clients) client.close();
-  await Promise.all(instances.map((instance) => instance.stop()));
-  await redis?.stop();
-  redis = undefined;
-  instances = [];
-  clients = [];
+  await stopAll(redis, instances, clients);
+  [redis, instances, clients] = [undefined, [], []];
 });
 
-const openStreams = () => instances.reduce((sum, instance) => sum + instance.app.sse.connections.channelStream.count(), 0);
-
-/** Every client got every number of `expected` exactly once, with ids growing by one message at a time. */
-function expectExactlyOnceInOrder(expected: number[]): void {
-  for (const client of clients) {
-    const ids = client.ids();
-    expect(ids.every((id, index) => index === 0 || id > ids[index - 1]!)).toBe(true);
-    expect(client.numbers().length).toBe(expected.length);
-    expect([...client.numbers()].sort((x, y) => x - y)).toEqual(expected);
-  }
-}
+const openStreams = () => openStreamsOf(instances);
+const expectExactlyOnceInOrder = (expected: number[]) => clients.forEach((client) => expectOnceInIdOrder(client, expected));
 
 describeRedis('instances sharing one Redis', () => {
   it('1,000 broadcasts from two instances while clients move between them every few hundred ms: every client gets each once, in id order', async () => {

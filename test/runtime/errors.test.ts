@@ -77,11 +77,11 @@ async function expectProblem(response: Response, status: number): Promise<Record
 }
 
 describe('requests refused before a stream opens', () => {
-  it('400 lists every failing JSON pointer of params and query', async () => {
+  it('400 lists every failing JSON pointer of params and query, an enum with its allowed values', async () => {
     const response = await fetch(`${running.url}/channels/nope/stream?interval=abc`, { headers: auth('alice') });
     const problem = await expectProblem(response, 400);
     expect(problem.errors).toEqual([
-      { pointer: '/params/channel', message: 'must be equal to one of the allowed values' },
+      { pointer: '/params/channel', message: 'must be equal to one of the allowed values: "general", "random"' },
       { pointer: '/query/interval', message: 'must be integer' },
     ]);
   });

@@ -8,21 +8,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttp2AppServer, createSseRouter, notFound, type SseStream } from '../../runtime/index.js';
 import { request } from '../http2-client.js';
 import { selfSignedCertificate, type Certificate } from '../tls.js';
-import { service, streamEndpoint } from './helpers.js';
+import { compile, receiveEndpoint, service, streamEndpoint } from './helpers.js';
 
 type Events = { tick: { n: number } };
 
-/** A stream that sends one tick and stays open, an app route, a mounted sub-app and 404s. */
+/** Bodies the receive operation was given, in order. */
+const received: unknown[] = [];
+
+/** A stream that sends one tick and stays open, a receive operation, an app route, a mounted sub-app and 404s. */
 function demoApp() {
   const app = express();
   app.post('/echo', express.json(), (req, res) => void res.json(req.body));
   const admin = express();
   admin.get('/who', (req, res) => void res.json({ mounted: req.app === admin, path: req.originalUrl }));
   app.use('/admin', admin);
-  app.use(createSseRouter(service(streamEndpoint()), { stream: (stream: SseStream<Events>) => {
-    stream.send('tick', { n: 1 });
-    return stream.closed;
-  } }));
+  const receive = receiveEndpoint({ body: compile({ type: 'object', required: ['text'] }) });
+  app.use(createSseRouter(service(streamEndpoint(), receive), {
+    stream: (stream: SseStream<Events>) => {
+      stream.send('tick', { n: 1 });
+      return stream.closed;
+    },
+    receive: ({ body }: { body: unknown }) => void received.push(body),
+  }));
   app.use(notFound);
   return app;
 }
@@ -73,6 +80,16 @@ describe('HTTP/2 with TLS (createHttp2AppServer)', () => {
     expect(JSON.parse(who.body)).toEqual({ mounted: true, path: '/admin/who' });
     const missing = await request(session, { ':path': '/nowhere' });
     expect([missing.status, missing.headers['content-type']]).toEqual([404, 'application/problem+json; charset=utf-8']);
+  });
+
+  it('reads a body sent without content-length (legal in HTTP/2: the stream\'s end marks its end)', async () => {
+    received.length = 0;
+    const posted = await request(session, { ':method': 'POST', ':path': '/messages', 'content-type': 'application/json' }, '{"text":"hi"}');
+    expect(posted.status).toBe(202);
+    expect(received).toEqual([{ text: 'hi' }]);
+    // A request without body (END_STREAM on its headers) still reads as none.
+    const empty = await request(session, { ':method': 'POST', ':path': '/messages', 'content-type': 'application/json' });
+    expect([empty.status, JSON.parse(empty.body).errors]).toEqual([400, [{ pointer: '/body', message: expect.any(String) }]]);
   });
 
   it('answers HTTP/1.1 clients on the same port', async () => {

@@ -37,11 +37,12 @@ describe('metrics', () => {
     const feed = app.sse.connections.feed;
     feed.broadcast('tick', { n: 1 });
     feed.broadcast('tick', { n: 2 });
+    // An id of no history this server knows: `sse-reset`, then the two events it holds.
     const client = await RawClient.get(running.port, '/stream', { 'X-Key': 'k', 'Last-Event-ID': '0' });
-    await client.waitFor((c) => c.events().length === 2);
-    feed.broadcast('tick', { n: 3 });
     await client.waitFor((c) => c.events().length === 3);
-    const frameBytes = Buffer.byteLength('id: 3\nevent: tick\ndata: {"n":3}\n\n');
+    feed.broadcast('tick', { n: 3 });
+    await client.waitFor((c) => c.events().length === 4);
+    const frameBytes = Buffer.byteLength(`id: ${client.events()[3]!.id}\nevent: tick\ndata: {"n":3}\n\n`);
 
     const response = await fetch(`${running.url}/internal/metrics`);
     expect(response.headers.get('content-type')).toBe(registry.contentType);

@@ -9,7 +9,7 @@ import {
   type ReplayKey,
   type SseApp,
   type SseStream,
-  type StoredEvent,
+  type Missed,
 } from '../../runtime/index.js';
 import { channelStreamEndpoint, listen, RawClient, service, waitUntil, type Running } from './helpers.js';
 
@@ -40,7 +40,12 @@ function publish(app: SseApp<Connections>, channel: string, ...numbers: number[]
   for (const n of numbers) app.sse.connections.channelStream.broadcast('message', { n }, { topic: { channel } });
 }
 
-const received = (client: RawClient) => client.events().map((e) => `${e.id}:${JSON.parse(e.data).n}`);
+/** Each event as `<place in its topic's history>:<n>`. */
+const received = (client: RawClient, from = 0) => client.events().slice(from).map((e) => `${placeOf(e.id)}:${JSON.parse(e.data).n}`);
+/** The `n` of a replay id `<epoch>-<n>`. */
+const placeOf = (id: string | undefined) => id?.slice(id.lastIndexOf('-') + 1);
+/** The id of the `n`th event of the history another id belongs to. */
+const sibling = (id: string, n: number) => `${id.slice(0, id.lastIndexOf('-'))}-${n}`;
 
 describe('replay after reconnect', () => {
   it('sends exactly the missed events, in order, then live ones', async () => {
@@ -51,17 +56,19 @@ describe('replay after reconnect', () => {
     publish(app, 'random', 100);
     await first.waitFor((c) => c.events().length === 1);
     expect(received(first)).toEqual(['1:1']);
+    const firstId = first.events()[0]!.id!;
+    expect(firstId).toMatch(/^[0-9a-z]{8}-1$/);
     first.close();
     await waitUntil(() => app.sse.connections.channelStream.count() === 0);
 
     publish(app, 'general', 2, 3, 4);
-    const back = await RawClient.get(running!.port, '/channels/general/stream', { 'Last-Event-ID': '1' });
+    const back = await RawClient.get(running!.port, '/channels/general/stream', { 'Last-Event-ID': firstId });
     await back.waitFor((c) => c.events().length === 3);
     publish(app, 'general', 5);
     await back.waitFor((c) => c.events().length === 4);
     expect(received(back)).toEqual(['2:2', '3:3', '4:4', '5:5']);
 
-    const firstTime = await RawClient.get(running!.port, '/channels/general/stream?lastEventId=3');
+    const firstTime = await RawClient.get(running!.port, `/channels/general/stream?lastEventId=${sibling(firstId, 3)}`);
     await firstTime.waitFor((c) => c.events().length === 2);
     expect(received(firstTime)).toEqual(['4:4', '5:5']);
     back.close();
@@ -76,7 +83,7 @@ describe('replay after reconnect', () => {
     const memory = new MemoryReplayer();
     const racing: Replayer = {
       append: (key, event, limits) => memory.append(key, event, limits),
-      async since(key: ReplayKey, lastEventId: string): Promise<StoredEvent[] | null> {
+      async since(key: ReplayKey, lastEventId: string): Promise<Missed> {
         const early = memory.since(key, lastEventId);
         await new Promise((resolve) => setImmediate(resolve));
         publish(app!, 'general', 4);
@@ -86,7 +93,8 @@ describe('replay after reconnect', () => {
     };
     app = await serve({ replayer: racing });
     publish(app, 'general', 1, 2, 3);
-    const client = await RawClient.get(running!.port, '/channels/general/stream', { 'Last-Event-ID': '1' });
+    const first = memory.since({ operationId: 'channelStream', topic: 'general' }, '').events[0]!.id;
+    const client = await RawClient.get(running!.port, '/channels/general/stream', { 'Last-Event-ID': first });
     await client.waitFor((c) => c.events().length >= 3);
     publish(app, 'general', 5);
     await client.waitFor((c) => c.events().length >= 4);
@@ -115,22 +123,34 @@ describe('replay after reconnect', () => {
     expect(received(live)).toEqual(['1:1', '2:2', 'undefined:3']);
     live.close();
 
-    const back = await RawClient.get(running!.port, '/channels/general/stream', { 'Last-Event-ID': '1' });
+    const back = await RawClient.get(running!.port, '/channels/general/stream', { 'Last-Event-ID': live.events()[0]!.id! });
     await back.waitFor((c) => c.events().length === 1);
     expect(received(back)).toEqual(['2:2']);
     back.close();
   });
 
-  it('signals sse-reset when the id is too old, unknown or from the future, then streams live', async () => {
-    const app = await serve();
+  it('signals sse-reset when the id is too old, of another history, unknown or from the future, then sends what it holds and streams live', async () => {
+    const memory = new MemoryReplayer();
+    const app = await serve({ replayer: memory });
     publish(app, 'general', 1, 2, 3, 4, 5);
-    for (const lastEventId of ['1', 'abc', '99']) {
+    const held = memory.since({ operationId: 'channelStream', topic: 'general' }, '').events.map((event) => event.id);
+    expect(held.map(placeOf)).toEqual(['3', '4', '5']);
+    const cases: Array<[lastEventId: string, then: string[]]> = [
+      [sibling(held[0]!, 1), ['3:3', '4:4', '5:5']],
+      ['0000abcd-4', ['3:3', '4:4', '5:5']],
+      ['4', ['3:3', '4:4', '5:5']],
+      ['abc', ['3:3', '4:4', '5:5']],
+      [sibling(held[0]!, 99), []],
+    ];
+    for (const [lastEventId, then] of cases) {
       const client = await RawClient.get(running!.port, '/channels/general/stream', { 'Last-Event-ID': lastEventId });
-      await client.waitFor((c) => c.events().length === 1);
+      await client.waitFor((c) => c.events().length === 1 + then.length);
       expect(client.events()[0]).toEqual({ event: 'sse-reset', id: undefined, data: JSON.stringify({ reason: 'replay-unavailable', lastEventId }) });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(received(client, 1)).toEqual(then);
       client.close();
     }
-    const current = await RawClient.get(running!.port, '/channels/general/stream', { 'Last-Event-ID': '2' });
+    const current = await RawClient.get(running!.port, '/channels/general/stream', { 'Last-Event-ID': sibling(held[0]!, 2) });
     await current.waitFor((c) => c.events().length === 3);
     expect(received(current)).toEqual(['3:3', '4:4', '5:5']);
     current.close();
@@ -140,7 +160,7 @@ describe('replay after reconnect', () => {
     const app = await serve();
     const source = new EventSource(`${running!.url}/channels/general/stream`);
     const seen: string[] = [];
-    source.addEventListener('message', (event) => seen.push(`${event.lastEventId}:${JSON.parse(event.data).n}`));
+    source.addEventListener('message', (event) => seen.push(`${placeOf(event.lastEventId)}:${JSON.parse(event.data).n}`));
     await waitUntil(() => app.sse.connections.channelStream.count() === 1);
     publish(app, 'general', 1);
     await waitUntil(() => seen.length === 1);
@@ -158,46 +178,63 @@ describe('MemoryReplayer', () => {
   const key = { operationId: 'op', topic: 't' };
   const limits = { maxEvents: 10, ttlMs: 1000 };
   const event = { event: 'e', data: '{}' };
+  const ids = (missed: Missed) => missed.events.map((e) => placeOf(e.id));
 
-  it('numbers events per topic and forgets those past their TTL', () => {
+  it('numbers events per topic within its history and forgets those past their TTL', () => {
     let now = 0;
     const replayer = new MemoryReplayer({ now: () => now });
-    expect([1, 2, 3].map(() => replayer.append(key, event, limits))).toEqual(['1', '2', '3']);
-    expect(replayer.append({ ...key, topic: 'other' }, event, limits)).toBe('1');
-    expect(replayer.since(key, '1')?.map((e) => e.id)).toEqual(['2', '3']);
-    expect(replayer.since(key, '3')).toEqual([]);
+    const first = [1, 2, 3].map(() => replayer.append(key, event, limits));
+    expect(first.map(placeOf)).toEqual(['1', '2', '3']);
+    expect(new Set(first.map((id) => sibling(id, 0))).size).toBe(1);
+    const other = replayer.append({ ...key, topic: 'other' }, event, limits);
+    expect(placeOf(other)).toBe('1');
+    expect(sibling(other, 0)).not.toBe(sibling(first[0]!, 0));
+    expect(replayer.since(key, first[0]!)).toMatchObject({ reset: false });
+    expect(ids(replayer.since(key, first[0]!))).toEqual(['2', '3']);
+    expect(replayer.since(key, first[2]!)).toEqual({ reset: false, events: [] });
     now = 1001;
-    expect(replayer.since(key, '1')).toBeNull();
-    expect(replayer.since(key, '3')).toEqual([]);
-    expect(replayer.append(key, event, limits)).toBe('4');
-    expect(replayer.since(key, '3')?.map((e) => e.id)).toEqual(['4']);
+    expect(replayer.since(key, first[0]!)).toEqual({ reset: true, events: [] });
+    expect(replayer.since(key, first[2]!)).toEqual({ reset: false, events: [] });
+    expect(replayer.append(key, event, limits)).toBe(sibling(first[0]!, 4));
+    expect(ids(replayer.since(key, first[2]!))).toEqual(['4']);
   });
 
-  it('forgets a topic idle past its TTL, and a client still holding its ids gets a reset, not a gap', async () => {
+  it('forgets a topic idle past its TTL: a client still holding its ids gets a reset, then the new history, never a gap', async () => {
     let now = 0;
     const replayer = new MemoryReplayer({ now: () => now, sweepMs: 5 });
-    for (let n = 0; n < 57; n++) replayer.append(key, event, limits);
+    let last = '';
+    for (let n = 0; n < 57; n++) last = replayer.append(key, event, limits);
     replayer.append({ ...key, topic: 'busy' }, event, { ...limits, ttlMs: 5000 });
     now = 1001;
     await waitUntil(() => replayer.topics === 1);
-    const ids = [1, 2, 3].map(() => replayer.append(key, event, limits));
-    expect(ids).toEqual(['59', '60', '61']);
-    expect(replayer.since(key, '57')).toBeNull();
-    expect(replayer.since(key, '59')?.map((e) => e.id)).toEqual(['60', '61']);
+    const next = [1, 2, 3].map(() => replayer.append(key, event, limits));
+    expect(next.map(placeOf)).toEqual(['1', '2', '3']);
+    expect(replayer.since(key, last)).toEqual({ reset: true, events: replayer.since(key, sibling(next[0]!, 0)).events });
+    expect(ids(replayer.since(key, last))).toEqual(['1', '2', '3']);
+    expect(replayer.since(key, next[0]!)).toMatchObject({ reset: false });
+    expect(ids(replayer.since(key, next[0]!))).toEqual(['2', '3']);
     now = 10_000;
     await waitUntil(() => replayer.topics === 0);
+  });
+
+  it('starts new histories in a new process: an id of the previous one gets a reset and everything held', () => {
+    const before = new MemoryReplayer();
+    const old = [1, 2].map(() => before.append(key, event, limits));
+    const after = new MemoryReplayer();
+    const fresh = after.append(key, event, limits);
+    expect(placeOf(fresh)).toBe('1');
+    expect(after.since(key, old[1]!)).toEqual({ reset: true, events: [{ id: fresh, ...event }] });
   });
 
   it('forgets the least recently used topics first past its byte cap; their clients get a reset', () => {
     const replayer = new MemoryReplayer({ maxRetainedBytes: 3000 });
     const big = { event: 'e', data: 'x'.repeat(400) };
-    for (const topic of ['a', 'b', 'c', 'd', 'e']) replayer.append({ ...key, topic }, big, limits);
+    const firstIds = new Map(['a', 'b', 'c', 'd', 'e'].map((topic) => [topic, replayer.append({ ...key, topic }, big, limits)]));
     replayer.append({ ...key, topic: 'a' }, big, limits);
     const newest = replayer.append({ ...key, topic: 'f' }, big, limits);
-    expect(replayer.since({ ...key, topic: 'b' }, '1')).toBeNull();
-    expect(replayer.since({ ...key, topic: 'a' }, '1')?.map((e) => e.id)).toEqual(['2']);
-    expect(replayer.since({ ...key, topic: 'f' }, newest)).toEqual([]);
+    expect(replayer.since({ ...key, topic: 'b' }, firstIds.get('b')!)).toEqual({ reset: true, events: [] });
+    expect(ids(replayer.since({ ...key, topic: 'a' }, firstIds.get('a')!))).toEqual(['2']);
+    expect(replayer.since({ ...key, topic: 'f' }, newest)).toEqual({ reset: false, events: [] });
     expect(replayer.topics).toBeLessThan(6);
   });
 });
-

@@ -1,0 +1,87 @@
+/**
+ * A private Redis Cluster for a test: three masters (and, if asked, a replica of each) on free
+ * 127.0.0.1 ports, made with `redis-cli --cluster create`, stopped after.
+ */
+import { execFile } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster } from 'ioredis';
+import { freePort } from '../demo/process.js';
+import { killProcess, spawnRedisServer } from './redis-server.js';
+
+const run = promisify(execFile);
+
+export interface RedisClusterServer {
+  /** `host:port` of every node, masters first. */
+  nodes: string[];
+  /** A client of the whole cluster for the test itself (closed by `stop`). */
+  client: Cluster;
+  /** `host:port` of the master that holds `key`'s slot now. */
+  masterOf(key: string): Promise<string>;
+  /** SIGKILLs one node, as a crash would. */
+  kill(node: string): Promise<void>;
+  /** Waits until the cluster serves every slot again (after a replica took over, say). */
+  healthy(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const MASTERS = 3;
+
+export async function startRedisCluster(options: { replicas?: boolean } = {}): Promise<RedisClusterServer> {
+  const count = MASTERS * (options.replicas ? 2 : 1);
+  const dir = mkdtempSync(path.join(tmpdir(), 'redis-cluster-test-'));
+  const ports: number[] = [];
+  for (let n = 0; n < count; n++) ports.push(await freePort());
+  const servers = new Map<string, ChildProcess>();
+  await Promise.all(
+    ports.map(async (port) => {
+      // A node missing for 1 s is failed over, so the failover test does not wait the default 15 s.
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`];
+      args.push('--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no', '--daemonize', 'no');
+      servers.set(`127.0.0.1:${port}`, await spawnRedisServer(args));
+    }),
+  );
+  const nodes = [...servers.keys()];
+  await run('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', options.replicas ? '1' : '0', '--cluster-yes']);
+
+  async function healthy(timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const states = await Promise.all(
+        [...servers.entries()]
+          .filter(([, server]) => server.exitCode === null && server.signalCode === null)
+          .map(async ([node]) => (await run('redis-cli', ['-u', `redis://${node}`, 'cluster', 'info'])).stdout.includes('cluster_state:ok')),
+      );
+      if (states.every(Boolean)) return;
+      if (Date.now() > deadline) throw new Error('the Redis Cluster did not become healthy');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  await healthy();
+  const client = new Cluster(nodes.slice(0, 1), { redisOptions: { maxRetriesPerRequest: null } });
+  client.on('error', () => {});
+  return {
+    nodes,
+    client,
+    healthy,
+    async masterOf(key) {
+      const slot = Number(await client.call('CLUSTER', 'KEYSLOT', key));
+      const shards = (await client.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+      const [, , [host, port]] = shards.find(([from, to]) => slot >= from && slot <= to)!;
+      return `${host}:${port}`;
+    },
+    async kill(node) {
+      await killProcess(servers.get(node)!);
+    },
+    async stop() {
+      client.disconnect();
+      await Promise.all([...servers.values()].map(killProcess));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
