@@ -288,6 +288,8 @@ export interface Handlers {
     events: T.StreamChatRoomsEvents;
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: T.RoomSelection;
     metadata: Record<string, unknown>;
     connections: Connections;

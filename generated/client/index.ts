@@ -136,6 +136,11 @@ export interface StreamChatRoomRequest extends StreamCallOptions {
   params: T.StreamChatRoomParams;
 }
 
+/** What `streamChatRooms` takes. */
+export interface StreamChatRoomsRequest extends StreamCallOptions {
+  body: T.RoomSelection;
+}
+
 /** What `postChannelMessage` takes. */
 export interface PostChannelMessageRequest extends PostCallOptions {
   params: T.PostChannelMessageParams;
@@ -175,7 +180,7 @@ export function createClient(options: ClientOptions) {
     streamChatRoom: (request: StreamChatRoomRequest) =>
       subscribe<T.StreamChatRoomEvents>(operations.streamChatRoom, options, request),
     /** The messages of the rooms the body names, in one stream, whichever instance they are posted on. */
-    streamChatRooms: (request: StreamRequest<Record<string, never>, Record<string, never>, T.RoomSelection>) =>
+    streamChatRooms: (request: StreamChatRoomsRequest) =>
       subscribe<T.StreamChatRoomsEvents>(operations.streamChatRooms, options, request),
     /** Posts a message to a room, or tells the others in it that the caller is typing. */
     postChannelMessage: (request: PostChannelMessageRequest) =>

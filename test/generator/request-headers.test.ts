@@ -1,7 +1,7 @@
 /** Headers a receive operation's messages declare are checked on every POST, whatever their case on the wire. */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Running } from '../listen.js';
+import { listen, type Running } from '../listen.js';
 import { removeDir, servedScratchProject, type Project } from './helpers.js';
 
 const SPEC = `asyncapi: 3.0.0
