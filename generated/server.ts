@@ -5,6 +5,7 @@ import {
   type AppOptions,
   type ConnectionManager,
   type ReceiveHandler,
+  type Identity,
   type ServiceSpec,
   type SseApp,
   type SseRouter,
@@ -212,6 +213,8 @@ export interface Handlers {
     events: T.StreamPricesEvents;
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: null;
     body: undefined;
     metadata: Record<string, unknown>;
     connections: Connections;
@@ -221,6 +224,8 @@ export interface Handlers {
     events: T.StreamSelectedPricesEvents;
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: null;
     body: T.PriceSelection;
     metadata: Record<string, unknown>;
     connections: Connections;
@@ -230,6 +235,8 @@ export interface Handlers {
     events: T.StreamNotificationsEvents;
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: undefined;
     metadata: Record<string, unknown>;
     connections: Connections;
@@ -238,6 +245,8 @@ export interface Handlers {
   createNotification: ReceiveHandler<{
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: T.CreateNotificationBody;
     reply: unknown;
     connections: Connections;
@@ -246,6 +255,8 @@ export interface Handlers {
   createTask: ReceiveHandler<{
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: null;
     body: T.CreateTaskBody;
     reply: T.CreateTaskReply;
     connections: Connections;
@@ -255,6 +266,8 @@ export interface Handlers {
     events: T.StreamTaskProgressEvents;
     params: T.StreamTaskProgressParams;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: null;
     body: undefined;
     metadata: Record<string, unknown>;
     connections: Connections;
@@ -264,6 +277,8 @@ export interface Handlers {
     events: T.StreamChatRoomEvents;
     params: T.StreamChatRoomParams;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: undefined;
     metadata: T.ChatConnection;
     connections: Connections;
@@ -273,6 +288,8 @@ export interface Handlers {
     events: T.StreamChatRoomsEvents;
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: T.RoomSelection;
     metadata: Record<string, unknown>;
     connections: Connections;
@@ -281,6 +298,8 @@ export interface Handlers {
   postChannelMessage: ReceiveHandler<{
     params: T.PostChannelMessageParams;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: T.PostChannelMessageBody;
     reply: unknown;
     connections: Connections;
@@ -290,6 +309,8 @@ export interface Handlers {
     events: T.StreamMetricsEvents;
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: undefined;
     metadata: Record<string, unknown>;
     connections: Connections;
@@ -299,6 +320,8 @@ export interface Handlers {
     events: T.StreamLogsEvents;
     params: Record<string, never>;
     query: T.StreamLogsQuery;
+    headers: Record<string, string | string[] | undefined>;
+    identity: Identity;
     body: undefined;
     metadata: Record<string, unknown>;
     connections: Connections;

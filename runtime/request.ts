@@ -13,6 +13,8 @@ export interface CheckedRequest {
   identity: Identity | null;
   params: Record<string, unknown>;
   query: Record<string, unknown>;
+  /** The request headers, as their validator left them (defaults applied). */
+  headers: Record<string, unknown>;
   body: unknown;
   /** The event id a reconnecting stream client last saw (header, else query), when it sent one. */
   lastEventId: string | null;
@@ -54,11 +56,12 @@ export function checkRequest(endpoint: EndpointSpec, req: Request): CheckedReque
     delete query[LAST_EVENT_ID_QUERY];
   }
   checkPart('query', endpoint.query, query, errors);
-  checkPart('headers', endpoint.headers, { ...req.headers }, errors);
+  const headers: Record<string, unknown> = { ...req.headers };
+  checkPart('headers', endpoint.headers, headers, errors);
   const body: unknown = req.body;
   if (endpoint.method === 'POST') checkPart('body', endpoint.body, body, errors);
   assertNoErrors(errors);
-  return { identity: (req as WithIdentity)[IDENTITY] ?? null, params, query, body, lastEventId };
+  return { identity: (req as WithIdentity)[IDENTITY] ?? null, params, query, headers, body, lastEventId };
 }
 
 /** The `Last-Event-ID` header, else the `lastEventId` query parameter given once; empty means none. */

@@ -121,6 +121,7 @@ export function streamRoute<C>(runtime: Runtime<C>, manager: OperationConnection
       identity: checked.identity,
       params: checked.params,
       query: checked.query,
+      headers: checked.headers,
       body: checked.body,
       connections: runtime.connections,
       request: req,

@@ -153,8 +153,8 @@ export interface SseStream<E extends EventMap, P = Record<string, string>, M ext
   readonly identity: Identity | null;
   /** Last-Event-ID header, or `lastEventId` query parameter, sent by the client. */
   readonly lastEventId: string | null;
-  /** Per-connection metadata, visible to the connection manager's filters. */
-  metadata: M;
+  /** Per-connection metadata, visible to the connection manager's filters; empty until the handler sets it. */
+  metadata: Partial<M>;
   /** Aborted when the client disconnects or the stream is closed. */
   readonly signal: AbortSignal;
   /** Resolves when the stream has closed, for any reason. */
@@ -184,7 +184,8 @@ export interface ConnectionInfo<P = Record<string, string>, M extends object = C
   readonly operationId: string;
   readonly params: P;
   readonly identity: Identity | null;
-  metadata: M;
+  /** Empty until the stream's handler sets it. */
+  metadata: Partial<M>;
   readonly connectedAt: number;
 }
 
@@ -231,7 +232,11 @@ export interface ConnectionManager<E extends EventMap, P = Record<string, string
 export interface OperationTypes {
   params: unknown;
   query: unknown;
+  /** The request headers (names lower-cased), checked against the message's `headers` schema. */
+  headers: unknown;
   body: unknown;
+  /** `Identity` on a secured endpoint (a request without one is refused), `null` on a public one. */
+  identity: Identity | null;
   connections: unknown;
 }
 
@@ -250,8 +255,9 @@ export interface ReceiveTypes extends OperationTypes {
 export interface HandlerContext<O extends OperationTypes> {
   params: O['params'];
   query: O['query'];
+  headers: O['headers'];
   body: O['body'];
-  identity: Identity | null;
+  identity: O['identity'];
   connections: O['connections'];
   request: Request;
 }

@@ -50,6 +50,8 @@ export interface Handlers {
     events: T.StreamEventsEvents;
     params: Record<string, never>;
     query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: null;
     body: undefined;
     metadata: Record<string, unknown>;
     connections: Connections;

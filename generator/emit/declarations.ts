@@ -3,7 +3,7 @@ import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import * as babel from 'prettier/plugins/babel';
 import * as estree from 'prettier/plugins/estree';
 import { format } from 'prettier/standalone';
-import { SCHEMA_MAPS, type NamedSchema } from '../model/schemas.js';
+import { SCHEMA_MAPS, isObject, matchesType, narrowsType, type NamedSchema } from '../model/schemas.js';
 
 const REF_PREFIX = '#/definitions/';
 /**
@@ -44,9 +44,27 @@ function withTypeReferences(schema: unknown): unknown {
   if (typeof schema !== 'object' || schema === null) return schema;
   const ref = (schema as { $ref?: unknown }).$ref;
   if (typeof ref === 'string' && ref.startsWith(REF_PREFIX)) return { tsType: ref.slice(REF_PREFIX.length) };
-  // `default` says nothing about the type, and json-schema-to-typescript intersects an ill-typed one into it.
-  const entries = Object.entries(schema).filter(([key]) => key !== 'default');
-  return Object.fromEntries(entries.map(([key, value]) => [key, SCHEMA_MAPS.has(key) ? schemaMap(value) : withTypeReferences(value)]));
+  // `default` says nothing about the type, and json-schema-to-typescript intersects an ill-typed one into it;
+  // `not` cannot be written as a type (json-schema-to-typescript would type `{ not }` as an object).
+  const entries = Object.entries(withRequiredMembers(schema)).filter(([key]) => key !== 'default' && key !== 'not');
+  const typed: Record<string, unknown> = Object.fromEntries(entries.map(([key, value]) => [key, SCHEMA_MAPS.has(key) ? schemaMap(value) : withTypeReferences(value)]));
+  // An `enum` value of another type than `type` can never validate (it is warned at): not in the type either.
+  if (Array.isArray(typed.enum) && typed.type !== undefined) typed.enum = typed.enum.filter((value) => matchesType(value, [typed.type].flat()));
+  return narrowsType(typed) ? typed : { ...typed, tsType: 'unknown' };
+}
+
+/**
+ * A name in `required` that `properties` does not declare is still a required member (the
+ * validator refuses a value without it), typed by `additionalProperties`, else `unknown`.
+ */
+function withRequiredMembers(schema: object): Record<string, unknown> {
+  const { required, properties, additionalProperties, patternProperties } = schema as Record<string, unknown>;
+  const declared = isObject(properties) ? properties : {};
+  const missing = Array.isArray(required) ? required.filter((name): name is string => typeof name === 'string' && !Object.hasOwn(declared, name)) : [];
+  if (missing.length === 0) return schema as Record<string, unknown>;
+  // A name matching a `patternProperties` pattern takes that schema, not `additionalProperties`: `unknown` holds for both.
+  const memberSchema = isObject(additionalProperties) && patternProperties === undefined ? additionalProperties : {};
+  return { ...schema, properties: { ...declared, ...Object.fromEntries(missing.map((name) => [name, memberSchema])) } };
 }
 
 function schemaMap(map: unknown): unknown {

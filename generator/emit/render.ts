@@ -214,6 +214,7 @@ function serverView(model: SseModel, validators: ValidatorModules, specFile: str
     'type AppOptions',
     ...(streams.length > 0 ? ['type ConnectionManager'] : []),
     ...(receives.length > 0 ? ['type ReceiveHandler'] : []),
+    ...(model.operations.some((op) => op.security.length > 0) ? ['type Identity'] : []),
     'type ServiceSpec',
     'type SseApp',
     'type SseRouter',
@@ -246,9 +247,13 @@ function serverView(model: SseModel, validators: ValidatorModules, specFile: str
 
 /** The named type fields of an operation's handler (runtime/types.ts `StreamTypes`, `ReceiveTypes`). */
 function handlerTypeFields(op: OperationModel): Field[] {
+  const headersType = op.kind === 'receive' ? op.headersType : undefined;
   const common = [
     { name: 'params', value: typeRef(op.paramsType, 'Record<string, never>') },
     { name: 'query', value: typeRef(op.queryType, 'Record<string, never>') },
+    { name: 'headers', value: typeRef(headersType, 'Record<string, string | string[] | undefined>') },
+    // The runtime refuses a request to a secured endpoint that no identity is found for.
+    { name: 'identity', value: op.security.length > 0 ? 'Identity' : 'null' },
   ];
   if (op.kind === 'receive') {
     return [
@@ -276,7 +281,7 @@ function clientView(model: SseModel, specFile: string, imports: ReturnType<typeo
     clientTypesImport: imports.clientTypes,
     typesImport: '../types.js',
     runtimeFunctions: [...(hasReceives ? ['post'] : []), ...(hasStreams ? ['subscribe'] : [])].join(', '),
-    runtimeTypes: ['ClientOptions', ...(hasReceives ? ['PostOperationSpec', 'PostRequest'] : []), ...(hasStreams ? ['StreamOperationSpec', 'StreamRequest'] : [])].join(', '),
+    runtimeTypes: ['ClientOptions', ...(hasReceives ? ['PostCallOptions', 'PostOperationSpec'] : []), ...(hasStreams ? ['StreamCallOptions', 'StreamOperationSpec'] : [])].join(', '),
     clientValues: notDeclared(CLIENT_RUNTIME_VALUES, model).join(', '),
     clientTypes: notDeclared(CLIENT_RUNTIME_TYPES, model).join(', '),
     operations: model.operations.map((op) => {
@@ -298,31 +303,29 @@ function clientView(model: SseModel, specFile: string, imports: ReturnType<typeo
         specType: 'StreamOperationSpec',
       };
     }),
+    requests: model.operations.map((op) => ({ doc: commentLine(`What \`${op.name}\` takes.`), name: op.requestType, base: op.kind === 'stream' ? 'StreamCallOptions' : 'PostCallOptions', fields: requestFields(op) })),
     methods: model.operations.map((op) => {
-      const requestRequired = Boolean(op.paramsType || op.bodyType || (op.kind === 'receive' && op.headersType));
-      const typeArguments = [typeRef(op.paramsType, 'Record<string, never>'), typeRef(op.queryType, 'Record<string, never>')];
       const spec = member('operations', op.operationId);
-      const request = requestRequired ? 'request' : 'request ?? {}';
-      if (op.kind === 'stream') {
-        typeArguments.push(typeRef(op.bodyType, op.method === 'GET' ? 'undefined' : 'unknown'));
-        return {
-          doc: docOf(op.summary),
-          property: key(op.name),
-          parameter: requestRequired ? 'request' : 'request?',
-          requestType: `StreamRequest<${typeArguments.join(', ')}>`,
-          call: `subscribe<T.${op.eventsType}>(${spec}, options, ${request})`,
-        };
-      }
-      typeArguments.push(typeRef(op.bodyType, 'unknown'), ...(op.headersType ? [`T.${op.headersType}`] : []));
-      return {
-        doc: docOf(op.summary),
-        property: key(op.name),
-        parameter: requestRequired ? 'request' : 'request?',
-        requestType: `PostRequest<${typeArguments.join(', ')}>`,
-        call: `post(${spec}, options, ${request})${op.replyType ? ` as Promise<T.${op.replyType}>` : ''}`,
-      };
+      const required = requestFields(op).some((field) => !field.name.endsWith('?'));
+      const call = op.kind === 'stream' ? `subscribe<T.${op.eventsType}>(${spec}, options, request)` : `post(${spec}, options, request)${op.replyType ? ` as Promise<T.${op.replyType}>` : ''}`;
+      return { doc: docOf(op.summary), property: key(op.name), parameter: required ? `request: ${op.requestType}` : `request: ${op.requestType} = {}`, call };
     }),
   };
+}
+
+/**
+ * The parts of an operation's request, as openapi-fetch types them: path parameters and a
+ * declared body always required, query and headers when their schema requires a member.
+ */
+function requestFields(op: OperationModel): Field[] {
+  const part = (name: string, type: string | undefined, required: boolean): Field[] => (type ? [{ name: required ? name : `${name}?`, value: type }] : []);
+  const untypedBody = op.method === 'POST' ? 'unknown' : undefined;
+  return [
+    ...part('params', op.paramsType && `T.${op.paramsType}`, true),
+    ...part('query', op.queryType && `T.${op.queryType}`, op.queryRequired),
+    ...part('body', op.bodyType ? `T.${op.bodyType}` : untypedBody, op.bodyType !== undefined),
+    ...(op.kind === 'receive' ? part('headers', op.headersType && `T.${op.headersType}`, op.headersRequired) : []),
+  ];
 }
 
 function stubDoc(op: OperationModel): string {

@@ -48,7 +48,9 @@ export interface ClientView extends FileView {
   clientValues: string;
   clientTypes: string;
   operations: Array<{ property: string; fields: Field[]; specType: string }>;
-  methods: Array<{ doc: Doc; property: string; parameter: string; requestType: string; call: string }>;
+  /** One named request type per operation; a field name ending in `?` is an optional part. */
+  requests: Array<{ doc: string; name: string; base: string; fields: Field[] }>;
+  methods: Array<{ doc: Doc; property: string; parameter: string; call: string }>;
 }
 
 export interface HandlerStubView {

@@ -192,6 +192,22 @@ export class SourceSet {
    * value from a trait) ends at its nearest written ancestor.
    */
   locateWritten(jsonPath: JsonPath): Position {
+    const { file, at } = this.follow(jsonPath);
+    return file.locate(at) ?? this.locateClosest(jsonPath);
+  }
+
+  /**
+   * The component schema key a value of the resolved document is written as a reference to
+   * (`$ref: '#/components/schemas/Goal'` → `Goal`), following `$ref`s on the way there.
+   */
+  componentSchemaAt(jsonPath: JsonPath): string | undefined {
+    const { file, at, rest } = this.follow(jsonPath);
+    const [, components, schemas, key, ...deeper] = [undefined, ...at];
+    return rest.length === 0 && file === this.root && components === 'components' && schemas === 'schemas' && deeper.length === 0 ? String(key) : undefined;
+  }
+
+  /** Where a path of the resolved document leads in the written files; `rest` is what is left of the path where nothing is written. */
+  private follow(jsonPath: JsonPath): { file: SourceFile; at: JsonPath; rest: JsonPath } {
     let file = this.root;
     let at: JsonPath = [];
     const rest = [...jsonPath];
@@ -202,11 +218,12 @@ export class SourceSet {
         [file, at] = ref;
         continue;
       }
-      const next = rest.shift();
+      const next = rest[0];
       if (next === undefined || file.valueAt([...at, next]) === undefined) break;
+      rest.shift();
       at = [...at, next];
     }
-    return file.locate(at) ?? this.locateClosest(jsonPath);
+    return { file, at, rest };
   }
 
   private refTarget(from: SourceFile, ref: string): [SourceFile, JsonPath] | undefined {

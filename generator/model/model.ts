@@ -13,10 +13,11 @@ import { SpecError, hasErrors, unsupportedVersionMessage, type Diagnostic } from
 import { STREAM_ONLY, checkExtensions, extensionValueProblem, isKnownExtension, type SseExtension } from './extensions.js';
 import { ignoredConstructs } from './ignored.js';
 import { collisions, isIdentifier, operationName, pascalCase } from './names.js';
-import { SchemaRegistry, definitionRef, isObject, unwrapSchemaFormat, type JsonSchema, type NamedSchema } from './schemas.js';
+import { SchemaRegistry, definitionRef, isObject, narrowsType, unwrapSchemaFormat, type JsonSchema, type NamedSchema } from './schemas.js';
 import { formatPosition, pointerPath, type Position, type SourceSet } from '../load/sources.js';
 import { bundleDocument } from './bundle.js';
 import { resolveSkippedRefs } from './skipped-refs.js';
+import { checkWrittenSchemas } from './written-schemas.js';
 
 export type ContentType = 'application/json' | 'text/plain';
 
@@ -59,7 +60,11 @@ interface OperationBase {
   paramNames: string[];
   paramsType?: string;
   queryType?: string;
+  /** Whether the query schema requires a parameter (the client's request then must carry `query`). */
+  queryRequired: boolean;
   bodyType?: string;
+  /** Name of the client's request type of this operation (e.g. `StreamPricesRequest`). */
+  requestType: string;
   security: SecurityRequirementModel[];
   roles?: string[];
   summary?: string;
@@ -86,6 +91,8 @@ export interface ReceiveOperation extends OperationBase {
   contentType: ContentType;
   /** Type of the request headers the messages declare (names lower-cased), when they all declare some. */
   headersType?: string;
+  /** Whether every message's headers schema requires a header (the client's request then must carry `headers`). */
+  headersRequired: boolean;
   /** Type of the reply body, when the operation declares a `reply`. */
   replyType?: string;
 }
@@ -122,6 +129,7 @@ class ModelBuilder {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly registry = new SchemaRegistry();
   private readonly routes = new Map<string, string>();
+  private componentSchemas: Record<string, unknown> = {};
 
   constructor(
     private readonly document: AsyncAPIDocumentInterface,
@@ -136,8 +144,9 @@ class ModelBuilder {
     }
     this.diagnostics.push(...checkExtensions(this.sources));
     resolveSkippedRefs(this.document.json());
+    this.diagnostics.push(...checkWrittenSchemas(this.sources, this.document.json()));
     const components = (this.document.json() as { components?: { schemas?: Record<string, unknown> } }).components;
-    const componentSchemas = components?.schemas ?? {};
+    const componentSchemas = (this.componentSchemas = components?.schemas ?? {});
     this.reportCollisions('schemas', Object.keys(componentSchemas).map((key) => ({ key, at: ['components', 'schemas', key] })), (s) => pascalCase(s.key));
     this.registry.registerComponents(componentSchemas);
 
@@ -227,6 +236,8 @@ class ModelBuilder {
       paramNames,
       paramsType: paramNames.length > 0 ? this.registry.define(`${typePrefix}Params`, paramsSchema(channel, paramNames)) : undefined,
       queryType: isObject(binding.query) ? this.registry.define(`${typePrefix}Query`, binding.query) : undefined,
+      queryRequired: requiresMember(binding.query),
+      requestType: this.registry.reserve(`${typePrefix}Request`),
       security: this.security(operation, channel),
       roles: extensions['x-sse-roles'] as string[] | undefined,
       summary: operation.summary() ?? operation.description(),
@@ -386,7 +397,7 @@ class ModelBuilder {
       this.report(['operations', idOf(operation), 'messages'], 'the messages of a receive operation must share one content type', 'mixed-content-types');
     }
     const bodySchema = types.length === 1 ? definitionRef(types[0]!) : { oneOf: types.map(definitionRef) };
-    const replyMessages = operation.reply()?.messages().all() ?? [];
+    const replyMessages = this.replyMessages(operation);
     const replyTypes = replyMessages.map((m) => this.payloadType(m));
     return {
       ...base,
@@ -395,11 +406,24 @@ class ModelBuilder {
       contentType: [...contentTypes][0] ?? 'application/json',
       bodyType: types.length > 0 ? this.registry.define(`${base.typePrefix}Body`, bodySchema) : undefined,
       headersType: this.headersType(messages, base.typePrefix),
+      headersRequired: messages.length > 0 && messages.every((m) => requiresMember(unwrapSchemaFormat(m.headers()?.json()))),
       replyType:
         replyTypes.length > 0
           ? this.registry.define(`${base.typePrefix}Reply`, replyTypes.length === 1 ? definitionRef(replyTypes[0]!) : { oneOf: replyTypes.map(definitionRef) })
           : undefined,
     };
+  }
+
+  /** A reply's messages; without any, those of its channel (AsyncAPI: the reply is then any message of that channel). */
+  private replyMessages(operation: OperationInterface): MessageInterface[] {
+    const reply = operation.reply();
+    if (!reply) return [];
+    const own = reply.messages().all();
+    const messages = own.length > 0 ? own : (reply.channel()?.messages().all() ?? []);
+    if (messages.length === 0) {
+      this.report(['operations', idOf(operation), 'reply'], `operation "${idOf(operation)}": the reply names no messages and no channel with messages, so it is neither typed nor validated`, 'untyped-reply', 'warning');
+    }
+    return messages;
   }
 
   /**
@@ -436,6 +460,12 @@ class ModelBuilder {
     return this.registry.define(`${typePrefix}Headers`, distinct.length === 1 ? distinct[0]! : { anyOf: distinct });
   }
 
+  /** The component schema a message's payload is written as a `$ref` to (traits merged into the message copy its payload). */
+  private writtenComponent(message: MessageInterface): unknown {
+    const key = this.sources.componentSchemaAt([...pointerPath(message.jsonPath()), 'payload']);
+    return key === undefined ? undefined : this.componentSchemas[key];
+  }
+
   /** JSON (`application/json`, any `+json`) or text (`text/*`); other content types cannot be framed as SSE data. */
   private contentType(message: MessageInterface): ContentType {
     const declared = message.contentType() ?? 'application/json';
@@ -450,10 +480,16 @@ class ModelBuilder {
     return 'application/json';
   }
 
-  /** The payload's type name: its own name when it is a named schema, else the message's key. */
+  /**
+   * The payload's type name: its own name when it is a named schema, else the message's key. A
+   * text message's data is a string, so its payload is one when the schema says no type.
+   */
   private payloadType(message: MessageInterface): string {
-    const payload = message.payload()?.json();
-    return this.registry.nameFor(payload ?? {}, pascalCase(message.id()));
+    const payload = this.writtenComponent(message) ?? unwrapSchemaFormat(message.payload()?.json()) ?? {};
+    if (this.contentType(message) === 'text/plain' && isObject(payload) && !narrowsType(payload)) {
+      return this.registry.define(pascalCase(message.id()), { ...payload, type: 'string' });
+    }
+    return this.registry.nameFor(payload, pascalCase(message.id()));
   }
 }
 
@@ -463,7 +499,11 @@ function idOf(operation: OperationInterface): string {
 }
 
 
-/** Channel parameters as a JSON Schema object (every path parameter is a required string). */
+/** Whether an object schema lists a required member. */
+function requiresMember(schema: unknown): boolean {
+  return isObject(schema) && Array.isArray(schema.required) && schema.required.length > 0;
+}
+
 /**
  * A headers schema as it applies to Node's lower-cased header names. Other headers always
  * travel with a request (Host, User-Agent, ...), so `additionalProperties` is dropped.
@@ -477,6 +517,7 @@ function lowerCaseHeaderNames(schema: Record<string, unknown>): Record<string, u
   return lowered;
 }
 
+/** Channel parameters as a JSON Schema object (every path parameter is a required string). */
 function paramsSchema(channel: ChannelInterface, names: string[]): JsonSchema {
   const declared = new Map(channel.parameters().all().map((p) => [p.id(), p.json() as Record<string, unknown>]));
   const properties = Object.fromEntries(

@@ -13,10 +13,34 @@ export interface NamedSchema {
   schema: JsonSchema;
 }
 
+/** The parser's id of each schema: a component's key, else `<anonymous-schema-N>`. */
+const SCHEMA_ID = 'x-parser-schema-id';
+
 /** Keywords whose values are data, not schemas. */
 export const LITERAL_KEYWORDS = new Set(['const', 'default', 'enum', 'example', 'examples']);
 /** Keywords whose value maps names to schemas. */
 export const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas']);
+
+/** Keywords that say which JSON values a schema's type admits; a schema with none of them admits any value. */
+const TYPE_KEYWORDS = ['type', 'properties', 'additionalProperties', 'patternProperties', 'required', 'items', 'prefixItems', 'enum', 'const', '$ref', 'oneOf', 'anyOf', 'allOf', 'tsType'];
+
+/** Whether a schema narrows the TypeScript type of its values (`not` cannot be written as a type, so it does not). */
+export function narrowsType(schema: Record<string, unknown>): boolean {
+  return TYPE_KEYWORDS.some((keyword) => schema[keyword] !== undefined);
+}
+
+/** Whether a JSON value is of one of these JSON Schema types. */
+export function matchesType(value: unknown, types: unknown[]): boolean {
+  return types.some((type) => {
+    switch (type) {
+      case 'null': return value === null;
+      case 'integer': return Number.isInteger(value);
+      case 'array': return Array.isArray(value);
+      case 'object': return isObject(value);
+      default: return typeof value === type;
+    }
+  });
+}
 
 export function definitionRef(name: string): { $ref: string } {
   return { $ref: `#/definitions/${name}` };
@@ -26,13 +50,23 @@ export class SchemaRegistry {
   readonly schemas: NamedSchema[] = [];
   private readonly names = new NameRegistry();
   private readonly byObject = new Map<object, string>();
+  /**
+   * Component schemas by the parser's schema id (their key): traits merged into a message copy
+   * its payload, and the copy is still that component.
+   */
+  private readonly byComponentId = new Map<string, string>();
 
   /** Component schemas are registered first so that their keys win the plain names. */
   registerComponents(components: Record<string, unknown>): void {
-    for (const [key, written] of Object.entries(components)) {
+    // Every component is named before any is copied, so that one using another references it.
+    const named = Object.entries(components).flatMap(([key, written]) => {
       const schema = unwrapSchemaFormat(written);
-      if (isObject(schema)) this.add(schema, pascalCase(key));
-    }
+      if (!isObject(schema) || this.byObject.has(schema)) return [];
+      const entry = this.claim(schema, pascalCase(key));
+      if (typeof schema[SCHEMA_ID] === 'string') this.byComponentId.set(schema[SCHEMA_ID], entry.name);
+      return [{ schema, entry }];
+    });
+    for (const { schema, entry } of named) entry.schema = this.plain(schema, entry.name, []);
   }
 
   /** Reserves a name for a type the templates declare themselves (event maps). */
@@ -54,24 +88,36 @@ export class SchemaRegistry {
   nameFor(written: unknown, wanted: string): string {
     const schema = unwrapSchemaFormat(written);
     if (!isObject(schema)) return this.define(wanted, schema === false ? false : true);
-    return this.byObject.get(schema) ?? this.add(schema, wanted);
+    return this.known(schema) ?? this.add(schema, wanted);
+  }
+
+  /** The name of a schema already registered, or of the component it is a copy of. */
+  private known(schema: Record<string, unknown>): string | undefined {
+    const id = schema[SCHEMA_ID];
+    return this.byObject.get(schema) ?? (typeof id === 'string' ? this.byComponentId.get(id) : undefined);
   }
 
   private add(schema: Record<string, unknown>, wanted: string): string {
     const existing = this.byObject.get(schema);
     if (existing) return existing;
+    const entry = this.claim(schema, wanted);
+    entry.schema = this.plain(schema, entry.name, []);
+    return entry.name;
+  }
+
+  /** A name for the schema, and its entry (filled in by the caller, after recursive references can find the name). */
+  private claim(schema: Record<string, unknown>, wanted: string): NamedSchema {
     const name = this.names.claim(wanted);
     this.byObject.set(schema, name);
     const entry: NamedSchema = { name, schema: true };
     this.schemas.push(entry);
-    entry.schema = this.plain(schema, name, []);
-    return name;
+    return entry;
   }
 
   /** Deep copy without parser annotations; nested named (or recursive) schemas become refs. */
   private plain(value: unknown, ownName: string, ancestors: object[]): JsonSchema {
     if (!isObject(value)) return value as JsonSchema;
-    const known = this.byObject.get(value);
+    const known = this.known(value);
     if (known && known !== ownName) return definitionRef(known);
     if (ancestors.includes(value)) return definitionRef(this.add(value, `${ownName}Node`));
     if (ancestors.length > 0 && typeof value.title === 'string' && !known) {

@@ -92,22 +92,32 @@ export interface ClientOptions {
   shareAcrossTabs?: boolean;
 }
 
-export interface StreamRequest<P, Q, B> {
-  params?: P;
-  query?: Q;
-  body?: B;
+/** What every stream call may take besides its request parts. */
+export interface StreamCallOptions {
   /** Resume after this id (sent as Last-Event-ID). */
   lastEventId?: string;
   signal?: AbortSignal;
 }
 
-export interface PostRequest<P, Q, B, H = Record<string, string>> {
+/** What every POST call may take besides its request parts. */
+export interface PostCallOptions {
+  signal?: AbortSignal;
+}
+
+/** A stream request in general; the generated client names each operation's own, with its required parts. */
+export interface StreamRequest<P, Q, B> extends StreamCallOptions {
+  params?: P;
+  query?: Q;
+  body?: B;
+}
+
+/** A POST request in general; the generated client names each operation's own, with its required parts. */
+export interface PostRequest<P, Q, B, H = Record<string, string>> extends PostCallOptions {
   params?: P;
   query?: Q;
   body?: B;
   /** Request headers of this call (the message's `headers`); they win over `ClientOptions.headers`. */
   headers?: H;
-  signal?: AbortSignal;
 }
 
 /** RFC 9457 problem details, as the server sends them with `application/problem+json`. */
@@ -116,7 +126,16 @@ export interface Problem {
   title?: string;
   status?: number;
   detail?: string;
+  /** Each rule the request broke, at its place in the request. */
+  errors?: ProblemPointer[];
   [member: string]: unknown;
+}
+
+/** Where a rejected request broke a rule, and which. */
+export interface ProblemPointer {
+  /** JSON pointer into the request, prefixed by its part: `/params`, `/query`, `/headers`, `/body`. */
+  pointer: string;
+  message: string;
 }
 
 /**

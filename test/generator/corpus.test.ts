@@ -4,7 +4,7 @@
  * payloads and serve valid mock events over a real socket; `# expect: error` specs exit 1 with
  * located messages, no stack trace, and leave the output folders as they were.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExampleSynthesizer } from '../../generator/emit/examples.js';
@@ -15,6 +15,7 @@ import { EventReader } from '../demo/sse.js';
 import { listen } from '../listen.js';
 import { corpusSpecs, typeAssertions, type CorpusSpec } from './corpus.js';
 import { generate, removeDir, scratchDir, snapshot, typecheck, type CliRun } from './helpers.js';
+import { typeAgreement } from './type-agreement.js';
 import { authenticateAnyCredentials, pathWithParams } from './mock-requests.js';
 
 const SPECS = corpusSpecs();
@@ -56,8 +57,13 @@ describe('generator spec corpus', () => {
       }
       const run = await generate('--spec', spec.file, '--out', out, '--handlers', handlers);
       generated.set(spec.slug, { run, out, handlers, before });
-      const assertions = typeAssertions(spec.types, './generated/types.js');
-      if (spec.expect === 'ok' && assertions) writeFileSync(path.join(dir, 'type-assertions.ts'), assertions);
+      if (spec.expect !== 'ok' || run.code !== 0) continue;
+      const assertions = typeAssertions(spec, './generated');
+      if (assertions) writeFileSync(path.join(dir, 'type-assertions.ts'), assertions);
+      const { service } = await importServer(generated.get(spec.slug)!);
+      const loaded = await loadSpec(spec.file);
+      const { model } = buildModel(loaded.document, loaded.sources);
+      writeFileSync(path.join(dir, 'type-agreement.ts'), typeAgreement(model, service, new ExampleSynthesizer(model.schemas), './generated'));
     }
   }, 300_000);
 
@@ -68,7 +74,8 @@ describe('generator spec corpus', () => {
     expect(REFUSED.length).toBeGreaterThan(0);
   });
 
-  it('type-checks the output of every accepted spec with its scaffolded handlers and stated types', async () => {
+  // Also each spec's type-agreement.ts: its types and validators agree on every example and request (type-agreement.ts).
+  it('type-checks the output of every accepted spec with its scaffolded handlers, stated types, and types agreeing with validators', async () => {
     const result = await typecheck([path.join(root, 'ok')]);
     expect(result.output).toBe('');
     expect(result.ok).toBe(true);
@@ -87,6 +94,13 @@ describe('generator spec corpus', () => {
       const unexpected = lines.filter((line) => /no valid example/.test(line) && !spec.warnings.some((w) => w.test(line)));
       expect(unexpected, 'example notes no "# warn:" line expects').toEqual([]);
     });
+
+    if (spec.declares.length > 0) {
+      it('declares the stated types', () => {
+        const lines = readFileSync(path.join(generated.get(spec.slug)!.out, 'types.ts'), 'utf8').split('\n');
+        for (const declaration of spec.declares) expect(lines.some((line) => declaration.test(line)), `${declaration} in types.ts`).toBe(true);
+      });
+    }
 
     if (spec.rejects.length > 0) {
       it('rejects the stated payloads', async () => {
@@ -166,12 +180,17 @@ async function importServer(output: Generated) {
 
 /**
  * The validator the generated service applies to a message: the event's for a stream, the
- * request body's for a receive operation.
+ * request body's for a receive operation, the reply's for a message of its reply (or reply channel).
  */
 async function validatorOf(spec: CorpusSpec, service: ServiceSpec, messageName: string): Promise<Validator> {
   const { document } = await loadSpec(spec.file);
+  const named = (m: { id(): string; name(): string | undefined }) => m.id() === messageName || m.name() === messageName;
   for (const operation of document.operations()) {
-    const message = operation.messages().all().find((m) => m.id() === messageName || m.name() === messageName);
+    const reply = operation.reply();
+    const replyMessages = [...(reply?.messages().all() ?? []), ...(reply?.channel()?.messages().all() ?? [])];
+    const replyEndpoint = service.endpoints.find((e) => e.operationId === operation.id());
+    if (replyMessages.some(named) && replyEndpoint?.kind === 'receive' && replyEndpoint.reply) return replyEndpoint.reply;
+    const message = operation.messages().all().find(named);
     const endpoint: EndpointSpec | undefined = service.endpoints.find((e) => e.operationId === operation.id());
     if (!message || !endpoint) continue;
     if (endpoint.kind === 'receive' && endpoint.body) return endpoint.body;

@@ -17,6 +17,14 @@ export interface CorpusSpec {
   rejects: Array<{ message: string; payload: unknown }>;
   /** `# type <TypeName>: <ts type>`: the generated type must be exactly this (both ways assignable, not `any`); `T.<Name>` names another generated type. */
   types: Array<{ name: string; text: string }>;
+  /**
+   * `# compiles: <expression>` and `# fails: <expression>`: TypeScript against the generated
+   * types (`T`), server (`S`) and a generated client (`client`) that must compile, or must not.
+   */
+  compiles: string[];
+  fails: string[];
+  /** `# declares: <regex>`: each must match a line of the generated types.ts (named types referenced, not written inline). */
+  declares: RegExp[];
   /** `# warn: <regex>`: each must match a stderr line. */
   warnings: RegExp[];
   /** `# error: <regex>`: each must match a stderr line. */
@@ -38,11 +46,11 @@ export function corpusSpecs(): CorpusSpec[] {
 }
 
 function parseExpectations(slug: string, file: string): CorpusSpec {
-  const spec: CorpusSpec = { slug, file, expect: 'ok', rejects: [], types: [], warnings: [], errors: [] };
+  const spec: CorpusSpec = { slug, file, expect: 'ok', rejects: [], types: [], compiles: [], fails: [], declares: [], warnings: [], errors: [] };
   let declared = false;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.startsWith('#')) break;
-    const match = /^#\s*(expect|reject|type|warn|error|first)\b\s*([^:]*?)\s*:\s*(.*)$/.exec(line);
+    const match = /^#\s*(expect|reject|type|compiles|fails|declares|warn|error|first)\b\s*([^:]*?)\s*:\s*(.*)$/.exec(line);
     if (!match) continue;
     const [, key, subject, value] = match as unknown as [string, string, string, string];
     switch (key) {
@@ -56,6 +64,15 @@ function parseExpectations(slug: string, file: string): CorpusSpec {
         break;
       case 'type':
         spec.types.push({ name: subject, text: value });
+        break;
+      case 'compiles':
+        spec.compiles.push(value);
+        break;
+      case 'fails':
+        spec.fails.push(value);
+        break;
+      case 'declares':
+        spec.declares.push(new RegExp(value));
         break;
       case 'warn':
         spec.warnings.push(new RegExp(value));
@@ -73,18 +90,35 @@ function parseExpectations(slug: string, file: string): CorpusSpec {
   return spec;
 }
 
-/** A module asserting each type: the generated type and the written one are mutually assignable and not `any`. */
-export function typeAssertions(types: CorpusSpec['types'], typesModule: string): string {
-  if (types.length === 0) return '';
+/**
+ * A module asserting each type (the generated type and the written one are mutually assignable
+ * and not `any`) and each expression that must compile, or must not.
+ */
+export function typeAssertions(spec: Pick<CorpusSpec, 'types' | 'compiles' | 'fails'>, generatedDir: string): string {
+  const { types, compiles, fails } = spec;
+  if (types.length + compiles.length + fails.length === 0) return '';
   const lines = [
-    `import type * as T from '${typesModule}';`,
-    'type Assert<Holds extends true> = Holds;',
-    'type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;',
-    'type NotAny<A> = 0 extends 1 & A ? false : true;',
+    ...(types.length > 0 || [...compiles, ...fails].some((e) => /\bT\./.test(e)) ? [`import type * as T from '${generatedDir}/types.js';`] : []),
+    ...([...compiles, ...fails].some((e) => /\bS\./.test(e)) ? [`import type * as S from '${generatedDir}/server.js';`] : []),
+    ...(compiles.length + fails.length > 0 ? [`import { createClient } from '${generatedDir}/client/index.js';`] : []),
+    ...(types.length > 0
+      ? ['type Assert<Holds extends true> = Holds;', 'type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;', 'type NotAny<A> = 0 extends 1 & A ? false : true;']
+      : []),
     ...types.flatMap((t, i) => [
       `export type Same${i} = Assert<Same<T.${t.name}, ${t.text}>>;`,
       `export type Specific${i} = Assert<NotAny<T.${t.name}>>;`,
     ]),
+    ...expressions('compiles', compiles, ''),
+    ...expressions('fails', fails, '  // @ts-expect-error\n'),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function expressions(name: string, list: string[], marker: string): string[] {
+  if (list.length === 0) return [];
+  return [
+    `export function ${name}(client: ReturnType<typeof createClient>): void {`,
+    ...list.map((expression) => `${marker}  void (${expression});`),
+    '}',
+  ];
 }

@@ -1,7 +1,7 @@
 /** Headers a receive operation's messages declare are checked on every POST, whatever their case on the wire. */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Running } from '../listen.js';
+import { listen, type Running } from '../listen.js';
 import { removeDir, servedScratchProject, type Project } from './helpers.js';
 
 const SPEC = `asyncapi: 3.0.0
@@ -66,6 +66,18 @@ describe('request headers declared on a receive message', () => {
     const client = createClient({ baseUrl: server.url });
     await expect(client.placeOrder({ body: { quantity: 2 }, headers: { 'idempotency-key': 'order-0001', 'x-priority': 2 } })).resolves.toBeUndefined();
     await expect(client.placeOrder({ body: { quantity: 2 }, headers: { 'x-priority': 2 } })).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('gives the handler the headers as validated, converted to their declared types', async () => {
+    type PlaceOrder = (context: { headers: { 'idempotency-key': string; 'x-priority'?: number } }) => { status: number; body: unknown };
+    const { createApp } = (await import(path.join(project.out, 'server.ts'))) as { createApp: (handlers: { placeOrder: PlaceOrder }) => import('express').Express };
+    const echo = await listen(createApp({ placeOrder: ({ headers }) => ({ status: 200, body: { key: headers['idempotency-key'], priority: headers['x-priority'] } }) }));
+    try {
+      const response = await fetch(`${echo.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'Idempotency-Key': 'order-0001', 'X-Priority': '3' }, body: '{"quantity":2}' });
+      expect(await response.json()).toEqual({ key: 'order-0001', priority: 3 });
+    } finally {
+      await echo.close();
+    }
   });
 
   it('answers 400 naming a header that breaks its schema', async () => {

@@ -2,7 +2,7 @@
  * Compile-time checks on the demo's generated types (run by `send-types.test.ts` and by the
  * repo-wide `tsc --noEmit`): each `@ts-expect-error` line must fail to compile.
  */
-import { createClient } from '../../generated/client/index.js';
+import { createClient, type HttpError } from '../../generated/client/index.js';
 import type { Handlers } from '../../generated/server.js';
 
 export const chatRoom: Handlers['streamChatRoom'] = async (stream, { params, connections }) => {
@@ -35,4 +35,29 @@ export function subscribeToRoom(): void {
   room.on('shout', () => {});
   // @ts-expect-error the body of postChannelMessage needs `content`
   void client.postChannelMessage({ params: { channel: 'general' }, body: { text: 'hi' } });
+}
+
+export function callWithRequiredParts(): void {
+  const client = createClient({ baseUrl: 'http://localhost:3000' });
+  void client.streamChatRoom({ params: { channel: 'general' } });
+  void client.createNotification({ body: { userId: 'u1', type: 'info', title: 'Hi', body: 'there' } });
+  void client.streamPrices();
+  // @ts-expect-error streamChatRoom needs its path parameter `channel`
+  void client.streamChatRoom({});
+  // @ts-expect-error streamChatRoom needs a request with its path parameter
+  void client.streamChatRoom();
+  // @ts-expect-error createNotification needs its body
+  void client.createNotification({});
+  // @ts-expect-error streamSelectedPrices needs its body
+  void client.streamSelectedPrices({ lastEventId: '1' });
+  // @ts-expect-error postChannelMessage needs its path parameter too
+  void client.postChannelMessage({ body: { content: 'hi' } });
+}
+
+export function refusedPointers(error: HttpError): string[] {
+  const pointers = error.problem?.errors?.map((issue) => `${issue.pointer}: ${issue.message}`) ?? [];
+  // @ts-expect-error a problem's error pointer is a string
+  const position: number | undefined = error.problem?.errors?.[0]?.pointer;
+  void position;
+  return pointers;
 }
