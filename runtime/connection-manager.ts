@@ -2,12 +2,13 @@
  * The connection manager of one stream operation: a registry of its open connections,
  * indexed by topic (path parameter values), and the delivery of broadcasts to them.
  */
-import type { CloseReason, Params, SseConnection } from './connection.js';
+import { newestConnectionSerial, type CloseReason, type Params, type SseConnection } from './connection.js';
+import { FanOuts } from './fan-out.js';
 import { channels, publish } from './diagnostics.js';
 import type { HeartbeatScheduler } from './heartbeat.js';
 import type { OperationMetrics } from './metrics.js';
 import type { SlowClientPolicy } from './options.js';
-import type { Outbox } from './outbox.js';
+import { FULL_WRITE_BYTES, type Flushable, type Outbox } from './outbox.js';
 import { HttpProblem } from './problem.js';
 import type { BroadcastMessage, Broadcaster, Logger, Replayer, StreamSlots } from './ports.js';
 import type {
@@ -51,9 +52,11 @@ export function topicKey(paramNames: string[], params: Record<string, unknown>):
 
 const REPLAY_RESET = 'sse-reset';
 
-export class OperationConnectionManager implements ConnectionManager<EventMap, Params> {
+export class OperationConnectionManager implements ConnectionManager<EventMap, Params>, Flushable {
   private readonly all = new Map<string, SseConnection>();
   private readonly byTopic = new Map<string, Set<SseConnection>>();
+  /** Broadcasts to whole topics, waiting for the outbox's flush (see fan-out). */
+  private readonly fanOuts = new FanOuts<SseConnection>();
   private readonly perIdentity = new Map<string, number>();
   /** The shared slot each capped stream holds (with `slots` only). */
   private readonly slotOf = new Map<SseConnection, string>();
@@ -117,6 +120,7 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
     let topic = this.byTopic.get(connection.topic);
     if (!topic) this.byTopic.set(connection.topic, (topic = new Set()));
     topic.add(connection);
+    this.fanOuts.seal(connection.topic);
     if (connection.identity) this.perIdentity.set(connection.identity.id, (this.perIdentity.get(connection.identity.id) ?? 0) + 1);
     this.services.heartbeat.add(this.heartbeatMs, connection);
     this.metrics.open.inc();
@@ -310,6 +314,7 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
 
   private deliverTo(frame: Buffer, seq: number, topic: Record<string, string> | null, filter?: ConnectionFilter<Params, Record<string, unknown>>): number {
     const key = this.completeTopicKey(topic);
+    if (key !== null && !filter) return this.fanOut(key, frame, seq);
     const candidates = key !== null ? this.byTopic.get(key) : this.all.values();
     if (!candidates) return 0;
     let delivered = 0;
@@ -322,6 +327,37 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
     this.metrics.eventsSent.inc(delivered);
     this.metrics.bytesSent.inc(delivered * frame.length);
     return delivered;
+  }
+
+  /** One append for the whole topic; the flush writes it to every connection (see `flush`). */
+  private fanOut(key: string, frame: Buffer, seq: number): number {
+    const members = this.byTopic.get(key);
+    if (!members) return 0;
+    if (this.fanOuts.isEmpty) this.outbox.schedule(this);
+    const batch = this.fanOuts.add(key, members, newestConnectionSerial(), frame, seq);
+    if (batch.bytes >= FULL_WRITE_BYTES) this.outbox.hurry();
+    const delivered = members.size;
+    this.metrics.eventsSent.inc(delivered);
+    this.metrics.bytesSent.inc(delivered * frame.length);
+    return delivered;
+  }
+
+  /** The outbox's flush: every waiting broadcast batch to the connections it is owed to, oldest first. */
+  flush(): void {
+    for (const batch of this.fanOuts.drain()) {
+      for (const connection of batch.members) if (batch.owes(connection)) connection.receiveFanOut(batch);
+    }
+  }
+
+  /** Hands the connection, now, the broadcasts waiting for the flush that it is owed. */
+  takeOwed(connection: SseConnection): void {
+    if (this.fanOuts.isEmpty) return;
+    for (const batch of this.fanOuts.takeOwed(connection)) connection.holdFanOut(batch);
+  }
+
+  /** True when broadcasts to this topic wait for the flush. */
+  fanOutPending(topic: string): boolean {
+    return this.fanOuts.pendingFor(topic);
   }
 }
 

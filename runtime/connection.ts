@@ -12,6 +12,7 @@ import { frameComment, frameEvent, HEARTBEAT_FRAME } from './wire.js';
 import { appendFrame, encodeFrames, FULL_WRITE_BYTES, type Flushable, type Frames } from './outbox.js';
 import type { OperationConnectionManager } from './connection-manager.js';
 import type { Beating } from './heartbeat.js';
+import type { FanOut, FanOutMember } from './fan-out.js';
 import type { ConnectionInfo, ConnectionMetadata, EventMap, Identity, SseStream } from './types.js';
 
 export type CloseReason =
@@ -50,7 +51,12 @@ export function openEventStream(req: Request, res: Response): void {
   res.flushHeaders();
 }
 
-let lastConnectionId = 0;
+let lastConnectionSerial = 0;
+
+/** The serial of the newest connection opened so far. */
+export function newestConnectionSerial(): number {
+  return lastConnectionSerial;
+}
 
 /** The connection a response carries, so one shared `close` listener serves every response. */
 const CONNECTION = Symbol('sse.connection');
@@ -71,8 +77,9 @@ function directSocket(res: Response): Socket | null {
   return res.socket;
 }
 
-export class SseConnection implements SseStream<EventMap, Params>, ConnectionInfo<Params>, Beating, Flushable {
-  readonly id = (++lastConnectionId).toString(36);
+export class SseConnection implements SseStream<EventMap, Params>, ConnectionInfo<Params>, Beating, Flushable, FanOutMember {
+  readonly serial = ++lastConnectionSerial;
+  readonly id = this.serial.toString(36);
   readonly connectedAt = Date.now();
   readonly expiresAt: number;
   isClosed = false;
@@ -188,6 +195,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
 
   /** Holds a frame until the outbox flushes, when everything held leaves in one write. */
   write(frame: Buffer): void {
+    // Broadcasts made before this frame and still waiting for the flush go first.
+    this.manager.takeOwed(this);
     if (this.held === null) this.manager.outbox.schedule(this);
     this.held = appendFrame(this.held, frame);
     this.heldBytes += frame.length;
@@ -212,6 +221,26 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     const accepted = this.res.write(bytes);
     if (this.flushes) (this.res as unknown as { flush(): void }).flush();
     return accepted;
+  }
+
+  /**
+   * A flush's broadcasts to this connection's topic: the batch's shared bytes go straight to the
+   * socket when nothing else waits here and none is a duplicate, else frame by frame as `deliver`.
+   */
+  receiveFanOut(batch: FanOut<SseConnection>): void {
+    if (this.isClosed) return;
+    if (this.held !== null || this.queue || this.heldDuringReplay || batch.firstSeq <= this.lastSeq) {
+      this.holdFanOut(batch);
+      return;
+    }
+    if (!Number.isNaN(batch.lastSeq)) this.lastSeq = batch.lastSeq;
+    if (!this.put(batch.encoded(this.chunked))) this.awaitDrain();
+  }
+
+  /** A batch's frames, held with whatever else this connection is sent. */
+  holdFanOut(batch: FanOut<SseConnection>): void {
+    const { frames, seqs } = batch;
+    for (let i = 0; i < frames.length; i++) this.deliver(frames[i]!, seqs[i]!);
   }
 
   /** A broadcast frame; held back while a replay is in progress. `seq` is its replay id (NaN if none). */
@@ -255,7 +284,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   beat(): void {
     if (this.res.destroyed) this.finish('stale');
     else if (this.queue) this.dropIfStalled();
-    else if (this.held === null) this.write(HEARTBEAT_FRAME);
+    // Broadcasts about to leave keep the stream alive as well as a comment.
+    else if (this.held === null && !this.manager.fanOutPending(this.topic)) this.write(HEARTBEAT_FRAME);
   }
 
   expire(): void {
@@ -270,6 +300,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   /** Ends the response after any queued and held frames and an optional last frame. */
   end(reason: CloseReason, lastFrame?: Buffer): void {
     if (this.isClosed) return;
+    this.manager.takeOwed(this);
     const frames = [...(this.queue ?? [])];
     if (this.held !== null) frames.push(...(Array.isArray(this.held) ? this.held : [this.held]));
     if (lastFrame) frames.push(lastFrame);
