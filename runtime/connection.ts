@@ -49,6 +49,17 @@ export function openEventStream(req: Request, res: Response): void {
   req.socket.setNoDelay(true);
   res.writeHead(200, http11 ? KEEP_ALIVE_STREAM_HEADERS : STREAM_HEADERS);
   res.flushHeaders();
+  forgetSentHead(res);
+}
+
+/**
+ * Node keeps the head it sent on the response (`_header`, about 240 bytes) for the life of the
+ * stream, though past this point it only asks whether there is one (`headersSent`, and the
+ * guards of `writeHead` and `end`): a one-character stand-in answers the same.
+ */
+function forgetSentHead(res: Response): void {
+  const sent = res as unknown as { _header?: unknown; _headerSent?: boolean };
+  if (res instanceof ServerResponse && sent._headerSent === true && typeof sent._header === 'string') sent._header = ' ';
 }
 
 let lastConnectionSerial = 0;
@@ -129,7 +140,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     const socket = res.socket as ConnectionSocket | null;
     if (socket && res.req.httpVersionMajor === 1) {
       socket[CONNECTION] = this;
-      socket.once('end', SseConnection.socketEnded);
+      // `on`, not `once`: `finish` removes it, and a once-wrapper costs about 100 bytes per stream.
+      socket.on('end', SseConnection.socketEnded);
     }
   }
 
