@@ -4,35 +4,20 @@
  * `COALESCE_MS` since the last flush ended) they wait for it, unless `FULL_WRITE_BYTES` are
  * already held. Every stream is sent the same frames, so one concatenation serves them all.
  */
-import { createServer, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { EVENT_NAME, type BenchEvent } from '../payload.js';
 import { serveBench } from './harness.js';
+import { naiveStreams } from './naive-streams.js';
 
 const COALESCE_MS = 2;
 const FULL_WRITE_BYTES = 16 * 1024;
 
-const streams = new Set<ServerResponse>();
+const { server, streams } = naiveStreams();
 let held: Buffer[] = [];
 let heldBytes = 0;
 let deadline: NodeJS.Timeout | undefined;
 let scheduled = false;
 let lastFlushEnded = -Infinity;
-
-const server = createServer((req, res) => {
-  if (req.method !== 'GET' || req.url !== '/events') {
-    res.writeHead(404).end();
-    return;
-  }
-  res.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-  });
-  res.flushHeaders();
-  streams.add(res);
-  res.on('close', () => streams.delete(res));
-});
 
 function flush(): void {
   deadline = undefined;
@@ -66,4 +51,4 @@ function broadcast(event: BenchEvent): void {
   else deadline = setTimeout(flush, Math.ceil(COALESCE_MS - sinceLastFlush));
 }
 
-await serveBench({ server: server.listen(0, '127.0.0.1'), broadcast, connections: () => streams.size });
+await serveBench({ server, broadcast, connections: () => streams.size });
