@@ -84,13 +84,17 @@ class LoadClient {
     private readonly report: (report: ClientReport) => void,
   ) {}
 
+  private get concurrency(): number {
+    return this.plan.concurrency ?? CONNECT_CONCURRENCY;
+  }
+
   private get readers(): number {
     return this.plan.connections - this.plan.paused;
   }
 
   start(): void {
     this.connectStart = now();
-    for (let i = 0; i < Math.min(CONNECT_CONCURRENCY, this.plan.connections); i++) this.openNext();
+    for (let i = 0; i < Math.min(this.concurrency, this.plan.connections); i++) this.openNext();
   }
 
   arm(): void {
@@ -108,6 +112,7 @@ class LoadClient {
     const socket = connect({
       host: '127.0.0.1',
       port,
+      ...(this.plan.localAddress ? { localAddress: this.plan.localAddress } : {}),
       onread: {
         buffer: READ_BUFFER,
         callback: (bytes) => {
@@ -178,7 +183,7 @@ class LoadClient {
 
   private afterConnectAttempt(): void {
     const settled = this.connected + this.failed;
-    const opening = settled === this.readers ? CONNECT_CONCURRENCY : 1;
+    const opening = settled === this.readers ? this.concurrency : 1;
     for (let i = 0; i < opening; i++) this.openNext();
     if (this.connected + this.failed === this.plan.connections) {
       this.report({
@@ -195,6 +200,11 @@ class LoadClient {
     if (this.finished || !this.cpuStart) return;
     if (this.complete + this.dropped + this.failed < this.readers) return;
     this.finish();
+  }
+
+  count(): void {
+    const mismatched = this.streams.filter((stream) => stream.reading && stream.events !== this.plan.expectEvents).length;
+    this.report({ type: 'count', deliveries: this.deliveries, mismatched });
   }
 
   /** Reports what arrived so far; also called when the orchestrator gives up waiting. */
@@ -232,6 +242,8 @@ process.on('message', (command: ClientCommand) => {
       client.start();
     } else if (command.type === 'arm') {
       client?.arm();
+    } else if (command.type === 'count') {
+      client?.count();
     } else {
       client?.finish();
     }

@@ -11,6 +11,8 @@ export interface ChildOptions {
   fileLimit?: number;
   /** Arguments for the script. */
   args?: string[];
+  /** Node flags besides the harness's own (`--max-old-space-size=…`, say). */
+  nodeArgs?: string[];
 }
 
 interface FileLimits {
@@ -44,7 +46,7 @@ export class BenchProcess<Command, Report extends { type: string }> {
     if (files > limits.hard) {
       throw new Error(`${name} needs ${files} open files but the hard limit is ${limits.hard}: raise it (ulimit -Hn) or use fewer connections`);
     }
-    const command = [...NODE_ARGS, scriptPath, ...(options.args ?? [])];
+    const command = [...NODE_ARGS, ...(options.nodeArgs ?? []), scriptPath, ...(options.args ?? [])];
     this.child =
       files > limits.soft
         ? spawn('sh', ['-c', `ulimit -Sn ${files} && exec "$0" "$@"`, process.execPath, ...command], { cwd: ROOT, stdio })

@@ -21,7 +21,9 @@ export interface PublishPlan {
 export type ServerCommand =
   | { type: 'memory' }
   | ({ type: 'publish' } & PublishPlan)
-  | { type: 'usage' };
+  | { type: 'usage' }
+  /** Publishes nothing for `durationMs`, then reports the CPU spent and the event loop's delay meanwhile. */
+  | { type: 'idle'; durationMs: number };
 
 export interface MemorySample {
   heapUsed: number;
@@ -34,11 +36,19 @@ export interface CpuSample {
   system: number;
 }
 
+/** Milliseconds the event loop ran late, sampled every 10 ms. */
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
 export type ServerReport =
   | { type: 'ready'; port: number }
   | ({ type: 'memory' } & MemorySample)
   | { type: 'published'; startedAt: number }
   | { type: 'usage'; cpu: CpuSample; connections: number }
+  | { type: 'idle'; cpu: CpuSample; loopDelayMs: LoopDelay }
   | { type: 'error'; message: string };
 
 export interface ConnectPlan {
@@ -51,10 +61,18 @@ export interface ConnectPlan {
   expectEvents: number;
   /** Latency is sampled on every `sampleStride`-th connection of each port (1: all of them). */
   sampleStride: number;
+  /** Source address of every connection (127.0.0.x): each address has its own range of ephemeral ports. */
+  localAddress?: string;
+  /** Connections waiting for their response headers at once (default 200). */
+  concurrency?: number;
 }
 
-/** `arm` starts the CPU clock before publishing; `finish` asks for what arrived so far. */
-export type ClientCommand = ({ type: 'connect' } & ConnectPlan) | { type: 'arm' } | { type: 'finish' };
+/**
+ * `arm` starts the CPU clock before publishing; `finish` asks for what arrived so far; `count`
+ * asks, after `done`, how many events arrived in all and on how many streams the count differs
+ * from the expected one (a duplicate arriving late shows there).
+ */
+export type ClientCommand = ({ type: 'connect' } & ConnectPlan) | { type: 'arm' } | { type: 'finish' } | { type: 'count' };
 
 export interface LatencySummary {
   samples: number;
@@ -80,4 +98,5 @@ export type ClientReport =
   | { type: 'ready' }
   | { type: 'connected'; connections: number; failed: number; connectMs: number; failure?: string }
   | ({ type: 'done' } & ClientResult)
+  | { type: 'count'; deliveries: number; mismatched: number }
   | { type: 'error'; message: string };

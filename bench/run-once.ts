@@ -8,7 +8,7 @@ import { startRedisServer, type RedisProcess } from './redis-server.js';
 import type { ScenarioId } from './scenarios.js';
 import type { ClientCommand, ClientReport, MemorySample, ServerCommand, ServerReport } from './protocol.js';
 
-export const SERVERS = ['asyncapi-sse', 'asyncapi-sse-unbatched', 'better-sse', 'naive', 'asyncapi-sse-redis'] as const;
+export const SERVERS = ['asyncapi-sse', 'asyncapi-sse-unbatched', 'better-sse', 'naive', 'naive-batched', 'asyncapi-sse-redis'] as const;
 export type ServerName = (typeof SERVERS)[number];
 
 interface ServerSetup {
@@ -25,6 +25,8 @@ const SERVER_SCRIPTS: Record<ServerName, ServerSetup> = {
   'asyncapi-sse-unbatched': { script: './servers/asyncapi-sse.ts', args: ['--coalesce-ms', '0'] },
   'better-sse': { script: './servers/better-sse.ts', args: [] },
   naive: { script: './servers/naive.ts', args: [] },
+  // The lower bound: naive plus the same batching rule (2 ms / 16 KiB), i.e. what batching alone buys.
+  'naive-batched': { script: './servers/naive-batched.ts', args: [] },
   // The product scaled out: two instances on one Redis, the clients split between them.
   'asyncapi-sse-redis': { script: './servers/asyncapi-sse.ts', args: [], redisInstances: 2 },
 };

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--servers a,b] [--scenarios a,b] [--burst N]`: fan-out benchmark
+ * `npm run bench [-- --quick] [--servers a,b] [--scenarios a,b] [--burst N] [--connections N]`: fan-out benchmark
  * of asyncapi-sse against better-sse and a naive node:http server. Every run uses fresh
  * processes; servers alternate within each case. Results go to stdout, bench/results/ (a
  * `--scenarios` run to its own file, so it never replaces latest.json) and (complete full runs)
@@ -15,6 +15,7 @@ import { updateReadme } from './report/readme.js';
 import { goalsTable, mediansTable, scaleOutTable } from './report/table.js';
 import { timeGenerator } from './generator-timing.js';
 import { redisServerMissing } from './redis-server.js';
+import { DEFAULT_SCALE, runScale, scaleTable, type ScaleSpec } from './scale.js';
 import { isAsyncapiSse, needsRedis, runOnce, SERVERS, type RunResult, type ServerName } from './run-once.js';
 import { makePlan, servesCase } from './scenarios.js';
 
@@ -27,11 +28,14 @@ const { values } = parseArgs({
     servers: { type: 'string', default: SERVERS.join(',') },
     burst: { type: 'string', default: '1' },
     scenarios: { type: 'string' },
+    connections: { type: 'string' },
   },
 });
 
 /** `--scenarios generate` times `npm run generate` (it runs in every unfiltered run too). */
 const GENERATE_SCENARIO = 'generate';
+/** `--scenarios scale` opens `--connections` streams (100,000 by default) to one process; only when asked. */
+const SCALE_SCENARIO = 'scale';
 
 const mode = values.quick ? 'quick' : 'full';
 const burst = Number(values.burst);
@@ -67,7 +71,10 @@ for (const server of SERVERS.filter((name) => requested.includes(name) && serves
 }
 
 const timesGenerator = !wanted || wanted.includes(GENERATE_SCENARIO);
-if (plan.cases.length === 0 && !timesGenerator) throw new Error(`no scenario matches "${values.scenarios}"`);
+const scale = wanted?.includes(SCALE_SCENARIO) ? scaleSpec(values.connections) : null;
+if (plan.cases.length === 0 && !timesGenerator && !scale) throw new Error(`no scenario matches "${values.scenarios}"`);
+if (scale) await runScaleScenario(scale);
+if (plan.cases.length === 0 && !timesGenerator) process.exit(0);
 const total = plan.repetitions * plan.cases.reduce((sum, item) => sum + servers.filter((server) => servesCase(server, item.scenario)).length, 0);
 const started = Date.now();
 const runs: RunResult[] = [];
@@ -105,6 +112,25 @@ console.log(`wrote bench/results/${name}.json${svg ? ` and ${name}.svg` : ''} ($
 if (mode === 'full' && !values.scenarios && servers.length === SERVERS.length) {
   const section = `Results of \`${results.command}\` (${caption(results)}):\n\n${tables}`;
   if (await updateReadme(README, section)) console.log('updated the Performance section of README.md');
+}
+
+function scaleSpec(connections: string | undefined): ScaleSpec {
+  const count = connections === undefined ? DEFAULT_SCALE.connections : Number(connections);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--connections must be a positive integer, got "${connections}"`);
+  return { ...DEFAULT_SCALE, connections: count };
+}
+
+async function runScaleScenario(spec: ScaleSpec): Promise<void> {
+  const problem = await (generated ??= prepareAsyncapiSse());
+  if (problem) throw new Error(`scale scenario not run: ${problem}`);
+  console.log(`scale: ${spec.connections.toLocaleString('en-US')} streams to one asyncapi-sse process`);
+  const result = await runScale(spec, (line) => console.log(`scale: ${line}`));
+  console.log(`\n${scaleTable(result)}\n`);
+  if (!result.ok) console.log(`scale FAILED: ${result.error}`);
+  await mkdir(RESULTS, { recursive: true });
+  await writeFile(new URL(`${SCALE_SCENARIO}.json`, RESULTS), `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`);
+  console.log(`wrote bench/results/${SCALE_SCENARIO}.json`);
+  if (!result.ok) process.exitCode = 1;
 }
 
 function progressLine(done: number, of: number, run: RunResult): string {

@@ -2,12 +2,13 @@
  * The connection manager of one stream operation: a registry of its open connections,
  * indexed by topic (path parameter values), and the delivery of broadcasts to them.
  */
-import type { CloseReason, Params, SseConnection } from './connection.js';
+import { newestConnectionSerial, type CloseReason, type Params, type SseConnection } from './connection.js';
+import { FanOuts } from './fan-out.js';
 import { channels, publish } from './diagnostics.js';
 import type { HeartbeatScheduler } from './heartbeat.js';
 import type { OperationMetrics } from './metrics.js';
 import type { SlowClientPolicy } from './options.js';
-import type { Outbox } from './outbox.js';
+import { FULL_WRITE_BYTES, type Flushable, type Outbox } from './outbox.js';
 import { HttpProblem, withinTime } from './problem.js';
 import type { BroadcastAudience, BroadcastMessage, BroadcastRoute, Broadcaster, Logger, Replayer, ReplayPosition, StreamSlots } from './ports.js';
 import { parseReplayId, replayId } from './replay.js';
@@ -54,13 +55,15 @@ const REPLAY_RESET = 'sse-reset';
 /** Longest a stream waits for its topic's broadcasts to reach this process (Redis unreachable, say) before it is refused. */
 const LISTEN_WAIT_MS = 5_000;
 
-export class OperationConnectionManager implements ConnectionManager<EventMap, Params> {
+export class OperationConnectionManager implements ConnectionManager<EventMap, Params>, Flushable {
   private readonly all = new Map<string, SseConnection>();
   private readonly byTopic = new Map<string, Set<SseConnection>>();
   /** Connections by the topics they joined besides their own (see `joinedTopicKey`). */
   private readonly byJoinedTopic = new Map<string, Set<SseConnection>>();
   /** The joined topics of each connection, with the route each listens to (`null`: none of its own). */
   private readonly joinedBy = new Map<SseConnection, Map<string, string | null>>();
+  /** Broadcasts to whole topics, waiting for the outbox's flush (see fan-out). */
+  private readonly fanOuts = new FanOuts<SseConnection>();
   private readonly perIdentity = new Map<string, number>();
   /** The shared slot each capped stream holds (with `slots` only). */
   private readonly slotOf = new Map<SseConnection, string>();
@@ -124,6 +127,7 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
     let topic = this.byTopic.get(connection.topic);
     if (!topic) this.byTopic.set(connection.topic, (topic = new Set()));
     topic.add(connection);
+    this.fanOuts.seal(connection.topic);
     if (connection.identity) this.perIdentity.set(connection.identity.id, (this.perIdentity.get(connection.identity.id) ?? 0) + 1);
     this.services.heartbeat.add(this.heartbeatMs, connection);
     this.metrics.open.inc();
@@ -411,14 +415,20 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
     let bytes = 0;
     const ownTopic = !topic || this.namesOwnTopic(topic);
     const key = ownTopic ? this.completeTopicKey(topic) : null;
-    const own = !ownTopic ? undefined : key !== null ? this.byTopic.get(key) : this.all.values();
-    for (const connection of own ?? []) {
-      if (key === null && topic && !matchesTopic(connection.params, topic)) continue;
-      if (!receives(connection)) continue;
-      if (position) connection.enterEpoch(position.epoch);
-      connection.deliver(frame, position ? position.seq : NaN);
-      delivered++;
-      bytes += frame.length;
+    if (key !== null && !audience && !filter) {
+      // Every stream of one topic: one append, written to all of them at the flush.
+      delivered = this.fanOut(key, frame, position);
+      bytes = delivered * frame.length;
+    } else {
+      const own = !ownTopic ? undefined : key !== null ? this.byTopic.get(key) : this.all.values();
+      for (const connection of own ?? []) {
+        if (key === null && topic && !matchesTopic(connection.params, topic)) continue;
+        if (!receives(connection)) continue;
+        if (position) connection.enterEpoch(position.epoch);
+        connection.deliver(frame, position ? position.seq : NaN);
+        delivered++;
+        bytes += frame.length;
+      }
     }
     const joined = topic && this.byJoinedTopic.get(joinedTopicKey(topic));
     if (joined) {
@@ -434,6 +444,34 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
     this.metrics.eventsSent.inc(delivered);
     this.metrics.bytesSent.inc(bytes);
     return delivered;
+  }
+
+  /** One append for the whole topic; the flush writes it to every connection (see `flush`). */
+  private fanOut(key: string, frame: Buffer, position: ReplayPosition | null): number {
+    const members = this.byTopic.get(key);
+    if (!members) return 0;
+    if (this.fanOuts.isEmpty) this.outbox.schedule(this);
+    const batch = this.fanOuts.add(key, members, newestConnectionSerial(), frame, position);
+    if (batch.bytes >= FULL_WRITE_BYTES) this.outbox.hurry();
+    return members.size;
+  }
+
+  /** The outbox's flush: every waiting broadcast batch to the connections it is owed to, oldest first. */
+  flush(): void {
+    for (const batch of this.fanOuts.drain()) {
+      for (const connection of batch.members) if (batch.owes(connection)) connection.receiveFanOut(batch);
+    }
+  }
+
+  /** Hands the connection, now, the broadcasts waiting for the flush that it is owed. */
+  takeOwed(connection: SseConnection): void {
+    if (this.fanOuts.isEmpty) return;
+    for (const batch of this.fanOuts.takeOwed(connection)) connection.holdFanOut(batch);
+  }
+
+  /** True when broadcasts to this topic wait for the flush. */
+  fanOutPending(topic: string): boolean {
+    return this.fanOuts.pendingFor(topic);
   }
 }
 

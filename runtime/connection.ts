@@ -12,6 +12,7 @@ import { frameComment, frameEvent, HEARTBEAT_FRAME } from './wire.js';
 import { appendFrame, encodeFrames, FULL_WRITE_BYTES, type Flushable, type Frames } from './outbox.js';
 import type { OperationConnectionManager } from './connection-manager.js';
 import type { Beating } from './heartbeat.js';
+import type { FanOut, FanOutMember } from './fan-out.js';
 import type { ConnectionInfo, ConnectionMetadata, EventMap, Identity, SseStream } from './types.js';
 
 export type CloseReason =
@@ -48,9 +49,25 @@ export function openEventStream(req: Request, res: Response): void {
   req.socket.setNoDelay(true);
   res.writeHead(200, http11 ? KEEP_ALIVE_STREAM_HEADERS : STREAM_HEADERS);
   res.flushHeaders();
+  forgetSentHead(res);
 }
 
-let lastConnectionId = 0;
+/**
+ * Node keeps the head it sent on the response (`_header`, about 240 bytes) for the life of the
+ * stream, though past this point it only asks whether there is one (`headersSent`, and the
+ * guards of `writeHead` and `end`): a one-character stand-in answers the same.
+ */
+function forgetSentHead(res: Response): void {
+  const sent = res as unknown as { _header?: unknown; _headerSent?: boolean };
+  if (res instanceof ServerResponse && sent._headerSent === true && typeof sent._header === 'string') sent._header = ' ';
+}
+
+let lastConnectionSerial = 0;
+
+/** The serial of the newest connection opened so far. */
+export function newestConnectionSerial(): number {
+  return lastConnectionSerial;
+}
 
 /** The connection a response carries, so one shared `close` listener serves every response. */
 const CONNECTION = Symbol('sse.connection');
@@ -71,8 +88,9 @@ function directSocket(res: Response): Socket | null {
   return res.socket;
 }
 
-export class SseConnection implements SseStream<EventMap, Params>, ConnectionInfo<Params>, Beating, Flushable {
-  readonly id = (++lastConnectionId).toString(36);
+export class SseConnection implements SseStream<EventMap, Params>, ConnectionInfo<Params>, Beating, Flushable, FanOutMember {
+  readonly serial = ++lastConnectionSerial;
+  readonly id = this.serial.toString(36);
   readonly connectedAt = Date.now();
   readonly expiresAt: number;
   isClosed = false;
@@ -124,7 +142,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     const socket = res.socket as ConnectionSocket | null;
     if (socket && res.req.httpVersionMajor === 1) {
       socket[CONNECTION] = this;
-      socket.once('end', SseConnection.socketEnded);
+      // `on`, not `once`: `finish` removes it, and a once-wrapper costs about 100 bytes per stream.
+      socket.on('end', SseConnection.socketEnded);
     }
   }
 
@@ -204,6 +223,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
 
   /** Holds a frame until the outbox flushes, when everything held leaves in one write. */
   write(frame: Buffer): void {
+    // Broadcasts made before this frame and still waiting for the flush go first.
+    this.manager.takeOwed(this);
     if (this.held === null) this.manager.outbox.schedule(this);
     this.held = appendFrame(this.held, frame);
     this.heldBytes += frame.length;
@@ -228,6 +249,28 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     const accepted = this.res.write(bytes);
     if (this.flushes) (this.res as unknown as { flush(): void }).flush();
     return accepted;
+  }
+
+  /**
+   * A flush's broadcasts to this connection's topic: the batch's shared bytes go straight to the
+   * socket when nothing else waits here and none is a duplicate, else frame by frame as `deliver`.
+   */
+  receiveFanOut(batch: FanOut<SseConnection>): void {
+    if (this.isClosed) return;
+    if (batch.epoch !== null) this.enterEpoch(batch.epoch);
+    if (this.held !== null || this.queue || this.heldDuringReplay || batch.firstSeq <= this.lastSeq) {
+      this.holdFanOut(batch);
+      return;
+    }
+    if (!Number.isNaN(batch.lastSeq)) this.lastSeq = batch.lastSeq;
+    if (!this.put(batch.encoded(this.chunked))) this.awaitDrain();
+  }
+
+  /** A batch's frames, held with whatever else this connection is sent. */
+  holdFanOut(batch: FanOut<SseConnection>): void {
+    if (batch.epoch !== null) this.enterEpoch(batch.epoch);
+    const { frames, seqs } = batch;
+    for (let i = 0; i < frames.length; i++) this.deliver(frames[i]!, seqs[i]!);
   }
 
   /** A broadcast frame; held back while a replay is in progress. `seq` is its replay id (NaN if none). */
@@ -278,7 +321,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   beat(): void {
     if (this.res.destroyed) this.finish('stale');
     else if (this.queue) this.dropIfStalled();
-    else if (this.held === null) this.write(HEARTBEAT_FRAME);
+    // Broadcasts about to leave keep the stream alive as well as a comment.
+    else if (this.held === null && !this.manager.fanOutPending(this.topic)) this.write(HEARTBEAT_FRAME);
   }
 
   expire(): void {
@@ -293,6 +337,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   /** Ends the response after any queued and held frames and an optional last frame. */
   end(reason: CloseReason, lastFrame?: Buffer): void {
     if (this.isClosed) return;
+    this.manager.takeOwed(this);
     const frames = [...(this.queue ?? [])];
     if (this.held !== null) frames.push(...(Array.isArray(this.held) ? this.held : [this.held]));
     if (lastFrame) frames.push(lastFrame);

@@ -48,7 +48,7 @@ export function buildResults(
     runs,
     medians,
     generator,
-    goals: [...evaluateGoals(plan.cases, medians), ...generatorGoals(generator)],
+    goals: [...evaluateGoals(plan.cases, medians, runs), ...generatorGoals(generator)],
   };
 }
 

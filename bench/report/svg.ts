@@ -7,6 +7,7 @@ const COLORS: Record<ServerName, string> = {
   'asyncapi-sse-unbatched': '#8fb3f0',
   'better-sse': '#e08a1e',
   naive: '#8a8a8a',
+  'naive-batched': '#c4c4c4',
   'asyncapi-sse-redis': '#1a9a6a',
 };
 const PANEL_WIDTH = 900;

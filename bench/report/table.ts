@@ -25,7 +25,7 @@ function ratio(value: number): string {
 
 export function mediansTable(rows: MedianRow[]): string {
   return table(
-    ['case', 'server', 'events/s', 'server µs/event (user+sys)', 'client µs/event', 'p50 ms', 'p99 ms', 'heap/conn', 'RSS/conn', 'CPU vs naive', 'CPU vs better-sse', 'ok runs'],
+    ['case', 'server', 'events/s', 'server µs/event (user+sys)', 'client µs/event', 'p50 ms', 'p99 ms', 'heap/conn', 'RSS/conn', 'CPU vs lower bound', 'CPU vs naive', 'CPU vs better-sse', 'ok runs'],
     rows.map((row) => [
       row.key,
       row.server,
@@ -36,6 +36,7 @@ export function mediansTable(rows: MedianRow[]): string {
       fixed(row.latencyP99Ms, 1),
       kilobytes(row.heapPerConnection),
       kilobytes(row.rssPerConnection),
+      ratio(row.vsLowerBound.serverCpuPerEventUs),
       ratio(row.vsNaive.serverCpuPerEventUs),
       ratio(row.vsBetterSse.serverCpuPerEventUs),
       `${row.okRuns}/${row.runs}`,
@@ -62,11 +63,12 @@ export function scaleOutTable(rows: MedianRow[]): string {
 
 export function goalsTable(goals: Goal[]): string {
   return table(
-    ['goal', 'case', 'measured', 'target', 'result'],
+    ['goal', 'case', 'measured', 'rounds (min–max)', 'target', 'result'],
     goals.map((goal) => [
       goal.goal,
       goal.key,
       `${fixed(goal.measured, goal.metric === 'bytes' || goal.metric.endsWith('ms') ? 0 : 2)} ${goal.metric}`,
+      goal.rounds ? `${fixed(goal.rounds.min, 2)}–${fixed(goal.rounds.max, 2)} (${goal.rounds.count})` : '–',
       `${goal.comparison === '<=' ? '≤' : '≥'} ${goal.limit}`,
       goal.pass === null ? 'not measured' : goal.pass ? 'pass' : 'FAIL',
     ]),

@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { now } from '../clock.js';
 import { makeEvent, type BenchEvent } from '../payload.js';
@@ -42,6 +43,21 @@ export async function serveBench(target: BenchTarget): Promise<void> {
         const startedAt = now();
         await publish(target, command, accepted.slice(0, command.readers));
         send({ type: 'published', startedAt });
+        return;
+      }
+      case 'idle': {
+        const delay = monitorEventLoopDelay({ resolution: 10 });
+        const cpuBefore = process.cpuUsage();
+        delay.enable();
+        await sleep(command.durationMs);
+        delay.disable();
+        const cpu = process.cpuUsage(cpuBefore);
+        const ms = (ns: number) => ns / 1e6;
+        send({
+          type: 'idle',
+          cpu: { user: cpu.user, system: cpu.system },
+          loopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+        });
         return;
       }
       case 'usage': {

@@ -236,6 +236,35 @@ describe('the connection manager', () => {
   });
 });
 
+describe('broadcasts waiting for one write', () => {
+  it('keep call order with a stream\'s own events, skip a stream that opened after them, and leave before close', async () => {
+    const streams: Array<SseStream<Tick>> = [];
+    // A long coalescing window holds broadcasts made soon after a flush, so a client can connect while they wait.
+    const app = await serve(service(streamEndpoint()), { stream: (stream: SseStream<Tick>) => (streams.push(stream), stream.closed) }, { coalesceMs: 300 });
+    const manager = app.sse.connections.stream as unknown as ConnectionManager<Tick>;
+    const first = await RawClient.get(running!.port, '/stream');
+    await waitUntil(() => streams.length === 1);
+    manager.broadcast('tick', { n: 1 });
+    streams[0]!.send('tick', { n: 2 });
+    manager.broadcast('tick', { n: 3 });
+    await waitUntil(() => first.events().length === 3);
+    manager.broadcast('tick', { n: 4 });
+    const second = await RawClient.get(running!.port, '/stream');
+    await waitUntil(() => streams.length === 2);
+    manager.broadcast('tick', { n: 5 });
+    streams[1]!.send('tick', { n: 6 });
+    await waitUntil(() => first.events().length === 5 && second.events().length === 2);
+    manager.broadcast('tick', { n: 7 });
+    streams[0]!.close();
+    await first.waitForEnd();
+    const numbers = (client: RawClient) => client.events().map((event) => JSON.parse(event.data).n);
+    expect(numbers(first)).toEqual([1, 2, 3, 4, 5, 7]);
+    await waitUntil(() => second.events().length === 3);
+    expect(numbers(second)).toEqual([5, 6, 7]);
+    second.close();
+  });
+});
+
 describe('guarded stream handlers', () => {
   const known = new Set(['general']);
   const guarded = {
