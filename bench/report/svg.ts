@@ -8,6 +8,7 @@ const COLORS: Record<ServerName, string> = {
   'better-sse': '#e08a1e',
   naive: '#8a8a8a',
   'asyncapi-sse-redis': '#1a9a6a',
+  'asyncapi-sse-cluster': '#7a3fb0',
 };
 const PANEL_WIDTH = 900;
 const PANEL_HEIGHT = 220;

@@ -18,6 +18,15 @@ export const operations = {
     },
     secured: false,
   } satisfies StreamOperationSpec,
+  streamTopic: {
+    operationId: 'streamTopic',
+    method: 'GET',
+    path: '/topics/{topic}',
+    events: {
+      tick: { key: 'tick', contentType: 'application/json' },
+    },
+    secured: false,
+  } satisfies StreamOperationSpec,
 };
 
 /** A typed client: one function per operation. */
@@ -25,6 +34,8 @@ export function createClient(options: ClientOptions) {
   return {
     streamEvents: (request?: StreamRequest<Record<string, never>, Record<string, never>, undefined>) =>
       subscribe<T.StreamEventsEvents>(operations.streamEvents, options, request ?? {}),
+    streamTopic: (request: StreamRequest<T.StreamTopicParams, Record<string, never>, undefined>) =>
+      subscribe<T.StreamTopicEvents>(operations.streamTopic, options, request),
   };
 }
 
