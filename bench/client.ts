@@ -5,6 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { now } from './clock.js';
+import { instanceOf, pathOf } from './placement.js';
 import type { ClientCommand, ClientReport, ConnectPlan, CpuSample } from './protocol.js';
 import { percentile } from './stats.js';
 import { TerminatorCounter } from './terminators.js';
@@ -108,7 +109,8 @@ class LoadClient {
     if (index >= this.plan.connections) return;
     if (index >= this.readers && this.connected + this.failed < this.readers) return;
     const { ports, sampleStride } = this.plan;
-    const port = ports[index % ports.length]!;
+    const placement = { instances: ports.length, topics: this.plan.topics };
+    const port = ports[instanceOf(index, placement)]!;
     const socket = connect({
       host: '127.0.0.1',
       port,
@@ -123,7 +125,7 @@ class LoadClient {
     });
     const stream = new Stream(socket, index < this.readers, Math.floor(index / ports.length) % sampleStride === 0);
     this.streams.push(stream);
-    socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`);
+    socket.write(`GET ${pathOf(index, placement)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`);
     socket.on('error', (error) => {
       this.failure ??= error.message;
     });

@@ -16,6 +16,8 @@ export interface PublishPlan {
   burst: number;
   /** The first this many accepted connections read; back-to-back publishing paces on them. */
   readers: number;
+  /** 0: each event is one broadcast to `GET /events`; otherwise one broadcast to each topic `t0`…. */
+  topics: number;
 }
 
 export type ServerCommand =
@@ -28,6 +30,12 @@ export type ServerCommand =
 export interface MemorySample {
   heapUsed: number;
   rss: number;
+}
+
+/** What Redis sent one instance over pub/sub while it published and delivered. */
+export interface RedisReceived {
+  messages: number;
+  bytes: number;
 }
 
 export interface CpuSample {
@@ -47,13 +55,15 @@ export type ServerReport =
   | { type: 'ready'; port: number }
   | ({ type: 'memory' } & MemorySample)
   | { type: 'published'; startedAt: number }
-  | { type: 'usage'; cpu: CpuSample; connections: number }
+  | { type: 'usage'; cpu: CpuSample; connections: number; fromRedis?: RedisReceived }
   | { type: 'idle'; cpu: CpuSample; loopDelayMs: LoopDelay }
   | { type: 'error'; message: string };
 
 export interface ConnectPlan {
-  /** One per server instance: connection i opens on `ports[i % ports.length]`. */
+  /** One per server instance: connection i opens on `ports[instanceOf(i)]` (see placement.ts). */
   ports: number[];
+  /** 0: `GET /events`; otherwise connection i follows topic `t<i mod topics>`. */
+  topics: number;
   connections: number;
   /** The last `paused` connections open after every reading one and stop reading once their headers arrive. */
   paused: number;

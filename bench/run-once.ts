@@ -4,18 +4,21 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchProcess } from './process.js';
-import { startRedisServer, type RedisProcess } from './redis-server.js';
+import { connectionsOn, type Placement } from './placement.js';
+import { startRedisCluster, startRedisServer, type RedisProcess } from './redis-server.js';
 import type { ScenarioId } from './scenarios.js';
-import type { ClientCommand, ClientReport, MemorySample, ServerCommand, ServerReport } from './protocol.js';
+import type { ClientCommand, ClientReport, CpuSample, MemorySample, RedisReceived, ServerCommand, ServerReport } from './protocol.js';
 
-export const SERVERS = ['asyncapi-sse', 'asyncapi-sse-unbatched', 'better-sse', 'naive', 'naive-batched', 'asyncapi-sse-redis'] as const;
+export const SERVERS = ['asyncapi-sse', 'asyncapi-sse-unbatched', 'better-sse', 'naive', 'naive-batched', 'asyncapi-sse-redis', 'asyncapi-sse-cluster'] as const;
 export type ServerName = (typeof SERVERS)[number];
 
 interface ServerSetup {
   script: string;
   args: string[];
-  /** Processes of the script sharing one redis-server started for the run; unset: one process, no Redis. */
+  /** Processes of the script sharing one Redis started for the run; unset: one process, no Redis. */
   redisInstances?: number;
+  /** That Redis is a 3-master Redis Cluster rather than one redis-server. */
+  cluster?: boolean;
 }
 
 /** The script serving each server, and its arguments. */
@@ -27,8 +30,9 @@ const SERVER_SCRIPTS: Record<ServerName, ServerSetup> = {
   naive: { script: './servers/naive.ts', args: [] },
   // The lower bound: naive plus the same batching rule (2 ms / 16 KiB), i.e. what batching alone buys.
   'naive-batched': { script: './servers/naive-batched.ts', args: [] },
-  // The product scaled out: two instances on one Redis, the clients split between them.
-  'asyncapi-sse-redis': { script: './servers/asyncapi-sse.ts', args: [], redisInstances: 2 },
+  // The product scaled out: three instances on one Redis, or on a 3-master Redis Cluster, the clients split between them.
+  'asyncapi-sse-redis': { script: './servers/asyncapi-sse.ts', args: [], redisInstances: 3 },
+  'asyncapi-sse-cluster': { script: './servers/asyncapi-sse.ts', args: [], redisInstances: 3, cluster: true },
 };
 
 /** True for the servers that need a redis-server. */
@@ -56,6 +60,8 @@ export interface RunSpec {
   intervalMs: number;
   burst: number;
   sampleStride: number;
+  /** 0: every connection follows `GET /events`; otherwise they are spread over this many topics. */
+  topics: number;
   /** The publish phase gives up after this long; connecting has its own bound. */
   timeoutMs: number;
 }
@@ -76,7 +82,12 @@ export interface RunResult extends RunSpec {
   deliveries: number;
   dropped: number;
   eventsPerSec: number;
+  /** Every server process, and the redis-server processes when there are any. */
   serverCpu: CpuFigures;
+  /** The redis-server processes' part of `serverCpu` (zero without Redis). */
+  redisCpu: CpuFigures;
+  /** What Redis sent each instance over pub/sub during the run (empty without Redis). */
+  fromRedis: RedisReceived[];
   clientCpu: CpuFigures;
   latencyMs: { p50: number; p99: number; max: number; samples: number };
   memory: {
@@ -106,14 +117,15 @@ const SPARE_FILES = 256;
 
 export async function runOnce(spec: RunSpec): Promise<RunResult> {
   const fileLimit = spec.connections + SPARE_FILES;
-  const { script, args, redisInstances } = SERVER_SCRIPTS[spec.server];
+  const { script, args, redisInstances, cluster } = SERVER_SCRIPTS[spec.server];
   let redis: RedisProcess | undefined;
   let servers: Server[] = [];
   let client: Client | undefined;
   try {
-    redis = redisInstances === undefined ? undefined : await startRedisServer();
-    const serverArgs = redis ? [...args, '--redis-url', redis.url] : args;
+    redis = redisInstances === undefined ? undefined : await (cluster ? startRedisCluster() : startRedisServer());
+    const serverArgs = redis ? [...args, ...redis.args] : args;
     const count = redisInstances ?? 1;
+    const placement: Placement = { instances: count, topics: spec.topics };
     servers = Array.from({ length: count }, (_, index) => {
       const name = count === 1 ? spec.server : `${spec.server} #${index + 1}`;
       return new BenchProcess<ServerCommand, ServerReport>(name, script, { fileLimit, args: serverArgs });
@@ -125,6 +137,7 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
     client.send({
       type: 'connect',
       ports,
+      topics: spec.topics,
       connections: spec.connections,
       paused: spec.paused,
       expectEvents: spec.events,
@@ -141,14 +154,16 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
     const [publisher, ...others] = servers;
     const plan = (index: number, events: number): ServerCommand => ({
       type: 'publish',
-      expectConnections: share(spec.connections, index, count),
+      expectConnections: connectionsOn(index, spec.connections, placement),
       count: events,
       size: spec.size,
       intervalMs: spec.intervalMs,
       burst: spec.burst,
-      readers: share(spec.connections - spec.paused, index, count),
+      readers: connectionsOn(index, spec.connections - spec.paused, placement),
+      topics: spec.topics,
     });
     await Promise.all(others.map((server, index) => server.request(plan(index + 1, 0), 'published', REPORT_MS)));
+    const redisBefore = redis?.cpu();
     publisher!.send(plan(0, spec.events));
     const expected = (spec.connections - spec.paused) * spec.events;
     const loadClient = client;
@@ -159,9 +174,11 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
     if (!done.complete) {
       throw new Error(`${done.deliveries} of ${expected} events delivered; ${done.dropped} reading streams closed early`);
     }
+    const redisAfter = redis?.cpu();
     const published = await publisher!.next('published', REPORT_MS);
     const usages = await Promise.all(servers.map((server) => server.request({ type: 'usage' }, 'usage', REPORT_MS)));
-    const serverCpu = { user: sum(usages, (usage) => usage.cpu.user), system: sum(usages, (usage) => usage.cpu.system) };
+    const redisCpu = redisBefore && redisAfter ? { user: redisAfter.user - redisBefore.user, system: redisAfter.system - redisBefore.system } : { user: 0, system: 0 };
+    const serverCpu = { user: sum(usages, (usage) => usage.cpu.user) + redisCpu.user, system: sum(usages, (usage) => usage.cpu.system) + redisCpu.system };
     const durationMs = done.lastAt - published.startedAt;
     return {
       ...spec,
@@ -171,6 +188,8 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
       dropped: done.dropped,
       eventsPerSec: done.deliveries / (durationMs / 1000),
       serverCpu: cpuFigures(serverCpu, done.deliveries),
+      redisCpu: cpuFigures(redisCpu, done.deliveries),
+      fromRedis: usages.flatMap((usage) => (usage.fromRedis ? [usage.fromRedis] : [])),
       clientCpu: cpuFigures(done.cpu, done.deliveries),
       latencyMs: done.latency,
       memory: {
@@ -200,16 +219,11 @@ async function memory(servers: Server[]): Promise<MemorySample> {
   return { heapUsed: sum(samples, (sample) => sample.heapUsed), rss: sum(samples, (sample) => sample.rss) };
 }
 
-/** How many of `total` connections, dealt out in turn to `count` instances, instance `index` gets. */
-function share(total: number, index: number, count: number): number {
-  return Math.max(0, Math.ceil((total - index) / count));
-}
-
 function sum<T>(items: T[], pick: (item: T) => number): number {
   return items.reduce((total, item) => total + pick(item), 0);
 }
 
-function cpuFigures(cpu: { user: number; system: number }, deliveries: number): CpuFigures {
+function cpuFigures(cpu: CpuSample, deliveries: number): CpuFigures {
   return {
     userUs: cpu.user,
     systemUs: cpu.system,
@@ -230,6 +244,8 @@ function failedRun(spec: RunSpec, error: string): RunResult {
     dropped: 0,
     eventsPerSec: Number.NaN,
     serverCpu: none,
+    redisCpu: none,
+    fromRedis: [],
     clientCpu: none,
     latencyMs: { p50: Number.NaN, p99: Number.NaN, max: Number.NaN, samples: 0 },
     memory: {

@@ -96,7 +96,7 @@ for (let repetition = 1; repetition <= plan.repetitions; repetition++) {
 }
 
 const results = buildResults(plan, servers, runs, generator, notes, Math.round((Date.now() - started) / 1000));
-const scaledOut = results.medians.filter((row) => needsRedis(row.server));
+const scaledOut = results.medians.filter((row) => row.scenario === 'redis');
 const scaleOut = scaledOut.length > 0 ? `\n\n${scaleOutTable(scaledOut)}` : '';
 const tables = `${mediansTable(results.medians)}${scaleOut}\n\n${goalsTable(results.goals)}`;
 console.log(`\n${tables}\n`);

@@ -83,6 +83,7 @@ export async function runScale(spec: ScaleSpec, progress: (line: string) => void
         ports: [port],
         connections: shares[index]!,
         paused: 0,
+        topics: 0,
         expectEvents: spec.events,
         sampleStride: 1,
         // 127.0.0.1 is the server's; the clients start at .2.
@@ -107,6 +108,7 @@ export async function runScale(spec: ScaleSpec, progress: (line: string) => void
     server.send({
       type: 'publish',
       expectConnections: spec.connections,
+      topics: 0,
       count: spec.events,
       size: spec.size,
       intervalMs: spec.intervalMs,

@@ -60,10 +60,12 @@ const SCALES: Record<Plan['mode'], Scale> = {
 };
 
 /**
- * `redis` compares two instances sharing one Redis with one in-memory instance of the same
- * runtime; every other scenario compares the single-process servers.
+ * `redis` compares three instances sharing one Redis, and three on a Redis Cluster, with one
+ * in-memory instance of the same runtime; every other scenario compares the single-process servers.
  */
-const SCENARIO_SERVERS: Partial<Record<ScenarioId, ServerName[]>> = { redis: ['asyncapi-sse', 'asyncapi-sse-redis'] };
+const SCENARIO_SERVERS: Partial<Record<ScenarioId, ServerName[]>> = { redis: ['asyncapi-sse', 'asyncapi-sse-redis', 'asyncapi-sse-cluster'] };
+/** The `redis` scenario's connections follow this many topics, 10 streams each at N = 1,000. */
+const REDIS_TOPICS = 100;
 
 export function servesCase(server: ServerName, scenario: ScenarioId): boolean {
   return SCENARIO_SERVERS[scenario]?.includes(server) ?? !needsRedis(server);
@@ -81,12 +83,13 @@ interface CaseShape {
   intervalMs?: number;
   paused?: number;
   sampleStride?: number;
+  topics?: number;
   /** Tells apart cases of one scenario at the same N and size. */
   label?: string;
 }
 
 function makeCase(shape: CaseShape, burst: number): Case {
-  const { scenario, connections, size, events, intervalMs = 0, paused = 0 } = shape;
+  const { scenario, connections, size, events, intervalMs = 0, paused = 0, topics = 0 } = shape;
   const deliveries = events * (connections - paused);
   return {
     key: shape.label ? `${caseKey(scenario, connections, size)} ${shape.label}` : caseKey(scenario, connections, size),
@@ -97,6 +100,7 @@ function makeCase(shape: CaseShape, burst: number): Case {
     events,
     intervalMs,
     burst,
+    topics,
     sampleStride: shape.sampleStride ?? Math.max(1, Math.floor(connections / SAMPLED_CONNECTIONS)),
     timeoutMs: GRACE_MS + events * intervalMs + (deliveries / SLOWEST_EVENTS_PER_SEC) * 1000,
   };
@@ -118,7 +122,8 @@ export function makePlan(mode: Plan['mode'], burst: number): Plan {
   shapes.push({ scenario: 'slow-consumer-baseline', ...slow });
   shapes.push({ scenario: 'slow-consumer', ...slow, paused: Math.round(scale.slowFanOut * SLOW_SHARE) });
   const [fanOut] = scale.fanOut;
-  shapes.push({ scenario: 'redis', connections: fanOut!, size: 256, events: Math.round(scale.deliveries / fanOut!), label: 'back-to-back' });
-  shapes.push({ scenario: 'redis', connections: fanOut!, size: 256, events: scale.intervalEvents, intervalMs: 100, label: 'every 100 ms' });
+  const topics = REDIS_TOPICS;
+  shapes.push({ scenario: 'redis', connections: fanOut!, size: 256, topics, events: Math.round(scale.deliveries / fanOut!), label: `${topics} topics back-to-back` });
+  shapes.push({ scenario: 'redis', connections: fanOut!, size: 256, topics, events: scale.intervalEvents, intervalMs: 100, label: `${topics} topics every 100 ms` });
   return { mode, repetitions: scale.repetitions, burst, cases: shapes.map((shape) => makeCase(shape, burst)) };
 }

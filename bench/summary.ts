@@ -15,7 +15,12 @@ export interface MedianRow {
   eventsPerSec: number;
   /** Events/s per reading connection. */
   perConnectionEventsPerSec: number;
+  /** Every server process and, on Redis, every redis-server process. */
   serverCpuPerEventUs: number;
+  /** The redis-server processes' part of it. */
+  redisCpuPerEventUs: number;
+  /** Pub/sub bytes Redis sent each instance (index = instance), median over runs. */
+  bytesFromRedis: number[];
   serverUserPerEventUs: number;
   serverSystemPerEventUs: number;
   clientCpuPerEventUs: number;
@@ -96,6 +101,8 @@ function medianOf(item: Case, server: ServerName, runs: RunResult[]): Medians {
     eventsPerSec: of((run) => run.eventsPerSec),
     perConnectionEventsPerSec: of((run) => run.eventsPerSec / (run.connections - run.paused)),
     serverCpuPerEventUs: of((run) => run.serverCpu.perEventUs),
+    redisCpuPerEventUs: of((run) => run.redisCpu.perEventUs),
+    bytesFromRedis: (ok[0]?.fromRedis ?? []).map((_, instance) => of((run) => run.fromRedis[instance]?.bytes ?? Number.NaN)),
     serverUserPerEventUs: of((run) => run.serverCpu.perEventUserUs),
     serverSystemPerEventUs: of((run) => run.serverCpu.perEventSystemUs),
     clientCpuPerEventUs: of((run) => run.clientCpu.perEventUs),

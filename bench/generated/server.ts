@@ -12,6 +12,7 @@ import {
 import asyncapiDocument from './asyncapi.json' with { type: 'json' };
 import type * as T from './types.js';
 import * as payloads from './validators.js';
+import * as requests from './request-validators.js';
 
 export type * from './types.js';
 
@@ -35,6 +36,20 @@ export const service: ServiceSpec = {
       },
       replay: { maxEvents: 1000, ttlMs: 60000 },
     },
+    {
+      kind: 'stream',
+      operationId: 'streamTopic',
+      method: 'GET',
+      path: '/topics/:topic',
+      specPath: '/topics/{topic}',
+      paramNames: ['topic'],
+      params: requests.validateStreamTopicParams,
+      security: [],
+      events: {
+        tick: { sseEvent: 'tick', contentType: 'application/json', validate: payloads.validateTick },
+      },
+      replay: { maxEvents: 1000, ttlMs: 60000 },
+    },
   ],
   document,
 };
@@ -42,6 +57,7 @@ export const service: ServiceSpec = {
 /** One typed connection manager per stream operation. */
 export interface Connections {
   streamEvents: ConnectionManager<T.StreamEventsEvents, Record<string, never>, Record<string, unknown>>;
+  streamTopic: ConnectionManager<T.StreamTopicEvents, T.StreamTopicParams, Record<string, unknown>>;
 }
 
 /** The service's handlers, one per operation, each typed by named fields. */
@@ -49,6 +65,16 @@ export interface Handlers {
   streamEvents: StreamOperationHandler<{
     events: T.StreamEventsEvents;
     params: Record<string, never>;
+    query: Record<string, never>;
+    headers: Record<string, string | string[] | undefined>;
+    identity: null;
+    body: undefined;
+    metadata: Record<string, unknown>;
+    connections: Connections;
+  }>;
+  streamTopic: StreamOperationHandler<{
+    events: T.StreamTopicEvents;
+    params: T.StreamTopicParams;
     query: Record<string, never>;
     headers: Record<string, string | string[] | undefined>;
     identity: null;

@@ -11,7 +11,19 @@ export interface Tick {
   pad: string;
 }
 
+export interface StreamTopicParams {
+  /**
+   * The topic a stream follows; broadcasts name it.
+   */
+  topic: string;
+}
+
 /** Events of `streamEvents`, keyed by the name passed to `send()`. */
 export type StreamEventsEvents = {
+  tick: Tick;
+};
+
+/** Events of `streamTopic`, keyed by the name passed to `send()`. */
+export type StreamTopicEvents = {
   tick: Tick;
 };

@@ -9,6 +9,7 @@ const COLORS: Record<ServerName, string> = {
   naive: '#8a8a8a',
   'naive-batched': '#c4c4c4',
   'asyncapi-sse-redis': '#1a9a6a',
+  'asyncapi-sse-cluster': '#7a3fb0',
 };
 const PANEL_WIDTH = 900;
 const PANEL_HEIGHT = 220;

@@ -47,13 +47,15 @@ export function mediansTable(rows: MedianRow[]): string {
 /** The runs on Redis beside one in-memory process of the same runtime and case. */
 export function scaleOutTable(rows: MedianRow[]): string {
   return table(
-    ['case', 'server', 'events/s', 'server µs/event', 'p99 ms', 'events/s vs 1 instance', 'CPU/event vs 1 instance', 'p99 vs 1 instance'],
+    ['case', 'server', 'events/s', 'server µs/event', 'of which redis-server', 'p99 ms', 'KB Redis→each instance', 'events/s vs 1 instance', 'CPU/event vs 1 instance', 'p99 vs 1 instance'],
     rows.map((row) => [
       row.key,
       row.server,
       whole(row.eventsPerSec),
       fixed(row.serverCpuPerEventUs, 2),
+      fixed(row.redisCpuPerEventUs, 2),
       fixed(row.latencyP99Ms, 1),
+      row.bytesFromRedis.map((bytes) => whole(bytes / 1024)).join(' / '),
       ratio(row.vsSingleInstance.eventsPerSec),
       ratio(row.vsSingleInstance.serverCpuPerEventUs),
       ratio(row.vsSingleInstance.latencyP99Ms),

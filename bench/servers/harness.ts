@@ -9,14 +9,19 @@ import type { Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { now } from '../clock.js';
+import { topicName } from '../placement.js';
 import { makeEvent, type BenchEvent } from '../payload.js';
-import type { PublishPlan, ServerCommand, ServerReport } from '../protocol.js';
+import type { PublishPlan, RedisReceived, ServerCommand, ServerReport } from '../protocol.js';
 
 export interface BenchTarget {
   /** The server under test, told to listen on 127.0.0.1 port 0. */
   server: Server;
   /** Sends one event to every open `GET /events` stream. */
   broadcast(event: BenchEvent): void;
+  /** Sends one event to the streams of one topic (`GET /topics/{topic}`); servers without topics leave it out. */
+  broadcastTopic?(event: BenchEvent, topic: string): void;
+  /** Pub/sub messages and bytes Redis sent this instance so far; unset without Redis. */
+  fromRedis?(): RedisReceived;
   /** Streams the server currently holds open. */
   connections(): number;
 }
@@ -27,6 +32,7 @@ export async function serveBench(target: BenchTarget): Promise<void> {
   const accepted = acceptedSockets(target.server);
   const port = await listeningPort(target.server);
   let cpuStart = process.cpuUsage();
+  let redisStart: RedisReceived | undefined = target.fromRedis?.();
 
   const send = (report: ServerReport) => process.send?.(report);
   const handle = async (command: ServerCommand) => {
@@ -40,6 +46,7 @@ export async function serveBench(target: BenchTarget): Promise<void> {
       case 'publish': {
         await waitForConnections(target, command.expectConnections);
         cpuStart = process.cpuUsage();
+        redisStart = target.fromRedis?.();
         const startedAt = now();
         await publish(target, command, accepted.slice(0, command.readers));
         send({ type: 'published', startedAt });
@@ -62,7 +69,9 @@ export async function serveBench(target: BenchTarget): Promise<void> {
       }
       case 'usage': {
         const cpu = process.cpuUsage(cpuStart);
-        send({ type: 'usage', cpu: { user: cpu.user, system: cpu.system }, connections: target.connections() });
+        const redisNow = target.fromRedis?.();
+        const fromRedis = redisNow && redisStart ? { messages: redisNow.messages - redisStart.messages, bytes: redisNow.bytes - redisStart.bytes } : undefined;
+        send({ type: 'usage', cpu: { user: cpu.user, system: cpu.system }, connections: target.connections(), ...(fromRedis ? { fromRedis } : {}) });
         return;
       }
     }
@@ -86,21 +95,33 @@ export async function serveBench(target: BenchTarget): Promise<void> {
  * connection is not pushed past its cap by a client that merely reads in a different order.
  */
 async function publish(target: BenchTarget, plan: PublishPlan, readers: Socket[]): Promise<void> {
+  const send = eventSender(target, plan.topics);
   if (plan.intervalMs > 0) {
     const start = now();
     for (let seq = 0; seq < plan.count; seq++) {
       await sleep(Math.max(0, start + seq * plan.intervalMs - now()));
-      target.broadcast(makeEvent(seq, plan.size));
+      send(makeEvent(seq, plan.size));
     }
     return;
   }
   for (let seq = 0; seq < plan.count; ) {
     for (let i = 0; i < plan.burst && seq < plan.count; i++, seq++) {
-      target.broadcast(makeEvent(seq, plan.size));
+      send(makeEvent(seq, plan.size));
     }
     await nextTurn();
     for (let full = findFull(readers); full; full = findFull(readers)) await drained(full);
   }
+}
+
+/** One event to `GET /events`, or to each of `topics` topics, so that every connection gets it once. */
+function eventSender(target: BenchTarget, topics: number): (event: BenchEvent) => void {
+  if (topics === 0) return (event) => target.broadcast(event);
+  const { broadcastTopic } = target;
+  if (!broadcastTopic) throw new Error('this server has no topic streams');
+  const names = Array.from({ length: topics }, (_, index) => topicName(index));
+  return (event) => {
+    for (const topic of names) broadcastTopic(event, topic);
+  };
 }
 
 /** Every socket the server accepts, in order; closed ones stay (they never need draining). */

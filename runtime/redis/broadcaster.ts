@@ -102,9 +102,12 @@ export class RedisBroadcaster implements Broadcaster {
     let subscription = this.subscriptions.get(channel);
     if (!subscription) {
       // Commands on one connection apply in order, so a subscribe sent after an unsubscribe of the same channel wins.
-      const subscribed = this.resubscribed ? (this.sharded ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel)).then(() => {}) : this.untilResubscribed;
-      subscribed.catch(() => {});
-      this.subscriptions.set(channel, (subscription = { listeners: 0, subscribed }));
+      // While the subscriber is away, the channel waits for it to be back, then subscribes itself: the
+      // resubscribe under way may have listed the channels before this one was added.
+      const added: Subscription = { listeners: 0, subscribed: Promise.resolve() };
+      added.subscribed = this.resubscribed ? this.subscribeTo(channel) : this.untilResubscribed.then(() => (this.subscriptions.get(channel) === added ? this.subscribeTo(channel) : undefined));
+      added.subscribed.catch(() => {});
+      this.subscriptions.set(channel, (subscription = added));
     }
     subscription.listeners++;
     return subscription.subscribed;
@@ -147,6 +150,10 @@ export class RedisBroadcaster implements Broadcaster {
   async close(): Promise<void> {
     this.listeners.clear();
     this.subscriber.disconnect();
+  }
+
+  private subscribeTo(channel: string): Promise<void> {
+    return (this.sharded ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel)).then(() => {});
   }
 
   private awaitResubscribe(): void {

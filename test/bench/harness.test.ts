@@ -17,6 +17,7 @@ const tiny: Case = {
   intervalMs: 0,
   burst: 1,
   sampleStride: 1,
+  topics: 0,
   timeoutMs: 15_000,
 };
 
@@ -49,13 +50,17 @@ describe('benchmark harness at tiny scale', () => {
   });
 
   describeRedis('on Redis', () => {
-    it('asyncapi-sse-redis: two instances sharing a private Redis deliver every event to clients of both', async () => {
+    // Six connections over three topics: each instance holds the two streams of one topic.
+    const onTopics = { scenario: 'redis', key: caseKey('redis', 6, 256), connections: 6, topics: 3 } as const;
+
+    it.each(['asyncapi-sse-redis', 'asyncapi-sse-cluster'] as const)('%s: three instances deliver every event of every topic, and Redis sends each only its topic', async (server) => {
       expect(await (generated ??= prepareAsyncapiSse())).toBeNull();
-      const result = await run('asyncapi-sse-redis', { scenario: 'redis', key: caseKey('redis', 6, 256), connections: 6 });
+      const result = await run(server, onTopics);
       expect(result.error).toBeUndefined();
       expect(result).toMatchObject({ ok: true, expected: 60, deliveries: 60, serverConnectionsAfter: 6 });
-      // Connections alternate between the instances; latency is sampled on both.
       expect(result.latencyMs.samples).toBe(60);
+      // 10 events, each broadcast to 3 topics: 30 pub/sub messages in all, 10 to each instance.
+      expect(result.fromRedis.map((received) => received.messages)).toEqual([10, 10, 10]);
     });
   });
 
@@ -110,6 +115,8 @@ describe('goals', () => {
       dropped: 0,
       eventsPerSec,
       serverCpu: cpu,
+      redisCpu: cpu,
+      fromRedis: [],
       clientCpu: cpu,
       latencyMs: { p50: 1, p99: 2, max: 3, samples: 50 },
       memory,

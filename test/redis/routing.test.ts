@@ -117,4 +117,17 @@ describeRedis('per-topic routing of broadcasts through Redis', () => {
     expect(fromFirst).toEqual(fromFirst.map((_, index) => fromFirst[0]! + index));
     expect(fromFirst.at(-1)).toBe(last);
   }, 30_000);
+  it('streams of many topics opening while the instance connects to Redis each get every broadcast of their topic', async () => {
+    redis = await startRedisServer();
+    const a = await startInstance(redis.url);
+    instances = [a];
+    const b = await startInstance(redis.url);
+    instances.push(b);
+    // Opened at once, as the first clients of a fresh instance do: some are added while it subscribes to the others.
+    const topics = Array.from({ length: 50 }, (_, n) => `fresh-${n}`);
+    const streams = await Promise.all(topics.map((topic) => open(b, topic)));
+    for (const [n, topic] of topics.entries()) a.connections.channelStream.broadcast('message', { n }, { topic: { channel: topic } });
+    await waitUntil(() => streams.every((stream, n) => numbers(stream).includes(n)), 5000, 'every topic\'s broadcast');
+    expect(streams.map(numbers)).toEqual(topics.map((_, n) => [n]));
+  });
 });

@@ -18,16 +18,32 @@ export const operations = {
     },
     secured: false,
   } satisfies StreamOperationSpec,
+  streamTopic: {
+    operationId: 'streamTopic',
+    method: 'GET',
+    path: '/topics/{topic}',
+    events: {
+      tick: { key: 'tick', contentType: 'application/json' },
+    },
+    secured: false,
+  } satisfies StreamOperationSpec,
 };
 
 /** What `streamEvents` takes. */
 export type StreamEventsRequest = StreamCallOptions;
+
+/** What `streamTopic` takes. */
+export interface StreamTopicRequest extends StreamCallOptions {
+  params: T.StreamTopicParams;
+}
 
 /** A typed client: one function per operation. */
 export function createClient(options: ClientOptions) {
   return {
     streamEvents: (request: StreamEventsRequest = {}) =>
       subscribe<T.StreamEventsEvents>(operations.streamEvents, options, request),
+    streamTopic: (request: StreamTopicRequest) =>
+      subscribe<T.StreamTopicEvents>(operations.streamTopic, options, request),
   };
 }
 

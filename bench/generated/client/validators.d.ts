@@ -8,4 +8,7 @@ export declare const validators: {
   streamEvents: {
     tick: Validator;
   };
+  streamTopic: {
+    tick: Validator;
+  };
 };

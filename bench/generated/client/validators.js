@@ -7,4 +7,7 @@ export const validators = {
   streamEvents: {
     tick: validateTick,
   },
+  streamTopic: {
+    tick: validateTick,
+  },
 };
