@@ -47,6 +47,7 @@ function rss(): number {
 /** Runs `attack` while a normal client probes; checks the probe's worst time and the RSS after. */
 async function underAttack(name: string, attack: () => Promise<void>): Promise<void> {
   const normal = new NormalClient(demo.url);
+  await normal.ready;
   let probes: number[];
   try {
     await attack();

@@ -12,6 +12,7 @@ process.on('SIGTERM', () => { running = false; });
 (async () => {
   // The first fetch of a process also loads and compiles the HTTP client: not a server delay.
   await fetch(url + '/asyncapi.json').then((response) => response.text());
+  process.stdout.write('ready\\n');
   while (running) {
     const started = performance.now();
     const controller = new AbortController();
@@ -40,18 +41,32 @@ export class NormalClient {
   /** Time to first event of each probe; -1 for a probe that got none. */
   readonly times: number[] = [];
   private readonly child: ChildProcess;
+  /** Resolves once the child's HTTP client is warm and its first probe starts. */
+  readonly ready: Promise<void>;
+  private onProbe: (() => void) | undefined;
 
   constructor(url: string) {
     this.child = spawn(process.execPath, ['-e', SCRIPT, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let markReady: () => void;
+    this.ready = new Promise((resolve) => (markReady = resolve));
     let pending = '';
     this.child.stdout!.on('data', (chunk: Buffer) => {
       const lines = (pending + chunk).split('\n');
       pending = lines.pop()!;
-      for (const line of lines) this.times.push(Number(line));
+      for (const line of lines) {
+        if (line === 'ready') {
+          markReady();
+          continue;
+        }
+        this.times.push(Number(line));
+        this.onProbe?.();
+      }
     });
   }
 
+  /** Ends the probes, after the first one has reported: an attack shorter than one probe still gets its answer. */
   async stop(): Promise<number[]> {
+    if (this.times.length === 0) await new Promise<void>((resolve) => (this.onProbe = resolve));
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGTERM');
     await exited;
