@@ -43,7 +43,7 @@ const MAX_ISSUES_PER_PART = 50;
  * them all costs about 0.5 ms per kB of `[1,1,…]` against an array of strings (48 ms for 100 kB);
  * 16 KiB is the order of Node's header limit, which bounds the other parts.
  */
-export const MAX_LISTED_BODY_BYTES = 16 * 1024;
+const MAX_LISTED_BODY_BYTES = 16 * 1024;
 
 /** Validates (and, with coercing validators, converts) one request part; collects issues into `errors`. */
 export function checkPart(part: RequestPart, validate: Validator | undefined, value: unknown, errors: ProblemPointer[]): void {
