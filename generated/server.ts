@@ -15,6 +15,7 @@ import asyncapiDocument from './asyncapi.json' with { type: 'json' };
 import type * as T from './types.js';
 import * as payloads from './validators.js';
 import * as requests from './request-validators.js';
+import * as bodyErrors from './body-validators.js';
 
 export type * from './types.js';
 
@@ -49,6 +50,7 @@ export const service: ServiceSpec = {
       specPath: '/prices/stream',
       paramNames: [],
       body: payloads.validatePriceSelection,
+      bodyAllErrors: bodyErrors.validatePriceSelection,
       security: [],
       summary: 'Prices of the chosen symbols at the chosen interval.',
       events: {
@@ -80,6 +82,7 @@ export const service: ServiceSpec = {
       specPath: '/notifications',
       paramNames: [],
       body: payloads.validateCreateNotificationBody,
+      bodyAllErrors: bodyErrors.validateCreateNotificationBody,
       security: [{ schemes: [{ name: 'bearer', type: 'http', scheme: 'bearer' }], scopes: [] }],
       summary: 'Creates a notification, delivered live to that user\'s connections only.',
       contentType: 'application/json',
@@ -92,6 +95,7 @@ export const service: ServiceSpec = {
       specPath: '/tasks',
       paramNames: [],
       body: payloads.validateCreateTaskBody,
+      bodyAllErrors: bodyErrors.validateCreateTaskBody,
       reply: payloads.validateCreateTaskReply,
       security: [],
       summary: 'Starts a demo task (about five seconds) and returns its id.',
@@ -139,6 +143,7 @@ export const service: ServiceSpec = {
       specPath: '/channels/stream',
       paramNames: [],
       body: payloads.validateRoomSelection,
+      bodyAllErrors: bodyErrors.validateRoomSelection,
       security: [{ schemes: [{ name: 'bearer', type: 'http', scheme: 'bearer' }], scopes: [] }],
       summary: 'The messages of the rooms the body names, in one stream, whichever instance they are posted on.',
       events: {
@@ -155,6 +160,7 @@ export const service: ServiceSpec = {
       paramNames: ['channel'],
       params: requests.validatePostChannelMessageParams,
       body: payloads.validatePostChannelMessageBody,
+      bodyAllErrors: bodyErrors.validatePostChannelMessageBody,
       security: [{ schemes: [{ name: 'bearer', type: 'http', scheme: 'bearer' }], scopes: [] }],
       summary: 'Posts a message to a room, or tells the others in it that the caller is typing.',
       contentType: 'application/json',

@@ -10,7 +10,7 @@ import type { Logger } from './ports.js';
 import { methodNotAllowed, notFound, problemErrorHandler } from './problem.js';
 import { receiveRoute } from './receive-route.js';
 import { mountInspector } from './inspector.js';
-import { authStep } from './request.js';
+import { authStep, recordBodyBytes } from './request.js';
 import { Runtime } from './runtime.js';
 import { listenWithAppPrototypes } from './server.js';
 import { streamRoute } from './stream-route.js';
@@ -67,8 +67,8 @@ export function createSseRouter<C>(service: ServiceSpec, handlers: object, optio
   const router = express.Router() as SseRouter<C>;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   // Not strict: a message payload may be any JSON value, not only an object or array.
-  const parseJson = express.json({ limit: bodyLimit, strict: false });
-  const parseText = express.text({ limit: bodyLimit, type: 'text/plain' });
+  const parseJson = express.json({ limit: bodyLimit, strict: false, verify: recordBodyBytes });
+  const parseText = express.text({ limit: bodyLimit, type: 'text/plain', verify: recordBodyBytes });
   const allowCors = options.cors ? corsMiddleware(options.cors) : null;
 
   for (const handler of options.beforeEndpoints ?? []) router.use(handler);

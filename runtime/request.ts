@@ -2,12 +2,13 @@
  * Everything that happens to a request before its handler runs: auth, then validation of
  * each part with the generated validators (which coerce types on the copies they get).
  */
+import type { IncomingMessage } from 'node:http';
 import type { Request, RequestHandler } from 'express';
 import { authorize, type Authenticate } from './auth.js';
 import type { RuntimeMetrics } from './metrics.js';
 import { HttpProblem, type ProblemPointer } from './problem.js';
 import type { EndpointSpec, Identity } from './types.js';
-import { assertNoErrors, checkPart } from './validation.js';
+import { assertNoErrors, checkBody, checkPart } from './validation.js';
 
 export interface CheckedRequest {
   identity: Identity | null;
@@ -30,6 +31,14 @@ const LINE_BREAK_OR_NUL = /[\r\n\0]/;
 
 const IDENTITY = Symbol('identity');
 type WithIdentity = Request & { [IDENTITY]?: Identity | null };
+
+const BODY_BYTES = Symbol('bodyBytes');
+type WithBodyBytes = IncomingMessage & { [BODY_BYTES]?: number };
+
+/** The body parsers' `verify` hook: keeps the size of the body as read, decoded but not parsed. */
+export function recordBodyBytes(req: IncomingMessage, _res: unknown, buffer: Buffer): void {
+  (req as WithBodyBytes)[BODY_BYTES] = buffer.length;
+}
 
 /** Authenticates before the body is read, so an anonymous caller cannot make the server parse one. */
 export function authStep(endpoint: EndpointSpec, authenticate: Authenticate, realm: string, metrics: RuntimeMetrics | null): RequestHandler {
@@ -59,7 +68,7 @@ export function checkRequest(endpoint: EndpointSpec, req: Request): CheckedReque
   const headers: Record<string, unknown> = { ...req.headers };
   checkPart('headers', endpoint.headers, headers, errors);
   const body: unknown = req.body;
-  if (endpoint.method === 'POST') checkPart('body', endpoint.body, body, errors);
+  if (endpoint.method === 'POST') checkBody(endpoint, body, (req as WithBodyBytes)[BODY_BYTES] ?? 0, errors);
   assertNoErrors(errors);
   return { identity: (req as WithIdentity)[IDENTITY] ?? null, params, query, headers, body, lastEventId };
 }

@@ -101,6 +101,8 @@ export interface StreamEndpointSpec extends EndpointSpecBase {
   method: 'GET' | 'POST';
   /** Validates the JSON request body of POST streams. */
   body?: Validator;
+  /** The same check listing every problem; run only on a body `body` refused, when it is small. */
+  bodyAllErrors?: Validator;
   events: Record<string, EventSpec>;
   /** Heartbeat comment interval (`x-sse-heartbeat`, ms). Default 15000. */
   heartbeatMs?: number;
@@ -120,6 +122,8 @@ export interface ReceiveEndpointSpec extends EndpointSpecBase {
   method: 'POST';
   /** Validates the JSON body (the message payload; a oneOf when several messages). */
   body?: Validator;
+  /** The same check listing every problem; run only on a body `body` refused, when it is small. */
+  bodyAllErrors?: Validator;
   /** Validates the body a handler answers with (the operation's `reply`). */
   reply?: Validator;
   contentType: 'application/json' | 'text/plain';

@@ -38,10 +38,32 @@ function escapePointer(token: string): string {
  */
 const MAX_ISSUES_PER_PART = 50;
 
+/**
+ * A refused body this size or smaller gets every problem listed; a larger one its first. Listing
+ * them all costs about 0.5 ms per kB of `[1,1,…]` against an array of strings (48 ms for 100 kB);
+ * 16 KiB is the order of Node's header limit, which bounds the other parts.
+ */
+const MAX_LISTED_BODY_BYTES = 16 * 1024;
+
 /** Validates (and, with coercing validators, converts) one request part; collects issues into `errors`. */
 export function checkPart(part: RequestPart, validate: Validator | undefined, value: unknown, errors: ProblemPointer[]): void {
   if (!validate || validate(value)) return;
-  const issues = validate.errors ?? [];
+  listIssues(part, validate.errors ?? [], errors);
+}
+
+/**
+ * Validates a request body with the first-error validator; a refused one of at most
+ * MAX_LISTED_BODY_BYTES is checked again by the all-errors one, so every problem is listed.
+ */
+export function checkBody(endpoint: { body?: Validator; bodyAllErrors?: Validator }, value: unknown, bytes: number, errors: ProblemPointer[]): void {
+  const { body: validate, bodyAllErrors } = endpoint;
+  if (!validate || validate(value)) return;
+  if (bodyAllErrors && bytes <= MAX_LISTED_BODY_BYTES) return checkPart('body', bodyAllErrors, value, errors);
+  listIssues('body', validate.errors ?? [], errors);
+  if (bodyAllErrors) errors.push({ pointer: '/body', message: `only the first problem is listed for a body over ${MAX_LISTED_BODY_BYTES} bytes` });
+}
+
+function listIssues(part: RequestPart, issues: ValidationIssue[], errors: ProblemPointer[]): void {
   for (const issue of issues.slice(0, MAX_ISSUES_PER_PART)) errors.push({ pointer: issuePointer(part, issue), message: issueMessage(issue) });
   if (issues.length > MAX_ISSUES_PER_PART) errors.push({ pointer: `/${part}`, message: `${issues.length - MAX_ISSUES_PER_PART} more problems not listed` });
 }

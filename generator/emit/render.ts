@@ -104,6 +104,7 @@ export async function renderAll(model: SseModel, validators: ValidatorModules, d
     out('server.ts', render('server.ts', serverView(model, validators, specFile, imports.runtime))),
     ...validatorFiles('validators', validators.payloads, 'Event payloads, request bodies and replies.', imports.runtimeTypes),
     ...validatorFiles('request-validators', validators.requests, 'Path parameters, query strings and request headers (coerced from strings, defaults applied).', imports.runtimeTypes),
+    ...validatorFiles('body-validators', validators.bodyErrors, 'Request bodies, listing every problem (for a refused body of bounded size).', imports.runtimeTypes),
     ...validatorFiles('client/validators', validators.client, 'Event payloads, for clients that validate what they receive.', imports.clientTypes, clientMap),
     out('client/index.ts', render('client.ts', clientView(model, specFile, imports))),
     outJson('asyncapi.json', model.document),
@@ -185,6 +186,7 @@ function serverView(model: SseModel, validators: ValidatorModules, specFile: str
       ['query', validator('requests', names.query.get(op.operationId))],
       ['headers', validator('requests', names.headers.get(op.operationId))],
       ['body', validator('payloads', names.body.get(op.operationId))],
+      ['bodyAllErrors', validator('bodyErrors', names.body.get(op.operationId))],
       ['reply', validator('payloads', names.reply.get(op.operationId))],
       ['security', literal(op.security)],
       ['roles', op.roles && literal(op.roles)],
@@ -226,6 +228,7 @@ function serverView(model: SseModel, validators: ValidatorModules, specFile: str
     runtimeTypes,
     payloadValidators: [...names.body.values(), ...names.reply.values(), ...names.events.values()].length > 0,
     requestValidators: [...names.params.values(), ...names.query.values(), ...names.headers.values()].length > 0,
+    bodyValidators: names.body.size > 0,
     titleComment: commentLine(JSON.stringify(model.title)),
     serviceFields: [
       { name: 'title', value: str(model.title) },

@@ -30,6 +30,8 @@ export interface ValidatorModules {
   payloads: ValidatorModule;
   /** Path parameters and query strings (strings coerced to the declared types, defaults applied). */
   requests: ValidatorModule;
+  /** Request bodies again, listing every problem (run only on a refused body of bounded size). */
+  bodyErrors: ValidatorModule;
   /** Event payloads only, for the client bundle. */
   client: ValidatorModule;
   /** exportName for each operation's parts, for the server template. */
@@ -44,6 +46,7 @@ export interface ValidatorNames {
   params: Map<string, string>;
   query: Map<string, string>;
   headers: Map<string, string>;
+  /** Also the export name of the body's all-errors twin in the `bodyErrors` module. */
   body: Map<string, string>;
   /** Reply bodies of receive operations. */
   reply: Map<string, string>;
@@ -123,6 +126,7 @@ function compileAll(model: SseModel, log: (message: string) => void): Omit<Valid
   const names: ValidatorNames = { params: new Map(), query: new Map(), headers: new Map(), body: new Map(), reply: new Map(), events: new Map() };
   const payloadExports = new Map<string, string>();
   const requestExports = new Map<string, string>();
+  const bodyErrorExports = new Map<string, string>();
   const clientExports = new Map<string, string>();
   const exportFor = (exports: Map<string, string>, typeName: string) => {
     const exportName = `validate${typeName}`;
@@ -133,7 +137,10 @@ function compileAll(model: SseModel, log: (message: string) => void): Omit<Valid
   for (const op of model.operations) {
     if (op.paramsType) names.params.set(op.operationId, exportFor(requestExports, op.paramsType));
     if (op.queryType) names.query.set(op.operationId, exportFor(requestExports, op.queryType));
-    if (op.bodyType) names.body.set(op.operationId, exportFor(payloadExports, op.bodyType));
+    if (op.bodyType) {
+      names.body.set(op.operationId, exportFor(payloadExports, op.bodyType));
+      exportFor(bodyErrorExports, op.bodyType);
+    }
     if (op.kind === 'receive' && op.headersType) names.headers.set(op.operationId, exportFor(requestExports, op.headersType));
     if (op.kind === 'receive' && op.replyType) names.reply.set(op.operationId, exportFor(payloadExports, op.replyType));
     if (op.kind !== 'stream') continue;
@@ -147,9 +154,12 @@ function compileAll(model: SseModel, log: (message: string) => void): Omit<Valid
   return {
     payloads: moduleCode(payloadAjv, payloadExports),
     // Every problem of a path, query string or header set, not just the first: these parts are
-    // bounded by Node's 16 KB header limit. A body is not (100 kB of `[1,1,…]` against an array of
-    // strings gives 50,000 errors, 48 ms and a 2.9 MB answer), so it reports its first problem.
+    // bounded by Node's 16 KB header limit.
     requests: moduleCode(createAjv(model.schemas, { coerceTypes: 'array', useDefaults: true, allErrors: true }, log), requestExports),
+    // A body is bounded only by `bodyLimit` (100 kB of `[1,1,…]` against an array of strings gives
+    // 50,000 errors, 48 ms and a 2.9 MB answer; ajv has no cap on errors), so the runtime checks it
+    // with the first-error validator and runs this one only on a refused body of at most 16 KiB.
+    bodyErrors: moduleCode(createAjv(model.schemas, { allErrors: true }, log), bodyErrorExports),
     client: moduleCode(payloadAjv, clientExports),
     names,
     check: (typeName, value) => (payloadAjv.getSchema(`${DEFINITIONS_ID}#/definitions/${typeName}`) as ValidateFunction)(value),

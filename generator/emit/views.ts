@@ -31,6 +31,7 @@ export interface ServerView extends FileView {
   runtimeTypes: string[];
   payloadValidators: boolean;
   requestValidators: boolean;
+  bodyValidators: boolean;
   titleComment: string;
   serviceFields: Field[];
   endpoints: Array<{ fields: Field[] }>;

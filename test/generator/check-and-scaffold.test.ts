@@ -27,7 +27,7 @@ beforeAll(async () => {
   ({ dir, spec, out, handlers, args } = scratchProject('check', SPEC));
   const first = await generate(...args);
   expect(first.code, first.stderr).toBe(0);
-  expect(first.stdout).toMatch(/^12 written, 0 unchanged, 2 scaffolded in \d+\.\d\ds$/m);
+  expect(first.stdout).toMatch(/^14 written, 0 unchanged, 2 scaffolded in \d+\.\d\ds$/m);
 });
 
 afterAll(() => removeDir(dir));
@@ -37,7 +37,7 @@ describe('determinism and --check', () => {
     const before = snapshot(dir);
     const second = await generate(...args);
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/^0 written, 12 unchanged, 0 scaffolded in /m);
+    expect(second.stdout).toMatch(/^0 written, 14 unchanged, 0 scaffolded in /m);
     expect(snapshot(dir)).toEqual(before);
   });
 
