@@ -147,8 +147,12 @@ describeRedis('broadcasts addressed by topic, identity and metadata, across inst
     const u1OnB = await open(b, '/feed?role=writer', { 'x-user': 'u1' });
     const u2OnB = await open(b, '/feed?role=reader', { 'x-user': 'u2' });
     await waitUntil(() => openStreams('feed') === 3);
+    // Two instances publish: each waits for the other's broadcast to arrive, since nothing orders
+    // broadcasts of different instances that race each other to Redis.
     a.connections.feed.broadcast('message', { n: 1 }, { identity: 'u1' });
+    for (const client of [u1OnA, u1OnB]) await client.waitFor(() => numbers(client).includes(1));
     b.connections.feed.broadcast('message', { n: 2 }, { metadata: { role: 'reader' } });
+    for (const client of [u1OnA, u2OnB]) await client.waitFor(() => numbers(client).includes(2));
     a.connections.feed.broadcast('message', { n: 3 }, { exceptIdentity: 'u1' });
     a.connections.feed.broadcast('message', { n: 4 });
     for (const client of [u1OnA, u1OnB, u2OnB]) await client.waitFor(() => numbers(client).includes(4));
