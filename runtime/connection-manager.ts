@@ -430,7 +430,8 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
         bytes += frame.length;
       }
     }
-    const joined = topic && this.byJoinedTopic.get(joinedTopicKey(topic));
+    // Most services join no topics: skip building the joined key (a sort and a join) on every broadcast.
+    const joined = topic && this.byJoinedTopic.size > 0 && this.byJoinedTopic.get(joinedTopicKey(topic));
     if (joined) {
       let joinedBytes: Buffer | undefined;
       for (const connection of joined) {
