@@ -103,8 +103,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   private queuedBytes = 0;
   /** When the socket last drained (or first asked to wait) while a backlog waits for it. */
   private waitingSince = 0;
-  /** Live frames that arrive while missed events are being replayed, with their numeric ids. */
-  private heldDuringReplay: Array<{ frame: Buffer; seq: number }> | null = null;
+  /** Live frames that arrive while missed events are being replayed, with their replay places. */
+  private heldDuringReplay: Array<{ frame: Buffer; seq: number; epoch: string | null }> | null = null;
   /** The highest replay id this stream was sent (NaN before the first): a frame at or below it is a duplicate. */
   lastSeq = NaN;
   /** The epoch (history) `lastSeq` counts in; see `replay.ts`. */
@@ -257,8 +257,12 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
    */
   receiveFanOut(batch: FanOut<SseConnection>): void {
     if (this.isClosed) return;
+    if (this.heldDuringReplay) {
+      this.holdFanOut(batch);
+      return;
+    }
     if (batch.epoch !== null) this.enterEpoch(batch.epoch);
-    if (this.held !== null || this.queue || this.heldDuringReplay || batch.firstSeq <= this.lastSeq) {
+    if (this.held !== null || this.queue || batch.firstSeq <= this.lastSeq) {
       this.holdFanOut(batch);
       return;
     }
@@ -268,28 +272,32 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
 
   /** A batch's frames, held with whatever else this connection is sent. */
   holdFanOut(batch: FanOut<SseConnection>): void {
-    if (batch.epoch !== null) this.enterEpoch(batch.epoch);
     const { frames, seqs } = batch;
-    for (let i = 0; i < frames.length; i++) this.deliver(frames[i]!, seqs[i]!);
+    for (let i = 0; i < frames.length; i++) this.deliver(frames[i]!, seqs[i]!, batch.epoch);
   }
 
-  /** A broadcast frame; held back while a replay is in progress. `seq` is its replay id (NaN if none). */
-  deliver(frame: Buffer, seq: number): void {
-    if (this.heldDuringReplay) this.heldDuringReplay.push({ frame, seq });
-    else this.sendReplayed(frame, seq);
+  /**
+   * A broadcast frame; held back while a replay is in progress. `seq` is its place in `epoch`
+   * (NaN and null when it has no replay id).
+   */
+  deliver(frame: Buffer, seq: number, epoch: string | null): void {
+    if (this.heldDuringReplay) this.heldDuringReplay.push({ frame, seq, epoch });
+    else this.sendReplayed(frame, seq, epoch);
   }
 
   /**
    * Writes a frame unless the stream already has its replay id: a message late from pub/sub
-   * after a replay sent it, or a replay overlapping another.
+   * after a replay sent it, or a replay overlapping another. The epoch is entered only here, as
+   * the frame goes out: a catch-up asks for what came after the last id really sent.
    */
-  sendReplayed(frame: Buffer, seq: number): void {
+  sendReplayed(frame: Buffer, seq: number, epoch: string | null): void {
+    if (epoch !== null) this.enterEpoch(epoch);
     if (seq <= this.lastSeq) return;
     if (!Number.isNaN(seq)) this.lastSeq = seq;
     this.write(frame);
   }
 
-  /** From now on, replay ids count in `epoch`: a new history restarts at 1, so what was sent before no longer counts. */
+  /** From now on, replay ids count in `epoch`: a new history numbers afresh, so what was sent before no longer counts. */
   enterEpoch(epoch: string): void {
     if (epoch === this.lastEpoch) return;
     this.lastEpoch = epoch;
@@ -315,7 +323,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     const held = this.heldDuringReplay;
     this.heldDuringReplay = null;
     if (!held || this.isClosed) return;
-    for (const { frame, seq } of held) this.sendReplayed(frame, seq);
+    for (const { frame, seq, epoch } of held) this.sendReplayed(frame, seq, epoch);
   }
 
   beat(): void {
