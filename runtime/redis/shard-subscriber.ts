@@ -64,12 +64,11 @@ export class ShardSubscriber {
     const firstSubscribed = new Promise<void>((resolve) => (resolveFirst = resolve));
     const state: ChannelState = { slot: null, node: null, subscribing: null, firstSubscribed, resolveFirst, wasSubscribed: false };
     this.channels.set(channel, state);
-    this.onChange();
     // A subscriber connection cannot ask the slot, so the cluster client does, once per channel.
     this.cluster.cluster('KEYSLOT', channel).then(
       (slot) => {
         state.slot = Number(slot);
-        this.place();
+        if (this.channels.get(channel) === state && !this.placeOne(channel, state)) this.scheduleRepair();
       },
       () => this.scheduleRepair(),
     );
@@ -82,7 +81,8 @@ export class ShardSubscriber {
     this.channels.delete(channel);
     state.resolveFirst();
     if (state.node !== null) this.connections.get(state.node)?.sunsubscribe(channel).catch(() => {});
-    this.onChange();
+    // Only a channel lost after its first subscription holds `subscribed` false.
+    else if (state.wasSubscribed) this.onChange();
   }
 
   close(): void {
@@ -100,40 +100,42 @@ export class ShardSubscriber {
   private place(): void {
     if (this.closed) return;
     let settled = true;
-    for (const [channel, state] of this.channels) {
-      if (state.slot === null) {
-        settled = false;
-        continue;
-      }
-      const owner = this.ownerOf(state.slot);
-      if (owner !== undefined && owner === state.node) continue;
-      settled = false;
-      if (state.node !== null) {
-        this.connections.get(state.node)?.sunsubscribe(channel).catch(() => {});
-        state.node = null;
-      }
-      const connection = owner === undefined ? undefined : this.connectionTo(owner);
-      if (!connection || state.subscribing === owner) continue;
-      state.subscribing = owner!;
-      connection.ssubscribe(channel).then(
-        () => {
-          state.subscribing = null;
-          // Kept only if the channel still wants this master: the slot table may have moved on meanwhile.
-          if (this.channels.get(channel) !== state || this.ownerOf(state.slot!) !== owner || this.connections.get(owner!) !== connection) return;
-          state.node = owner!;
-          state.wasSubscribed = true;
-          state.resolveFirst();
-          this.onChange();
-        },
-        () => {
-          state.subscribing = null;
-          this.scheduleRepair();
-        },
-      );
-    }
+    for (const [channel, state] of this.channels) if (!this.placeOne(channel, state)) settled = false;
     this.onChange();
     if (!settled) this.scheduleRepair();
     else this.repairDelay = FIRST_REPAIR_DELAY_MS;
+  }
+
+  /** Subscribes one channel on its slot's current master unless it is already; true if it is. */
+  private placeOne(channel: string, state: ChannelState): boolean {
+    if (state.slot === null) return false;
+    const owner = this.ownerOf(state.slot);
+    if (owner !== undefined && owner === state.node) return true;
+    if (state.node !== null) {
+      this.connections.get(state.node)?.sunsubscribe(channel).catch(() => {});
+      state.node = null;
+    }
+    const connection = owner === undefined ? undefined : this.connectionTo(owner);
+    if (!connection || state.subscribing === owner) return false;
+    state.subscribing = owner!;
+    connection.ssubscribe(channel).then(
+      () => {
+        state.subscribing = null;
+        // Kept only if the channel still wants this master: the slot table may have moved on meanwhile.
+        if (this.channels.get(channel) !== state || this.ownerOf(state.slot!) !== owner || this.connections.get(owner!) !== connection) return;
+        state.node = owner!;
+        const again = state.wasSubscribed;
+        state.wasSubscribed = true;
+        state.resolveFirst();
+        // A first subscription leaves `subscribed` as it was.
+        if (again) this.onChange();
+      },
+      () => {
+        state.subscribing = null;
+        this.scheduleRepair();
+      },
+    );
+    return false;
   }
 
   /** The subscriber connection to one master, made from the cluster's own connection to it. */
