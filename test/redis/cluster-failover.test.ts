@@ -1,5 +1,4 @@
 import { afterEach, expect, it } from 'vitest';
-import { HttpProblem } from '../../runtime/index.js';
 import { waitUntil } from '../runtime/helpers.js';
 import { MovingClient, openStreams as openStreamsOf, startInstance, stopAll, type Instance } from './instances.js';
 import { startRedisCluster, type RedisClusterServer } from './redis-cluster.js';
@@ -85,7 +84,7 @@ describeRedis('instances on a Redis Cluster whose master is killed and replaced 
       expect(missing, `broadcasts to ${topics[index % topics.length]} missing on instance ${index < topics.length ? 0 : 1}`).toEqual([]);
       expectOneHistoryAtATime(client);
     }
-    expect(refused.filter((error) => error instanceof HttpProblem && error.status >= 500)).toEqual([]);
+    // Not one broadcast was refused, with a 503 or otherwise: the takeover stays within the bounds.
     expect(refused).toEqual([]);
     for (const instance of instances) {
       const metrics = await (await fetch(`${instance.running.url}/metrics`)).text();
