@@ -35,6 +35,7 @@ export class ShardSubscriber {
   private repairTimer: NodeJS.Timeout | null = null;
   private repairDelay = FIRST_REPAIR_DELAY_MS;
   private closed = false;
+  private readonly placeAll = () => this.place();
 
   /**
    * @param onMessage a published message (its text as sent)
@@ -46,7 +47,7 @@ export class ShardSubscriber {
     private readonly onChange: () => void,
   ) {
     // ioredis refreshes its slot table after MOVED replies and lost nodes: channels follow it.
-    cluster.on('refresh', () => this.place());
+    cluster.on('refresh', this.placeAll);
   }
 
   /**
@@ -87,6 +88,7 @@ export class ShardSubscriber {
 
   close(): void {
     this.closed = true;
+    this.cluster.off('refresh', this.placeAll);
     if (this.repairTimer) clearTimeout(this.repairTimer);
     for (const connection of this.connections.values()) connection.disconnect();
     this.connections.clear();
