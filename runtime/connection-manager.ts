@@ -290,7 +290,7 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
   }
 
   /** A broadcast accepted earlier could not be sent: it is counted and logged, never dropped in silence. */
-  private failed(error: unknown): void {
+  failed(error: unknown): void {
     this.metrics.broadcastsFailed.inc();
     this.services.logger.error(`broadcast of ${this.operationId} failed`, { error });
   }

@@ -145,6 +145,11 @@ export interface Broadcaster {
    */
   watch?(listener: (status: BroadcasterStatus) => void): () => void;
   /**
+   * Reports a message `publish` accepted that could not be sent after all (the runtime logs it
+   * and counts it in `sse_broadcasts_failed_total`); returns the function that stops reporting.
+   */
+  watchFailures?(listener: (message: BroadcastMessage, error: unknown) => void): () => void;
+  /**
    * Settles once broadcasts published from now on reach this process. Streams open only after
    * it, so none misses what is published while the broadcaster starts.
    */

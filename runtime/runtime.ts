@@ -94,9 +94,11 @@ export class Runtime<C> implements SseRuntime<C> {
     this.starting = services.broadcaster.ready?.then(() => (this.starting = undefined));
     const unsubscribe = services.broadcaster.subscribe((message) => this.managers.get(message.operationId)?.deliver(message) ?? 0);
     const unwatch = services.broadcaster.watch?.((status) => this.broadcasterChanged(status));
+    const unwatchFailures = services.broadcaster.watchFailures?.((message, error) => this.managers.get(message.operationId)?.failed(error));
     this.unsubscribe = () => {
       unsubscribe();
       unwatch?.();
+      unwatchFailures?.();
     };
   }
 

@@ -12,7 +12,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { HttpProblem } from '../problem.js';
 import type { BroadcastMessage, BroadcastRoute, Broadcaster, BroadcasterStatus, BroadcastSubscriber, ReplayKey, ReplayLimits } from '../ports.js';
 import type { RedisReplayer } from './replayer.js';
-import { RetryingStore } from './retrying-store.js';
+import { retryUntil, RetryingStore } from './retrying-store.js';
 import { ShardSubscriber } from './shard-subscriber.js';
 
 export interface RedisBroadcasterOptions {
@@ -66,6 +66,10 @@ export class RedisBroadcaster implements Broadcaster {
   private readonly instanceId = randomUUID();
   private sequence = 0;
   private readonly stores: RetryingStore;
+  private readonly retryForMs: number;
+  /** No attempt can succeed once the client was closed. */
+  private readonly gaveUp = () => this.client.status === 'end';
+  private readonly failureListeners = new Set<(message: BroadcastMessage, error: unknown) => void>();
   private pending = 0;
   /** Down until first subscribed. */
   private down = true;
@@ -80,7 +84,8 @@ export class RedisBroadcaster implements Broadcaster {
     options: RedisBroadcasterOptions = {},
   ) {
     this.maxPending = options.maxPendingBroadcasts ?? DEFAULT_MAX_PENDING_BROADCASTS;
-    this.stores = new RetryingStore(() => ++this.sequence, options.retryBroadcastsForMs ?? DEFAULT_RETRY_BROADCASTS_FOR_MS, () => client.status === 'end');
+    this.retryForMs = options.retryBroadcastsForMs ?? DEFAULT_RETRY_BROADCASTS_FOR_MS;
+    this.stores = new RetryingStore(() => ++this.sequence, this.retryForMs, this.gaveUp);
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
     this.awaitResubscribe();
     this.sharded = replayer.sharded;
@@ -109,7 +114,12 @@ export class RedisBroadcaster implements Broadcaster {
     this.refuseWhenBacklogged();
     const channel = this.channelOf(message);
     const text = `\n${JSON.stringify(message)}`;
-    this.track(this.sharded ? this.client.spublish(channel, text) : this.client.publish(channel, text));
+    // Refused while a cluster's replica takes over, a live message is sent again; it has no id, so retries may reorder it.
+    const send = () => (this.sharded ? this.client.spublish(channel, text) : this.client.publish(channel, text));
+    const sent = retryUntil(Date.now() + this.retryForMs, this.gaveUp, send);
+    this.track(sent).catch((error: unknown) => {
+      for (const listener of this.failureListeners) listener(message, error);
+    });
     return 0;
   }
 
@@ -168,6 +178,11 @@ export class RedisBroadcaster implements Broadcaster {
     return () => this.subscribers.delete(subscriber);
   }
 
+  watchFailures(listener: (message: BroadcastMessage, error: unknown) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
   watch(listener: (status: BroadcasterStatus) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -175,6 +190,7 @@ export class RedisBroadcaster implements Broadcaster {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.failureListeners.clear();
     this.subscriber?.disconnect();
     this.shards?.close();
   }

@@ -17,6 +17,23 @@ export type SendStore = (sequence: number) => Promise<string>;
 const FIRST_RETRY_DELAY_MS = 100;
 const MAX_RETRY_DELAY_MS = 1000;
 
+/**
+ * Runs `attempt` until it resolves, waiting longer after each failure; rejects with the last
+ * error once the next wait would pass `deadline` or `gaveUp` says no attempt can succeed.
+ * `wait` delays the first attempt as well.
+ */
+export async function retryUntil<T>(deadline: number, gaveUp: () => boolean, attempt: () => Promise<T>, wait = false): Promise<T> {
+  for (let delay = FIRST_RETRY_DELAY_MS; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
+    if (wait) await new Promise((resolve) => setTimeout(resolve, delay));
+    try {
+      return await attempt();
+    } catch (error) {
+      if (gaveUp() || Date.now() + delay >= deadline) throw error;
+      wait = true;
+    }
+  }
+}
+
 interface Lane {
   /** Stores of the topic sent straight away and not answered yet. */
   inFlight: Set<Promise<string>>;
@@ -94,24 +111,23 @@ export class RetryingStore {
    * `earlier` is the sequence a previous attempt went under, if one was made; `wait` delays the
    * first attempt (after a refusal, not after a skip).
    */
-  private async attempts(lane: Lane, send: SendStore, earlier: number | null, deadline: number, wait: boolean): Promise<string> {
-    for (let delay = FIRST_RETRY_DELAY_MS; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
-      if (wait) await new Promise((resolve) => setTimeout(resolve, delay));
-      // Every store before this one was answered, so `confirmed` tells whether a later store got
-      // through. If none did, the earlier sequence is kept, and a skip means an earlier attempt
-      // applied. It could apply twice only if a later store applied while its answer was lost
-      // (sent to the lost master, copied to its replica, then the master died).
-      const sequence = earlier === null || lane.confirmed > earlier ? this.nextSequence() : earlier;
-      try {
+  private attempts(lane: Lane, send: SendStore, earlier: number | null, deadline: number, wait: boolean): Promise<string> {
+    return retryUntil(
+      deadline,
+      this.gaveUp,
+      async () => {
+        // Every store before this one was answered, so `confirmed` tells whether a later store got
+        // through. If none did, the earlier sequence is kept, and a skip means an earlier attempt
+        // applied. It could apply twice only if a later store applied while its answer was lost
+        // (sent to the lost master, copied to its replica, then the master died).
+        const sequence = earlier === null || lane.confirmed > earlier ? this.nextSequence() : earlier;
+        earlier = sequence;
         const id = await send(sequence);
         if (id !== '') lane.confirmed = Math.max(lane.confirmed, sequence);
         return id;
-      } catch (error) {
-        if (this.gaveUp() || Date.now() + delay >= deadline) throw error;
-        earlier = sequence;
-        wait = true;
-      }
-    }
+      },
+      wait,
+    );
   }
 
   /** Forgets a topic's lane once nothing of it is under way. */

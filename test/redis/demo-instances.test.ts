@@ -112,8 +112,24 @@ describeRedis.each(stores)('two demo instances sharing %s', (_name, start) => {
       body: JSON.stringify({ channels: ['feed-a', 'feed-b'] }),
     });
     expect(feed.response.status).toBe(200);
+    const lines = async function* () {
+      for (;;) for (const event of await feed.take(1)) yield JSON.parse(event.data) as { channel: string; content: string };
+    };
+    // The handler joins its rooms once the stream is open, after the response began: probe both rooms until the feed hears each.
+    const heard = new Set<string>();
+    let probing = true;
+    const probes = (async () => {
+      while (probing) {
+        for (const channel of ['feed-a', 'feed-b']) if (!heard.has(channel)) await say(a, channel, 'probe');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    for await (const { channel } of lines()) if (heard.add(channel).size === 2) break;
+    probing = false;
+    await probes;
     for (const [channel, content] of [['feed-a', 'one'], ['feed-c', 'elsewhere'], ['feed-b', 'two'], ['feed-a', 'three']] as const) expect((await say(a, channel, content)).status).toBe(202);
-    const got = (await feed.take(3)).map((event) => `${JSON.parse(event.data).channel} ${JSON.parse(event.data).content}`);
+    const got: string[] = [];
+    for await (const { channel, content } of lines()) if (content !== 'probe' && got.push(`${channel} ${content}`) === 3) break;
     // Each room's messages in order; rooms on different cluster shards may interleave either way.
     expect(got.filter((line) => line.startsWith('feed-a'))).toEqual(['feed-a one', 'feed-a three']);
     expect([...got].sort()).toEqual(['feed-a one', 'feed-a three', 'feed-b two']);

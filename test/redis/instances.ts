@@ -1,7 +1,7 @@
 /** Instances of one replayable channel app, each with its own Redis client, and clients that move between them. */
 import { expect } from 'vitest';
 import { Cluster, Redis } from 'ioredis';
-import { createSseApp, type AppOptions, type ConnectionManager, type RedisClient, type SseApp, type SseStream } from '../../runtime/index.js';
+import { createSseApp, type AppOptions, type ConnectionManager, type RedisClient, type RedisSettings, type SseApp, type SseStream } from '../../runtime/index.js';
 import { channelStreamEndpoint, listen, RawClient, service, type Running } from '../runtime/helpers.js';
 
 export type Message = { message: { n: number } };
@@ -24,11 +24,11 @@ export interface Instance {
 }
 
 /** An instance on one Redis (its URL), or on a Redis Cluster (some of its nodes, `host:port`). */
-export async function startInstance(url: string | string[], options: AppOptions = {}, maxPendingBroadcasts?: number): Promise<Instance> {
+export async function startInstance(url: string | string[], options: AppOptions = {}, redisSettings: Omit<RedisSettings, 'client'> = {}): Promise<Instance> {
   const redis = typeof url === 'string' ? new Redis(url, { maxRetriesPerRequest: null }) : new Cluster(url, { redisOptions: { maxRetriesPerRequest: null } });
   const errors: string[] = [];
   const logger = { warn() {}, error: (message: string) => void errors.push(message) };
-  const app = createSseApp<Connections>(spec, { channelStream: (stream: SseStream<Message>) => stream.closed }, { redis: { client: redis, maxPendingBroadcasts }, logger, ...options });
+  const app = createSseApp<Connections>(spec, { channelStream: (stream: SseStream<Message>) => stream.closed }, { redis: { ...redisSettings, client: redis }, logger, ...options });
   const running = await listen(app);
   return {
     app,

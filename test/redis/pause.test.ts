@@ -19,7 +19,7 @@ describeRedis('redis-server paused (SIGSTOP) for 10 s, then resumed', () => {
   it('no crash; broadcasts queue up to the bound, then 503; memory stays bounded; everything accepted arrives after, once, in order', async () => {
     redis = await startRedisServer();
     const maxPending = 200;
-    instances = await Promise.all([startInstance(redis.url, {}, maxPending), startInstance(redis.url, {}, maxPending)]);
+    instances = await Promise.all([startInstance(redis.url, {}, { maxPendingBroadcasts: maxPending }), startInstance(redis.url, {}, { maxPendingBroadcasts: maxPending })]);
     clients = [new MovingClient('paused'), new MovingClient('paused')];
     await clients[0]!.open(instances[0]!);
     await clients[1]!.open(instances[1]!);

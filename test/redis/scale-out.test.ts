@@ -95,7 +95,7 @@ describeRedis('instances sharing one Redis', () => {
 
   it('while Redis is down, broadcasts wait in a bounded queue: past it the caller gets a 503 problem, and what was accepted arrives after reconnect', async () => {
     redis = await startRedisServer({ durable: true });
-    instances = [await startInstance(redis.url, {}, 5)];
+    instances = [await startInstance(redis.url, {}, { maxPendingBroadcasts: 5 })];
     clients = [new MovingClient('queue')];
     await clients[0]!.open(instances[0]!);
     await waitUntil(() => openStreams() === 1);
