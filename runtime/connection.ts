@@ -300,6 +300,8 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
    * pub/sub after a replay sent it, or a replay overlapping another.
    */
   sendReplayed(frame: Buffer, seq: number, sub = 0): void {
+    // Broadcasts to the whole topic made before this frame and waiting for the flush go first, and count first.
+    this.manager.takeOwed(this);
     if (this.wasSent(seq, sub)) return;
     if (!Number.isNaN(seq)) this.markSent(seq, sub);
     this.write(frame);
