@@ -11,7 +11,7 @@ import type { SlowClientPolicy } from './options.js';
 import { FULL_WRITE_BYTES, type Flushable, type Outbox } from './outbox.js';
 import { HttpProblem, withinTime } from './problem.js';
 import { inAudience } from './audience.js';
-import type { BroadcastAudience, BroadcastMessage, BroadcastRoute, Broadcaster, Logger, Replayer, ReplayPosition, StreamSlots } from './ports.js';
+import type { BroadcastAudience, BroadcastMessage, BroadcastRoute, Broadcaster, Logger, Replayer, ReplayPosition, StoredEvent, StreamSlots } from './ports.js';
 import { parseReplayId, replayId } from './replay.js';
 import type {
   BroadcastOptions,
@@ -373,23 +373,27 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
   private async replayMissed(connection: SseConnection, lastEventId: string): Promise<void> {
     connection.beginReplay();
     try {
-      const { reset, events } = await this.services.replayer.since({ operationId: this.operationId, topic: connection.topic }, lastEventId, connection);
+      const { before = [], reset, events } = await this.services.replayer.since({ operationId: this.operationId, topic: connection.topic }, lastEventId, connection);
       if (connection.isClosed) return;
-      if (reset) this.reset(connection, lastEventId);
-      else {
+      if (!reset || before.length > 0) {
         const through = positionOf(lastEventId);
         connection.enterEpoch(through.epoch);
         connection.hasThrough(through.seq, through.sub);
       }
-      for (const event of events) {
-        const position = positionOf(event.id);
-        connection.enterEpoch(position.epoch);
-        connection.sendReplayed(frameEvent(event), position.seq, position.sub);
-      }
-      this.metrics.replayed.inc(events.length);
+      this.replayEvents(connection, before);
+      if (reset) this.reset(connection, lastEventId);
+      this.replayEvents(connection, events);
     } finally {
       connection.endReplay();
     }
+  }
+
+  private replayEvents(connection: SseConnection, events: StoredEvent[]): void {
+    for (const event of events) {
+      const position = positionOf(event.id);
+      connection.sendReplayed(frameEvent(event), position.seq, position.epoch, position.sub);
+    }
+    this.metrics.replayed.inc(events.length);
   }
 
   /** The key of the endpoint's own topic `topic` names, or `null` when it names part of one, or a joined topic. */
@@ -435,11 +439,8 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
       for (const connection of own ?? []) {
         if (key === null && topic && !matchesTopic(connection.params, topic)) continue;
         if (!receives(connection)) continue;
-        if (!position) connection.deliver(frame, NaN);
-        else {
-          connection.enterEpoch(position.epoch);
-          connection.deliver(frame, position.seq, position.sub);
-        }
+        if (position) connection.deliver(frame, position.seq, position.epoch, position.sub);
+        else connection.deliver(frame, NaN, null);
         delivered++;
         bytes += frame.length;
       }
@@ -451,7 +452,7 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
       for (const connection of joined) {
         if (!receives(connection) || (ownTopic && (key !== null ? connection.topic === key : matchesTopic(connection.params, topic)))) continue;
         joinedBytes ??= joinedFrame();
-        connection.deliver(joinedBytes, NaN);
+        connection.deliver(joinedBytes, NaN, null);
         delivered++;
         bytes += joinedBytes.length;
       }

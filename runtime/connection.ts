@@ -104,7 +104,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   /** When the socket last drained (or first asked to wait) while a backlog waits for it. */
   private waitingSince = 0;
   /** Live frames that arrive while missed events are being replayed, with their replay positions. */
-  private heldDuringReplay: Array<{ frame: Buffer; seq: number; sub: number }> | null = null;
+  private heldDuringReplay: Array<{ frame: Buffer; seq: number; epoch: string | null; sub: number }> | null = null;
   /** While the replay of a reconnecting stream is out, the handler's own events wait with the broadcasts, and so does its end. */
   private holdsOwnFrames = false;
   private endAfterReplay: { reason: CloseReason; lastFrame: Buffer | undefined } | undefined;
@@ -222,7 +222,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
 
   /** A frame the handler wrote: after the replay, when one is out (see `beginReplay`). */
   private writeOwn(frame: Buffer): void {
-    if (this.holdsOwnFrames) this.heldDuringReplay!.push({ frame, seq: NaN, sub: 0 });
+    if (this.holdsOwnFrames) this.heldDuringReplay!.push({ frame, seq: NaN, epoch: null, sub: 0 });
     else this.write(frame);
   }
 
@@ -270,8 +270,12 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
    */
   receiveFanOut(batch: FanOut<SseConnection>): void {
     if (this.isClosed) return;
+    if (this.heldDuringReplay) {
+      this.holdFanOut(batch);
+      return;
+    }
     if (batch.epoch !== null) this.enterEpoch(batch.epoch);
-    if (this.held !== null || this.queue || this.heldDuringReplay || batch.firstSeq <= this.lastSeq) {
+    if (this.held !== null || this.queue || batch.firstSeq <= this.lastSeq) {
       this.holdFanOut(batch);
       return;
     }
@@ -284,24 +288,28 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
 
   /** A batch's frames, held with whatever else this connection is sent. */
   holdFanOut(batch: FanOut<SseConnection>): void {
-    if (batch.epoch !== null) this.enterEpoch(batch.epoch);
     const { frames, seqs } = batch;
-    for (let i = 0; i < frames.length; i++) this.deliver(frames[i]!, seqs[i]!);
+    for (let i = 0; i < frames.length; i++) this.deliver(frames[i]!, seqs[i]!, batch.epoch);
   }
 
-  /** A broadcast frame; held back while a replay is in progress. `seq`, `sub`: its replay position (`seq` NaN if none). */
-  deliver(frame: Buffer, seq: number, sub = 0): void {
-    if (this.heldDuringReplay) this.heldDuringReplay.push({ frame, seq, sub });
-    else this.sendReplayed(frame, seq, sub);
+  /**
+   * A broadcast frame; held back while a replay is in progress. `seq` is its place in `epoch`
+   * (NaN and null when it has no replay id), `sub` its addressed rank after that place.
+   */
+  deliver(frame: Buffer, seq: number, epoch: string | null, sub = 0): void {
+    if (this.heldDuringReplay) this.heldDuringReplay.push({ frame, seq, epoch, sub });
+    else this.sendReplayed(frame, seq, epoch, sub);
   }
 
   /**
    * Writes a frame unless the stream already has its replay position: a message late from
-   * pub/sub after a replay sent it, or a replay overlapping another.
+   * pub/sub after a replay sent it, or a replay overlapping another. The epoch is entered only
+   * here, as the frame goes out: a catch-up asks for what came after the last id really sent.
    */
-  sendReplayed(frame: Buffer, seq: number, sub = 0): void {
+  sendReplayed(frame: Buffer, seq: number, epoch: string | null, sub = 0): void {
     // Broadcasts to the whole topic made before this frame and waiting for the flush go first, and count first.
     this.manager.takeOwed(this);
+    if (epoch !== null) this.enterEpoch(epoch);
     if (this.wasSent(seq, sub)) return;
     if (!Number.isNaN(seq)) this.markSent(seq, sub);
     this.write(frame);
@@ -317,7 +325,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.lastSub = sub;
   }
 
-  /** From now on, replay ids count in `epoch`: a new history restarts at 1, so what was sent before no longer counts. */
+  /** From now on, replay ids count in `epoch`: a new history numbers afresh, so what was sent before no longer counts. */
   enterEpoch(epoch: string): void {
     if (epoch === this.lastEpoch) return;
     this.lastEpoch = epoch;
@@ -349,7 +357,7 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     this.heldDuringReplay = null;
     this.holdsOwnFrames = false;
     if (!held || this.isClosed) return;
-    for (const { frame, seq, sub } of held) this.sendReplayed(frame, seq, sub);
+    for (const { frame, seq, epoch, sub } of held) this.sendReplayed(frame, seq, epoch, sub);
     const ending = this.endAfterReplay;
     this.endAfterReplay = undefined;
     if (ending) this.end(ending.reason, ending.lastFrame);

@@ -47,6 +47,12 @@ export interface AudienceMember {
  * holds when the id is of another history).
  */
 export interface Missed {
+  /**
+   * Sent first, before `sse-reset`: the events still held after the client's id in its own
+   * history, when that history was continued by a store that may lack its last events (a Redis
+   * replica promoted, say).
+   */
+  before?: StoredEvent[];
   reset: boolean;
   events: StoredEvent[];
 }

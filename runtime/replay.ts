@@ -65,14 +65,18 @@ export function missedSince(
   reader?: AudienceMember,
 ): Missed {
   if (epoch === null) return { reset: true, events: [] };
-  const readable = (events: LoggedEvent[]): StoredEvent[] =>
-    events.filter((event) => !event.audience || (reader !== undefined && inAudience(reader, event.audience))).map(({ id, event, data }) => ({ id, event, data }));
+  const readable = (events: LoggedEvent[]) => readableBy(reader, events);
   const position = parseReplayId(lastEventId);
   if (!position || position.epoch !== epoch) return { reset: true, events: readable(held) };
   // Past the last position issued: the store lost events the client saw (a failover to a replica that lagged).
   if (comparePositions(position, newest) > 0) return { reset: true, events: [] };
   const after = held.filter((event) => comparePositions(event, position) > 0);
   return { reset: !heldFrom(position, held[0], newest), events: readable(after) };
+}
+
+/** The events `reader` may be replayed: those for the whole topic, and the addressed ones it is in the audience of (none without a reader). */
+export function readableBy(reader: AudienceMember | undefined, events: LoggedEvent[]): StoredEvent[] {
+  return events.filter((event) => !event.audience || (reader !== undefined && inAudience(reader, event.audience))).map(({ id, event, data }) => ({ id, event, data }));
 }
 
 /** True when every event after `position` is still held: the oldest held is at or before it, or right after it. */

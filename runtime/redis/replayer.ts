@@ -6,15 +6,23 @@
  * lives in a key beside the stream and is made afresh whenever Redis no longer has it (the
  * topic expired, Redis restarted without persistence, a flush), so an id of a lost history
  * is never taken for one of the new.
+ *
+ * The epoch also changes when another Redis process writes the topic than the one that began
+ * its epoch (a replica promoted, a restart from disk): what that process holds may lack the
+ * last events clients saw, so they may not be numbered again. The held events stay: numbering
+ * goes on from the place after them under the new epoch, and a client of the earlier epoch is
+ * sent what is held after its id, then `sse-reset`, then the new epoch's events.
  */
 import type { RedisClient } from './broadcaster.js';
 import type { AppendedEvent, AudienceMember, BroadcastAudience, Missed, Replayer, ReplayKey, ReplayLimits } from '../ports.js';
-import { comparePositions, missedSince, newEpoch, parseReplayId, replayId, type LoggedEvent } from '../replay.js';
+import { comparePositions, missedSince, newEpoch, parseReplayId, readableBy, replayId, type LoggedEvent } from '../replay.js';
 import { redisKeys, type RedisKeys } from './keys.js';
 
 /**
- * KEYS: topic log, topic state (hash of `epoch` and each sender's last applied publish), both of
- * one slot. ARGV: maxEvents, ttlMs, event ('' for data-only), data, channel ('' publishes
+ * KEYS: topic log, topic state, both of one slot. The state is a hash of `epoch`, its `writer`
+ * (the run id of the Redis process that began it), the `previous` epoch and the entry `from`
+ * (`<n>-<k>`) the current one begins at when it continues another, and each sender's last
+ * applied publish. ARGV: maxEvents, ttlMs, event ('' for data-only), data, channel ('' publishes
  * nothing), message JSON to publish after `<id>\n`, sender ('' for none), its publish sequence,
  * the epoch to start if the topic has none, the publish command, the audience JSON ('' for a
  * broadcast to the whole topic).
@@ -32,11 +40,13 @@ if ARGV[7] ~= '' then
   if tonumber(ARGV[8]) <= applied then return '' end
   redis.call('HSET', KEYS[2], ARGV[7], ARGV[8])
 end
-local epoch = redis.call('HGET', KEYS[2], 'epoch')
+-- INFO is the one place a script learns which process runs it (about 12 µs, half this script's cost).
+local writer = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+local state = redis.call('HMGET', KEYS[2], 'epoch', 'writer')
+local epoch = state[1]
 if not epoch then
-  epoch = ARGV[9]
-  redis.call('HSET', KEYS[2], 'epoch', epoch)
   redis.call('DEL', KEYS[1])
+  redis.call('HDEL', KEYS[2], 'previous', 'from')
 end
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local seq, sub = 0, 0
@@ -44,24 +54,30 @@ if #newest > 0 then
   local place, rank = string.match(newest[1][1], '^(%d+)-(%d+)$')
   seq, sub = tonumber(place), tonumber(rank)
 end
-local entry, id
 local fields = {'e', ARGV[3], 'd', ARGV[4]}
 if ARGV[11] ~= '' then
   sub = sub + 1
-  entry = string.format('%.0f-%.0f', seq, sub)
-  id = string.format('%s-%.0f.%.0f', epoch, seq, sub)
   table.insert(fields, 'a')
   table.insert(fields, ARGV[11])
 else
   seq = seq + 1
-  entry = string.format('%.0f-0', seq)
-  id = string.format('%s-%.0f', epoch, seq)
   if sub > 0 then
     table.insert(fields, 'p')
     table.insert(fields, string.format('%.0f', sub))
   end
+  sub = 0
+end
+local entry = string.format('%.0f-%.0f', seq, sub)
+if not epoch then
+  epoch = ARGV[9]
+  redis.call('HSET', KEYS[2], 'epoch', epoch, 'writer', writer)
+elseif state[2] ~= writer then
+  redis.call('HSET', KEYS[2], 'previous', epoch, 'from', entry, 'epoch', ARGV[9], 'writer', writer)
+  epoch = ARGV[9]
 end
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], entry, unpack(fields))
+local id = epoch .. '-' .. string.format('%.0f', seq)
+if sub > 0 then id = id .. '.' .. string.format('%.0f', sub) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 if ARGV[5] ~= '' then redis.call(ARGV[10], ARGV[5], id .. '\\n' .. ARGV[6]) end
@@ -128,32 +144,56 @@ export class RedisReplayer implements Replayer {
     const position = parseReplayId(lastEventId);
     const results = await this.client
       .multi()
-      .hget(this.keys.state(key), 'epoch')
+      .hmget(this.keys.state(key), 'epoch', 'writer', 'previous', 'from')
+      .info('server')
       .xrange(log, position ? `${position.seq}-${position.sub + 1}` : '-', '+')
       .xrange(log, '-', '+', 'COUNT', 1)
       .xrevrange(log, '+', '-', 'COUNT', 1)
       .exec();
-    const [epoch, after, oldest, newest] = results!.map(([error, value]) => {
+    const [state, info, after, oldest, newest] = results!.map(([error, value]) => {
       if (error) throw error;
       return value;
-    }) as [string | null, Entry[], Entry[], Entry[]];
-    if (epoch === null) return missedSince(lastEventId, null, { seq: 0, sub: 0 }, []);
-    const logged = (entries: Entry[]) => entries.map((entry) => loggedEvent(epoch, entry));
-    const last = newest.length > 0 ? loggedEvent(epoch, newest[0]!) : { seq: 0, sub: 0 };
-    const held = !position
-      ? logged(after)
-      : position.epoch === epoch
-        ? [...logged(oldest).filter((event) => comparePositions(event, position) <= 0), ...logged(after)]
-        : logged((await this.client.xrange(log, '-', '+')) as Entry[]);
-    return missedSince(lastEventId, epoch, last, held, reader);
+    }) as [Array<string | null>, string, Entry[], Entry[], Entry[]];
+    const [epoch, writer] = state;
+    if (!epoch) return missedSince(lastEventId, null, START, []);
+    const last = newest.length > 0 ? entryPosition(newest[0]![0]) : START;
+    // Another process writes the topic now, and its next event begins a new epoch right after the newest entry.
+    const history = info.includes(`\nrun_id:${writer}\r\n`)
+      ? { epoch, from: state[3] ? entryPosition(state[3]) : START, previous: state[2] }
+      : { epoch: null, from: { seq: last.seq, sub: last.sub + 1 }, previous: epoch };
+    const inEpoch = (entry: Entry) => comparePositions(entryPosition(entry[0]), history.from) >= 0;
+    const eventsOf = (epoch: string | null, entries: Entry[]) => (epoch === null ? [] : entries.map((entry) => loggedEvent(epoch, entry)));
+    // Every event of the current epoch, for a client of another history.
+    const wholeEpoch = async () =>
+      history.epoch === null
+        ? []
+        : !position || comparePositions(position, history.from) < 0
+          ? after
+          : ((await this.client.xrange(log, `${history.from.seq}-${history.from.sub}`, '+')) as Entry[]);
+    if (history.previous && position?.epoch === history.previous) {
+      const rest = after.filter((entry) => !inEpoch(entry));
+      const events = eventsOf(history.epoch, (await wholeEpoch()).filter(inEpoch));
+      return { before: readableBy(reader, eventsOf(history.previous, rest)), reset: true, events: readableBy(reader, events) };
+    }
+    if (history.epoch === null) return missedSince(lastEventId, null, START, []);
+    const held =
+      position?.epoch === history.epoch ? [...oldest.filter((entry) => comparePositions(entryPosition(entry[0]), position) <= 0), ...after] : await wholeEpoch();
+    return missedSince(lastEventId, history.epoch, last, eventsOf(history.epoch, held.filter(inEpoch)), reader);
   }
+}
+
+/** Before every event: the position of a log that holds none. */
+const START = { seq: 0, sub: 0 };
+
+/** The position (n, k) of stream entry `<n>-<k>`. */
+function entryPosition(entryId: string): { seq: number; sub: number } {
+  const dash = entryId.indexOf('-');
+  return { seq: Number(entryId.slice(0, dash)), sub: Number(entryId.slice(dash + 1)) };
 }
 
 /** A stream entry `<n>-<k>` as the event at position (n, k) of history `epoch`. */
 function loggedEvent(epoch: string, [entryId, fields]: Entry): LoggedEvent {
-  const dash = entryId.indexOf('-');
-  const seq = Number(entryId.slice(0, dash));
-  const sub = Number(entryId.slice(dash + 1));
+  const { seq, sub } = entryPosition(entryId);
   const logged: LoggedEvent = { id: replayId(epoch, seq, sub), seq, sub, event: null, data: '' };
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1]!;

@@ -2,15 +2,20 @@ import { afterEach, expect, it } from 'vitest';
 import { waitUntil } from '../runtime/helpers.js';
 import { expectOnceInIdOrder, MovingClient, openStreams as openStreamsOf, startInstance, stopAll, type Instance } from './instances.js';
 import { describeRedis, startRedisServer, type RedisServer } from './redis-server.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const range = (count: number) => Array.from({ length: count }, (_, n) => n);
 
 let redis: RedisServer | undefined;
+let replica: RedisServer | undefined;
+let proxy: TcpProxy | undefined;
 let instances: Instance[] = [];
 let clients: MovingClient[] = [];
 afterEach(async () => {
   await stopAll(redis, instances, clients);
-  [redis, instances, clients] = [undefined, [], []];
+  await replica?.stop();
+  await proxy?.stop();
+  [redis, replica, proxy, instances, clients] = [undefined, undefined, undefined, [], []];
 });
 
 const openStreams = () => openStreamsOf(instances);
@@ -83,4 +88,44 @@ describeRedis('event ids carry the epoch of their topic history in Redis', () =>
     expectOnceInIdOrder(leaver, [0, 1, 2, 3, 4, 100, 101, 102, 103, 104]);
     expect(leaver.numbers()).toEqual(listener.numbers());
   }, 30_000);
+
+  it('a failover to a replica that lagged: a listener that stayed gets the next 20 once, in order; clients that left before or after the lag get sse-reset, then all 20', async () => {
+    redis = await startRedisServer();
+    replica = await startRedisServer({ replicaOf: redis.port });
+    proxy = await startTcpProxy(redis.port);
+    instances = await Promise.all([startInstance(proxy.url), startInstance(proxy.url)]);
+    const [listener, early, late] = [new MovingClient('room'), new MovingClient('room'), new MovingClient('room')];
+    clients = [listener, early, late];
+    await Promise.all(clients.map((client, index) => client.open(instances[index % 2]!)));
+    await waitUntil(() => openStreams() === 3);
+    post(0, 10);
+    await waitUntil(() => clients.every((client) => client.numbers().length === 10));
+    early.close();
+    expect(await redis.client.wait(1, 5000)).toBe(1);
+    // The replica stops following: what the primary stores from now on, it never gets.
+    await replica.client.replicaof('NO', 'ONE');
+    post(10, 5);
+    await waitUntil(() => [listener, late].every((client) => client.numbers().length === 15));
+    late.close();
+
+    await redis.kill();
+    proxy.switchTo(replica.port);
+    await waitUntil(() => instances.every((instance) => instance.redis.status === 'ready'), 10_000, 'both instances to reach the promoted replica');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    post(100, 20);
+    const expected = [...range(15), ...range(20).map((n) => 100 + n)];
+    await waitUntil(() => sinceReset(listener).length >= 20, 10_000, 'the listener to get the 20 messages');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expectOnceInIdOrder(listener, expected);
+    expect(instances.flatMap((instance) => instance.errors)).toEqual([]);
+
+    for (const [client, before] of [[early, 10], [late, 15]] as const) {
+      await client.open(instances[0]!);
+      await waitUntil(() => client.numbers().length >= before + 20, 5000, 'the returning client to catch up');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(client.events().filter((event) => event.event === 'sse-reset')).toHaveLength(1);
+      expect(sinceReset(client)).toEqual(sinceReset(listener));
+      expectOnceInIdOrder(client, [...range(before), ...range(20).map((n) => 100 + n)]);
+    }
+  }, 60_000);
 });

@@ -23,6 +23,7 @@ export const describeRedis = available ? describe : describe.skip;
 
 export interface RedisServer {
   url: string;
+  port: number;
   /** A client for the test itself (closed by `stop`). */
   client: Redis;
   /** Kills the server at once (SIGKILL); `start` brings it back on the same port and data. */
@@ -37,13 +38,14 @@ export interface RedisServer {
 
 /**
  * Starts a server. `durable` writes every command to an append-only file before answering, so
- * what was acknowledged survives `kill`.
+ * what was acknowledged survives `kill`; `replicaOf` makes it a replica of the server at that port.
  */
-export async function startRedisServer(options: { durable?: boolean } = {}): Promise<RedisServer> {
+export async function startRedisServer(options: { durable?: boolean; replicaOf?: number } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-test-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no'];
   args.push(...(options.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+  if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf));
   let child: ChildProcess | null = null;
 
   async function start(): Promise<void> {
@@ -63,6 +65,7 @@ export async function startRedisServer(options: { durable?: boolean } = {}): Pro
   client.on('error', () => {});
   return {
     url,
+    port,
     client,
     kill,
     start,

@@ -150,6 +150,30 @@ describe('the handler stream API', () => {
     expect(runtime.timers).toBe(0);
   });
 
+  it('spreads the heartbeats of many streams over the interval, each stream still getting one per interval', async () => {
+    await serve(service(streamEndpoint({ heartbeatMs: 2000 })), { stream: (stream: SseStream<Tick>) => stream.closed });
+    const clients = await Promise.all(Array.from({ length: 32 }, () => RawClient.get(running!.port, '/stream')));
+    const beats = (client: RawClient) => client.body.split(':\n\n').length - 1;
+    const firstBeatAt = new Map<RawClient, number>();
+    const started = Date.now();
+    await waitUntil(
+      () => {
+        for (const client of clients) if (!firstBeatAt.has(client) && beats(client) > 0) firstBeatAt.set(client, Date.now() - started);
+        return firstBeatAt.size === clients.length;
+      },
+      3000,
+      'a heartbeat on every stream',
+    );
+    const times = [...firstBeatAt.values()];
+    // One shared tick for all of them would land every first heartbeat within a few ms.
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThan(1000);
+    // 2.3 s after the last first heartbeat, each stream has had its second, and none more than a third.
+    await new Promise((resolve) => setTimeout(resolve, 2300));
+    for (const client of clients) expect(beats(client)).toBeGreaterThanOrEqual(2);
+    for (const client of clients) expect(beats(client)).toBeLessThanOrEqual(3);
+    for (const client of clients) client.close();
+  });
+
   it('ends a stream at its maximum duration; EventSource then reconnects', async () => {
     let opened = 0;
     await serve(service(streamEndpoint({ heartbeatMs: 20, maxDurationMs: 50, retryMs: 10 })), {
