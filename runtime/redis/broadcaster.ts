@@ -3,13 +3,17 @@
  * operation): a message is published once, and each instance subscribes only to the routes it
  * has streams for and fans their messages out to its own connections. Replayable messages are
  * stored and published by one script, so ids are assigned once, cluster-wide, and reach every
- * instance in id order. On Redis Cluster the channels are sharded (SPUBLISH / SSUBSCRIBE).
+ * instance in id order. On Redis Cluster the channels are sharded (SPUBLISH / SSUBSCRIBE), each
+ * subscribed on its slot's master (see `ShardSubscriber`), and a store refused while a replica
+ * takes over a lost master is sent again (see `RetryingStore`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { HttpProblem } from '../problem.js';
 import type { BroadcastMessage, BroadcastRoute, Broadcaster, BroadcasterStatus, BroadcastSubscriber, ReplayKey, ReplayLimits } from '../ports.js';
 import type { RedisReplayer } from './replayer.js';
+import { RetryingStore } from './retrying-store.js';
+import { ShardSubscriber } from './shard-subscriber.js';
 
 export interface RedisBroadcasterOptions {
   /**
@@ -17,9 +21,17 @@ export interface RedisBroadcasterOptions {
    * Redis is unreachable); past it `broadcast` throws a 503 `HttpProblem`. Default 10 000.
    */
   maxPendingBroadcasts?: number;
+  /**
+   * How long a replayable broadcast Redis refused is sent again before it counts as failed
+   * (logged and counted in `sse_broadcasts_failed_total`). Default 30 000: a Redis Cluster
+   * serves a lost master's slots again after `cluster-node-timeout` (15 s by default) and an
+   * election of a second or two.
+   */
+  retryBroadcastsForMs?: number;
 }
 
 const DEFAULT_MAX_PENDING_BROADCASTS = 10_000;
+const DEFAULT_RETRY_BROADCASTS_FOR_MS = 30_000;
 
 /** A Redis client: one server, or a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -31,8 +43,9 @@ interface Subscription {
 }
 
 export class RedisBroadcaster implements Broadcaster {
-  /** Pub/sub needs a connection of its own. */
-  private readonly subscriber: RedisClient;
+  /** Pub/sub needs a connection of its own: one for one Redis, one per master of a cluster. */
+  private readonly subscriber: Redis | null;
+  private readonly shards: ShardSubscriber | null;
   private readonly subscribers = new Set<BroadcastSubscriber>();
   /** Channels this instance listens to, with how many of its streams need each. */
   private readonly subscriptions = new Map<string, Subscription>();
@@ -43,8 +56,8 @@ export class RedisBroadcaster implements Broadcaster {
   private resubscribed = false;
   /**
    * Settles at the next time every channel is subscribed again. Channels added while the
-   * subscriber is away wait for it rather than send their own command: a cluster's sharded
-   * subscriber cannot subscribe before it knows the slots.
+   * subscriber is away wait for it rather than send their own command (one Redis; a cluster's
+   * channels are subscribed by `shards`).
    */
   private untilResubscribed!: Promise<void>;
   private resolveResubscribed!: () => void;
@@ -52,6 +65,7 @@ export class RedisBroadcaster implements Broadcaster {
   /** Numbers this instance's replayable publishes, so Redis applies a resent one only once. */
   private readonly instanceId = randomUUID();
   private sequence = 0;
+  private readonly stores: RetryingStore;
   private pending = 0;
   /** Down until first subscribed. */
   private down = true;
@@ -66,21 +80,29 @@ export class RedisBroadcaster implements Broadcaster {
     options: RedisBroadcasterOptions = {},
   ) {
     this.maxPending = options.maxPendingBroadcasts ?? DEFAULT_MAX_PENDING_BROADCASTS;
+    this.stores = new RetryingStore(() => ++this.sequence, options.retryBroadcastsForMs ?? DEFAULT_RETRY_BROADCASTS_FOR_MS, () => client.status === 'end');
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
     this.awaitResubscribe();
     this.sharded = replayer.sharded;
-    this.subscriber = isCluster(client) ? client.duplicate([], { shardedSubscribers: true }) : client.duplicate({ autoResubscribe: false });
-    this.subscriber.on(this.sharded ? 'smessage' : 'message', (_channel: string, text: string) => this.receive(text));
-    // Up only once the replies are in: a catch-up started earlier could miss what is published meanwhile.
-    this.subscriber.on('ready', () => void this.resubscribe());
     client.on('ready', () => this.linkChanged());
-    for (const connection of [client, this.subscriber]) {
-      connection.on('close', () => {
-        if (connection === this.subscriber) this.resubscribed = false;
-        this.linkChanged();
-      });
-      connection.on('error', (error: unknown) => this.report({ state: 'down', error }));
+    client.on('close', () => this.linkChanged());
+    client.on('error', (error: unknown) => this.report({ state: 'down', error }));
+    if (isCluster(client)) {
+      this.subscriber = null;
+      this.shards = new ShardSubscriber(client, (text) => this.receive(text), () => this.linkChanged());
+      queueMicrotask(() => this.linkChanged());
+      return;
     }
+    this.shards = null;
+    const subscriber = (this.subscriber = client.duplicate({ autoResubscribe: false }));
+    subscriber.on('message', (_channel: string, text: string) => this.receive(text));
+    // Up only once the replies are in: a catch-up started earlier could miss what is published meanwhile.
+    subscriber.on('ready', () => void this.resubscribe(subscriber));
+    subscriber.on('close', () => {
+      this.resubscribed = false;
+      this.linkChanged();
+    });
+    subscriber.on('error', (error: unknown) => this.report({ state: 'down', error }));
   }
 
   publish(message: BroadcastMessage): number {
@@ -93,8 +115,9 @@ export class RedisBroadcaster implements Broadcaster {
 
   publishReplayable(key: ReplayKey, message: BroadcastMessage, limits: ReplayLimits): Promise<string> {
     this.refuseWhenBacklogged();
-    const publish = { channel: this.channelOf(message), message: JSON.stringify(message), sender: this.instanceId, sequence: ++this.sequence };
-    return this.track(this.replayer.store(key, message, limits, publish));
+    const publish = { channel: this.channelOf(message), message: JSON.stringify(message), sender: this.instanceId };
+    const send = (sequence: number) => this.replayer.store(key, message, limits, { ...publish, sequence });
+    return this.track(this.stores.store(this.replayer.keys.state(key), send));
   }
 
   listen(route: BroadcastRoute): Promise<void> {
@@ -105,7 +128,9 @@ export class RedisBroadcaster implements Broadcaster {
       // While the subscriber is away, the channel waits for it to be back, then subscribes itself: the
       // resubscribe under way may have listed the channels before this one was added.
       const added: Subscription = { listeners: 0, subscribed: Promise.resolve() };
-      added.subscribed = this.resubscribed ? this.subscribeTo(channel) : this.untilResubscribed.then(() => (this.subscriptions.get(channel) === added ? this.subscribeTo(channel) : undefined));
+      added.subscribed = this.shards
+        ? this.shards.add(channel)
+        : this.resubscribed ? this.subscribeTo(channel) : this.untilResubscribed.then(() => (this.subscriptions.get(channel) === added ? this.subscribeTo(channel) : undefined));
       added.subscribed.catch(() => {});
       this.subscriptions.set(channel, (subscription = added));
     }
@@ -119,7 +144,8 @@ export class RedisBroadcaster implements Broadcaster {
     if (!subscription || --subscription.listeners > 0) return;
     this.subscriptions.delete(channel);
     // Dropped while Redis is unreachable, it is simply not subscribed again on reconnect.
-    (this.sharded ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel)).catch(() => {});
+    if (this.shards) this.shards.remove(channel);
+    else this.subscriber!.unsubscribe(channel).catch(() => {});
   }
 
   /** Pub/sub messages Redis sent this instance since it started. */
@@ -149,11 +175,12 @@ export class RedisBroadcaster implements Broadcaster {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    this.subscriber.disconnect();
+    this.subscriber?.disconnect();
+    this.shards?.close();
   }
 
   private subscribeTo(channel: string): Promise<void> {
-    return (this.sharded ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel)).then(() => {});
+    return this.subscriber!.subscribe(channel).then(() => {});
   }
 
   private awaitResubscribe(): void {
@@ -165,11 +192,9 @@ export class RedisBroadcaster implements Broadcaster {
   }
 
   /** Subscribes again to every channel in use after the subscriber (re)connected. */
-  private resubscribe(): void {
+  private resubscribe(subscriber: Redis): void {
     const channels = [...this.subscriptions.keys()];
-    // One SSUBSCRIBE per channel: the channels of one command must share a slot.
-    const subscribed =
-      channels.length === 0 ? Promise.resolve() : this.sharded ? Promise.all(channels.map((channel) => this.subscriber.ssubscribe(channel))) : this.subscriber.subscribe(...channels);
+    const subscribed = channels.length === 0 ? Promise.resolve() : subscriber.subscribe(...channels);
     subscribed.then(
       () => {
         this.resubscribed = true;
@@ -204,9 +229,13 @@ export class RedisBroadcaster implements Broadcaster {
     for (const subscriber of this.subscribers) subscriber(message);
   }
 
-  /** Down as soon as either connection drops; up once both are back and subscribed. */
+  /**
+   * Down as soon as the client or a subscriber connection drops, or a channel is not subscribed
+   * on its slot's master; up once all are back and subscribed.
+   */
   private linkChanged(): void {
-    const up = this.client.status === 'ready' && this.subscriber.status === 'ready' && this.resubscribed;
+    const subscribed = this.shards ? this.shards.subscribed : this.subscriber!.status === 'ready' && this.resubscribed;
+    const up = this.client.status === 'ready' && subscribed;
     if (up && this.down) this.report({ state: 'up' });
     else if (!up && !this.down) this.report({ state: 'down' });
   }

@@ -15,6 +15,8 @@ export interface RedisSettings {
   keyPrefix?: string;
   /** Broadcasts waiting for Redis before `broadcast` throws 503. Default 10 000. */
   maxPendingBroadcasts?: number;
+  /** How long a broadcast Redis refused (a cluster failing over) is sent again before it counts as failed. Default 30 000. */
+  retryBroadcastsForMs?: number;
 }
 
 export interface RedisServices {
@@ -28,7 +30,7 @@ export function redisServices(setting: RedisClient | RedisSettings): RedisServic
   const replayer = new RedisReplayer(settings.client, settings.keyPrefix);
   return {
     replayer,
-    broadcaster: new RedisBroadcaster(settings.client, replayer, { maxPendingBroadcasts: settings.maxPendingBroadcasts }),
+    broadcaster: new RedisBroadcaster(settings.client, replayer, { maxPendingBroadcasts: settings.maxPendingBroadcasts, retryBroadcastsForMs: settings.retryBroadcastsForMs }),
     slots: new RedisStreamSlots(settings.client, redisKeys(settings.keyPrefix)),
   };
 }

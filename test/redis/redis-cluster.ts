@@ -23,8 +23,10 @@ export interface RedisClusterServer {
   masterOf(key: string): Promise<string>;
   /** SIGKILLs one node, as a crash would. */
   kill(node: string): Promise<void>;
-  /** Waits until the cluster serves every slot again (after a replica took over, say). */
+  /** Waits until the cluster serves every slot again (after a replica took over, say) and every replica is in sync. */
   healthy(timeoutMs?: number): Promise<void>;
+  /** Waits until a killed master's replica took over its slots and the cluster serves every slot again. */
+  promoted(node: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +43,8 @@ export async function startRedisCluster(options: { replicas?: boolean } = {}): P
       // A node missing for 1 s is failed over, so the failover test does not wait the default 15 s.
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`];
       args.push('--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no', '--daemonize', 'no');
+      // A replica that never synced cannot take over; Redis waits 5 s by default before its first sync.
+      args.push('--repl-diskless-sync-delay', '0');
       servers.set(`127.0.0.1:${port}`, await spawnRedisServer(args));
     }),
   );
@@ -53,12 +57,30 @@ export async function startRedisCluster(options: { replicas?: boolean } = {}): P
       const states = await Promise.all(
         [...servers.entries()]
           .filter(([, server]) => server.exitCode === null && server.signalCode === null)
-          .map(async ([node]) => (await run('redis-cli', ['-u', `redis://${node}`, 'cluster', 'info'])).stdout.includes('cluster_state:ok')),
+          .map(async ([node]) => {
+            const served = (await run('redis-cli', ['-u', `redis://${node}`, 'cluster', 'info'])).stdout.includes('cluster_state:ok');
+            const replication = (await run('redis-cli', ['-u', `redis://${node}`, 'info', 'replication'])).stdout;
+            return served && (!replication.includes('role:slave') || replication.includes('master_link_status:up'));
+          }),
       );
       if (states.every(Boolean)) return;
       if (Date.now() > deadline) throw new Error('the Redis Cluster did not become healthy');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  async function promoted(node: string, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const alive = () => [...servers.entries()].find(([key, server]) => key !== node && server.exitCode === null && server.signalCode === null)![0];
+    for (;;) {
+      const { stdout } = await run('redis-cli', ['-u', `redis://${alive()}`, 'cluster', 'nodes']);
+      // A line per node: id, host:port@bus, flags, master, ping, pong, epoch, link, then its slot ranges.
+      const lost = stdout.split('\n').find((line) => line.split(' ')[1]?.startsWith(`${node}@`));
+      if ((lost?.trim().split(' ').slice(8) ?? []).length === 0) break;
+      if (Date.now() > deadline) throw new Error(`no replica took over ${node}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await healthy(Math.max(deadline - Date.now(), 1000));
   }
 
   await healthy();
@@ -68,6 +90,7 @@ export async function startRedisCluster(options: { replicas?: boolean } = {}): P
     nodes,
     client,
     healthy,
+    promoted,
     async masterOf(key) {
       const slot = Number(await client.call('CLUSTER', 'KEYSLOT', key));
       const shards = (await client.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;

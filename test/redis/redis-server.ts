@@ -43,7 +43,8 @@ export interface RedisServer {
 export async function startRedisServer(options: { durable?: boolean; replicaOf?: number } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-test-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no'];
+  // A replica syncs at once, not after the default 5 s wait for more replicas.
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--repl-diskless-sync-delay', '0'];
   args.push(...(options.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
   if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf));
   let child: ChildProcess | null = null;
