@@ -4,9 +4,9 @@ import type { Demo } from '../demo/services.js';
 
 /**
  * A message goes to everyone in the room and to the feeds that follow it, and is kept for
- * replay. A typing notice goes to the others only (on every instance); being addressed to part
- * of the room, it is also left out of the replay log, as short-lived news should.
- * Messages count against the caller's quota (429 past it); typing notices are not kept, so they do not.
+ * replay. A typing notice goes to the others only (on every instance), and is kept for replay
+ * to them alone, so a member who comes back within the room's replay window hears it too.
+ * Messages count against the caller's quota (429 past it); typing notices do not.
  */
 export function postChannelMessage(demo: Demo): Handlers['postChannelMessage'] {
   return ({ params: { channel }, body, identity, connections }) => {

@@ -10,6 +10,7 @@ import type { OperationMetrics } from './metrics.js';
 import type { SlowClientPolicy } from './options.js';
 import { FULL_WRITE_BYTES, type Flushable, type Outbox } from './outbox.js';
 import { HttpProblem, withinTime } from './problem.js';
+import { inAudience } from './audience.js';
 import type { BroadcastAudience, BroadcastMessage, BroadcastRoute, Broadcaster, Logger, Replayer, ReplayPosition, StoredEvent, StreamSlots } from './ports.js';
 import { parseReplayId, replayId } from './replay.js';
 import type {
@@ -245,10 +246,11 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
   }
 
   /**
-   * Validates and serializes once, then publishes. Events addressed to one whole topic (or on an
-   * endpoint without path parameters) get the next replay id on replayable endpoints; events for
-   * part of a topic's streams (`identity`, `exceptIdentity`, `metadata`) are sent live only, so
-   * each client still sees its topic's ids grow by one and can tell a gap from a quiet channel.
+   * Validates and serializes once, then publishes. On replayable endpoints, events addressed to
+   * one topic (or on an endpoint without path parameters) are stored and get a replay id: the
+   * next place `<epoch>-<n>` for the whole topic, `<epoch>-<n>.<k>` for part of its streams
+   * (`identity`, `exceptIdentity`, `metadata`), stored with that audience and replayed only to
+   * it, so each client still sees its topic's places grow by one (see replay.ts).
    */
   broadcast(event: string, data: unknown, options: BroadcastOptions<Params, Record<string, unknown>> = {}): number {
     const spec = this.spec.events[event];
@@ -269,14 +271,14 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
     const message: BroadcastMessage = { operationId: this.operationId, topic, route: this.routeOf(topic), event: spec.sseEvent, data: text, id: options.id };
     if (audience) message.audience = audience;
     const key = this.completeTopicKey(topic);
-    if (options.id !== undefined || !this.spec.replay || key === null || audience) return this.publish(message);
-    const replayKey = { operationId: this.operationId, topic: key };
     const { broadcaster, replayer } = this.services;
+    if (options.id !== undefined || !this.spec.replay || key === null || (audience && !replayer.keepsAudience)) return this.publish(message);
+    const replayKey = { operationId: this.operationId, topic: key };
     if (broadcaster.publishReplayable) {
       broadcaster.publishReplayable(replayKey, { ...message, sequenced: true }, this.spec.replay).catch((error: unknown) => this.failed(error));
       return 0;
     }
-    const id = replayer.append(replayKey, { event: spec.sseEvent, data: text }, this.spec.replay);
+    const id = replayer.append(replayKey, audience ? { event: spec.sseEvent, data: text, audience } : { event: spec.sseEvent, data: text }, this.spec.replay);
     if (typeof id === 'string') return this.publish({ ...message, id, sequenced: true });
     return this.publish(
       id.then(
@@ -329,7 +331,7 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
     if (!this.spec.replay) return;
     for (const connection of this.all.values()) {
       if (!Number.isNaN(connection.lastSeq)) {
-        const lastId = connection.lastEpoch === '' ? String(connection.lastSeq) : replayId(connection.lastEpoch, connection.lastSeq);
+        const lastId = connection.lastEpoch === '' ? String(connection.lastSeq) : replayId(connection.lastEpoch, connection.lastSeq, connection.lastSub);
         void this.replayMissed(connection, lastId).catch((error: unknown) => this.failed(error));
         continue;
       }
@@ -350,24 +352,33 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
   }
 
   /**
-   * Sends the events a reconnecting client missed, or the `sse-reset` signal, before any live
-   * event. Returns nothing when there is nothing to replay, so a fresh stream holds no promise.
+   * Holds everything a stream coming back with an id on a replayable endpoint is sent, its own
+   * handler's events and end included, until `replayTo` has sent what it missed (or
+   * `sse-reset`). False when there is nothing to replay.
    */
-  replayTo(connection: SseConnection): Promise<void> | undefined {
-    const lastEventId = connection.lastEventId;
-    if (!this.spec.replay || lastEventId === null) return undefined;
-    return this.replayMissed(connection, lastEventId);
+  holdForReplay(connection: SseConnection): boolean {
+    if (!this.spec.replay || connection.lastEventId === null) return false;
+    connection.beginReplay(true);
+    return true;
+  }
+
+  /**
+   * Sends the events a stream held by `holdForReplay` missed: of the addressed ones, those its
+   * identity and its metadata as it is now are in the audience of.
+   */
+  replayTo(connection: SseConnection): Promise<void> {
+    return this.replayMissed(connection, connection.lastEventId!);
   }
 
   private async replayMissed(connection: SseConnection, lastEventId: string): Promise<void> {
     connection.beginReplay();
     try {
-      const { before = [], reset, events } = await this.services.replayer.since({ operationId: this.operationId, topic: connection.topic }, lastEventId);
+      const { before = [], reset, events } = await this.services.replayer.since({ operationId: this.operationId, topic: connection.topic }, lastEventId, connection);
       if (connection.isClosed) return;
       if (!reset || before.length > 0) {
         const through = positionOf(lastEventId);
         connection.enterEpoch(through.epoch);
-        connection.hasThrough(through.seq);
+        connection.hasThrough(through.seq, through.sub);
       }
       this.replayEvents(connection, before);
       if (reset) this.reset(connection, lastEventId);
@@ -380,7 +391,7 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
   private replayEvents(connection: SseConnection, events: StoredEvent[]): void {
     for (const event of events) {
       const position = positionOf(event.id);
-      connection.sendReplayed(frameEvent(event), position.seq, position.epoch);
+      connection.sendReplayed(frameEvent(event), position.seq, position.epoch, position.sub);
     }
     this.metrics.replayed.inc(events.length);
   }
@@ -428,7 +439,8 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
       for (const connection of own ?? []) {
         if (key === null && topic && !matchesTopic(connection.params, topic)) continue;
         if (!receives(connection)) continue;
-        connection.deliver(frame, position ? position.seq : NaN, position ? position.epoch : null);
+        if (position) connection.deliver(frame, position.seq, position.epoch, position.sub);
+        else connection.deliver(frame, NaN, null);
         delivered++;
         bytes += frame.length;
       }
@@ -481,7 +493,7 @@ export class OperationConnectionManager implements ConnectionManager<EventMap, P
 
 /** The position of a replay id; a replayer of its own may still issue plain decimal ids, all of one epoch. */
 function positionOf(id: string): ReplayPosition {
-  return parseReplayId(id) ?? { epoch: '', seq: Number(id) };
+  return parseReplayId(id) ?? { epoch: '', seq: Number(id), sub: 0 };
 }
 
 function audienceOf(options: BroadcastOptions<Params, Record<string, unknown>>): BroadcastAudience | undefined {
@@ -492,17 +504,6 @@ function audienceOf(options: BroadcastOptions<Params, Record<string, unknown>>):
   if (exceptIdentity !== undefined) audience.exceptIdentity = exceptIdentity;
   if (metadata !== undefined) audience.metadata = metadata;
   return audience;
-}
-
-function inAudience(connection: SseConnection, audience: BroadcastAudience): boolean {
-  const identity = connection.identity?.id;
-  if (audience.identity !== undefined && identity !== audience.identity) return false;
-  if (audience.exceptIdentity !== undefined && identity === audience.exceptIdentity) return false;
-  if (audience.metadata) {
-    const metadata = connection.metadata;
-    for (const name in audience.metadata) if (metadata[name] !== audience.metadata[name]) return false;
-  }
-  return true;
 }
 
 /**

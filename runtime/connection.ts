@@ -103,10 +103,17 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   private queuedBytes = 0;
   /** When the socket last drained (or first asked to wait) while a backlog waits for it. */
   private waitingSince = 0;
-  /** Live frames that arrive while missed events are being replayed, with their replay places. */
-  private heldDuringReplay: Array<{ frame: Buffer; seq: number; epoch: string | null }> | null = null;
-  /** The highest replay id this stream was sent (NaN before the first): a frame at or below it is a duplicate. */
+  /** Live frames that arrive while missed events are being replayed, with their replay positions. */
+  private heldDuringReplay: Array<{ frame: Buffer; seq: number; epoch: string | null; sub: number }> | null = null;
+  /** While the replay of a reconnecting stream is out, the handler's own events wait with the broadcasts, and so does its end. */
+  private holdsOwnFrames = false;
+  private endAfterReplay: { reason: CloseReason; lastFrame: Buffer | undefined } | undefined;
+  /**
+   * The highest replay position this stream was sent, place `lastSeq` (NaN before the first) and
+   * addressed rank `lastSub` (see `replay.ts`): a frame at or below it is a duplicate.
+   */
   lastSeq = NaN;
+  lastSub = 0;
   /** The epoch (history) `lastSeq` counts in; see `replay.ts`. */
   lastEpoch = '';
   private controller: AbortController | undefined;
@@ -204,13 +211,19 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     if (!spec) throw new TypeError(`Operation "${this.operationId}" has no event "${event}"`);
     const frame = frameEvent({ event: spec.sseEvent, data: serializePayload(event, spec, data, this.manager.validateOutgoing), id: options?.id });
     if (this.isClosed) return;
-    this.write(frame);
+    this.writeOwn(frame);
     this.manager.metrics.eventsSent.inc(1);
     this.manager.metrics.bytesSent.inc(frame.length);
   }
 
   comment(text: string): void {
-    if (!this.isClosed) this.write(frameComment(text));
+    if (!this.isClosed) this.writeOwn(frameComment(text));
+  }
+
+  /** A frame the handler wrote: after the replay, when one is out (see `beginReplay`). */
+  private writeOwn(frame: Buffer): void {
+    if (this.holdsOwnFrames) this.heldDuringReplay!.push({ frame, seq: NaN, epoch: null, sub: 0 });
+    else this.write(frame);
   }
 
   close(): void {
@@ -266,7 +279,10 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
       this.holdFanOut(batch);
       return;
     }
-    if (!Number.isNaN(batch.lastSeq)) this.lastSeq = batch.lastSeq;
+    if (!Number.isNaN(batch.lastSeq)) {
+      this.lastSeq = batch.lastSeq;
+      this.lastSub = 0;
+    }
     if (!this.put(batch.encoded(this.chunked))) this.awaitDrain();
   }
 
@@ -278,23 +294,35 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
 
   /**
    * A broadcast frame; held back while a replay is in progress. `seq` is its place in `epoch`
-   * (NaN and null when it has no replay id).
+   * (NaN and null when it has no replay id), `sub` its addressed rank after that place.
    */
-  deliver(frame: Buffer, seq: number, epoch: string | null): void {
-    if (this.heldDuringReplay) this.heldDuringReplay.push({ frame, seq, epoch });
-    else this.sendReplayed(frame, seq, epoch);
+  deliver(frame: Buffer, seq: number, epoch: string | null, sub = 0): void {
+    if (this.heldDuringReplay) this.heldDuringReplay.push({ frame, seq, epoch, sub });
+    else this.sendReplayed(frame, seq, epoch, sub);
   }
 
   /**
-   * Writes a frame unless the stream already has its replay id: a message late from pub/sub
-   * after a replay sent it, or a replay overlapping another. The epoch is entered only here, as
-   * the frame goes out: a catch-up asks for what came after the last id really sent.
+   * Writes a frame unless the stream already has its replay position: a message late from
+   * pub/sub after a replay sent it, or a replay overlapping another. The epoch is entered only
+   * here, as the frame goes out: a catch-up asks for what came after the last id really sent.
    */
-  sendReplayed(frame: Buffer, seq: number, epoch: string | null): void {
+  sendReplayed(frame: Buffer, seq: number, epoch: string | null, sub = 0): void {
+    // Broadcasts to the whole topic made before this frame and waiting for the flush go first, and count first.
+    this.manager.takeOwed(this);
     if (epoch !== null) this.enterEpoch(epoch);
-    if (seq <= this.lastSeq) return;
-    if (!Number.isNaN(seq)) this.lastSeq = seq;
+    if (this.wasSent(seq, sub)) return;
+    if (!Number.isNaN(seq)) this.markSent(seq, sub);
     this.write(frame);
+  }
+
+  /** True when position (`seq`, `sub`) is at or below the highest one sent; never for NaN. */
+  private wasSent(seq: number, sub: number): boolean {
+    return seq < this.lastSeq || (seq === this.lastSeq && sub <= this.lastSub);
+  }
+
+  private markSent(seq: number, sub: number): void {
+    this.lastSeq = seq;
+    this.lastSub = sub;
   }
 
   /** From now on, replay ids count in `epoch`: a new history numbers afresh, so what was sent before no longer counts. */
@@ -302,28 +330,37 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
     if (epoch === this.lastEpoch) return;
     this.lastEpoch = epoch;
     this.lastSeq = NaN;
+    this.lastSub = 0;
   }
 
-  /** The client already has every event up to `seq` (its Last-Event-ID). */
-  hasThrough(seq: number): void {
-    if (!(seq <= this.lastSeq)) this.lastSeq = seq;
+  /** The client already has every event up to position (`seq`, `sub`) (its Last-Event-ID). */
+  hasThrough(seq: number, sub: number): void {
+    if (!this.wasSent(seq, sub)) this.markSent(seq, sub);
   }
 
   get isReplaying(): boolean {
     return this.heldDuringReplay !== null;
   }
 
-  /** From now until `endReplay`, broadcasts are held so replayed events go first. */
-  beginReplay(): void {
+  /**
+   * From now until `endReplay`, broadcasts are held so replayed events go first; with
+   * `ownFrames`, so are the handler's own events and its end of the stream.
+   */
+  beginReplay(ownFrames = false): void {
     this.heldDuringReplay ??= [];
+    if (ownFrames) this.holdsOwnFrames = true;
   }
 
-  /** Releases held broadcasts, skipping those the replay already sent. */
+  /** Releases held frames, skipping broadcasts the replay already sent, then ends the stream if its handler did. */
   endReplay(): void {
     const held = this.heldDuringReplay;
     this.heldDuringReplay = null;
+    this.holdsOwnFrames = false;
     if (!held || this.isClosed) return;
-    for (const { frame, seq, epoch } of held) this.sendReplayed(frame, seq, epoch);
+    for (const { frame, seq, epoch, sub } of held) this.sendReplayed(frame, seq, epoch, sub);
+    const ending = this.endAfterReplay;
+    this.endAfterReplay = undefined;
+    if (ending) this.end(ending.reason, ending.lastFrame);
   }
 
   beat(): void {
@@ -345,6 +382,10 @@ export class SseConnection implements SseStream<EventMap, Params>, ConnectionInf
   /** Ends the response after any queued and held frames and an optional last frame. */
   end(reason: CloseReason, lastFrame?: Buffer): void {
     if (this.isClosed) return;
+    if (this.holdsOwnFrames && (reason === 'completed' || reason === 'closed-by-server')) {
+      this.endAfterReplay ??= { reason, lastFrame };
+      return;
+    }
     this.manager.takeOwed(this);
     const frames = [...(this.queue ?? [])];
     if (this.held !== null) frames.push(...(Array.isArray(this.held) ? this.held : [this.held]));

@@ -5,6 +5,8 @@ export { guardServer, type ServerGuardOptions } from './server-guard.js';
 export type { AppOptions, CorsSettings, InspectorSettings, MetricsSettings, SlowClientPolicy } from './options.js';
 export type { InspectorSnapshot, OperationView, ConnectionView, TopicView, RecentEvent, BroadcasterView } from './inspector-state.js';
 export type {
+  AppendedEvent,
+  AudienceMember,
   Broadcaster,
   BroadcastAudience,
   BroadcasterStatus,

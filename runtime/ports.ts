@@ -25,8 +25,19 @@ export interface ReplayableEvent {
   data: string;
 }
 
+/** An event to store: a broadcast to part of a topic's streams carries its audience. */
+export interface AppendedEvent extends ReplayableEvent {
+  audience?: BroadcastAudience;
+}
+
 export interface StoredEvent extends ReplayableEvent {
   id: string;
+}
+
+/** What a replay is for: the returning stream's identity and metadata, matched against each addressed event's audience. */
+export interface AudienceMember {
+  readonly identity: { readonly id: string } | null;
+  readonly metadata: Record<string, unknown>;
 }
 
 /**
@@ -46,10 +57,15 @@ export interface Missed {
   events: StoredEvent[];
 }
 
-/** Where a replay id `<epoch>-<n>` points (see replay.ts): the history it belongs to and the event's place in it. */
+/**
+ * Where a replay id `<epoch>-<n>` or `<epoch>-<n>.<k>` points (see replay.ts): the history it
+ * belongs to, the place `seq` (n) of the last broadcast to the whole topic, and `sub` (k), the
+ * rank of an addressed event among those stored since that place (0 for the place itself).
+ */
 export interface ReplayPosition {
   epoch: string;
   seq: number;
+  sub: number;
 }
 
 export interface ReplayKey {
@@ -72,9 +88,17 @@ export interface Replayer {
    * Stores an event and returns the id assigned to it. A shared store may answer with a promise;
    * the event is then delivered once its id is known, and later broadcasts wait behind it.
    */
-  append(key: ReplayKey, event: ReplayableEvent, limits: ReplayLimits): string | Promise<string>;
-  /** What a client that last saw `lastEventId` missed (see `Missed`). */
-  since(key: ReplayKey, lastEventId: string): Missed | Promise<Missed>;
+  append(key: ReplayKey, event: AppendedEvent, limits: ReplayLimits): string | Promise<string>;
+  /**
+   * What a client that last saw `lastEventId` missed (see `Missed`): of the addressed events,
+   * only those `reader` is in the audience of (none without a reader).
+   */
+  since(key: ReplayKey, lastEventId: string, reader?: AudienceMember): Missed | Promise<Missed>;
+  /**
+   * True when the replayer stores an event's audience and replays it only to the streams in it
+   * (see `since`). Without it, broadcasts to part of a topic's streams are sent live only.
+   */
+  readonly keepsAudience?: boolean;
   /** What is held for a topic now (for the connection inspector), when the store can tell at once. */
   retained?(key: ReplayKey): RetainedLog;
 }

@@ -1,22 +1,35 @@
 /**
- * Replay after reconnect. A replay id is `<epoch>-<n>`: the epoch names the topic's history (made
- * afresh whenever a topic's log is created, so a log lost to a restart or a flush is never taken
- * for its successor) and `n` the event's place in it, from 1, growing by one, so a client can
- * tell a gap from a quiet channel.
+ * Replay after reconnect. A replay id is `<epoch>-<n>` or `<epoch>-<n>.<k>`: the epoch names the
+ * topic's history (made afresh whenever a topic's log is created, so a log lost to a restart or
+ * a flush is never taken for its successor). A broadcast to the whole topic takes the next place
+ * `n`, from 1, growing by one, so a client can tell a gap from a quiet channel. A broadcast to
+ * part of the topic's streams (an identity, metadata values) takes no place: it is the `k`th
+ * addressed event since place `n` (`n` is 0 before the first place), and a client outside its
+ * audience never sees it, so skipped `k`s are no gap.
  */
 import { randomBytes } from 'node:crypto';
-import type { Missed, ReplayableEvent, Replayer, ReplayKey, ReplayLimits, ReplayPosition, RetainedLog, StoredEvent } from './ports.js';
+import { inAudience } from './audience.js';
+import type { AppendedEvent, AudienceMember, BroadcastAudience, Missed, Replayer, ReplayKey, ReplayLimits, ReplayPosition, RetainedLog, StoredEvent } from './ports.js';
 
-const REPLAY_ID = /^([0-9a-z]{1,16})-([1-9][0-9]{0,15})$/;
+const REPLAY_ID = /^([0-9a-z]{1,16})-(0|[1-9][0-9]{0,15})(?:\.([1-9][0-9]{0,15}))?$/;
 
-export function replayId(epoch: string, seq: number): string {
-  return `${epoch}-${seq}`;
+export function replayId(epoch: string, seq: number, sub = 0): string {
+  return sub === 0 ? `${epoch}-${seq}` : `${epoch}-${seq}.${sub}`;
 }
 
 /** The position of a replay id; `null` for any other id (an explicit one, or one of an older format). */
 export function parseReplayId(id: string): ReplayPosition | null {
   const match = REPLAY_ID.exec(id);
-  return match ? { epoch: match[1]!, seq: Number(match[2]) } : null;
+  if (!match) return null;
+  const seq = Number(match[2]);
+  const sub = match[3] === undefined ? 0 : Number(match[3]);
+  // Place 0 holds no event: only addressed events come before the first place.
+  return seq === 0 && sub === 0 ? null : { epoch: match[1]!, seq, sub };
+}
+
+/** Orders two positions of one history: by place, then by addressed rank. */
+export function comparePositions(a: Omit<ReplayPosition, 'epoch'>, b: Omit<ReplayPosition, 'epoch'>): number {
+  return a.seq - b.seq || a.sub - b.sub;
 }
 
 /** A new epoch: 8 base-36 characters, 41 random bits, so two logs of one topic never share one in practice. */
@@ -24,28 +37,64 @@ export function newEpoch(): string {
   return (randomBytes(6).readUIntBE(0, 6) % 36 ** 8).toString(36).padStart(8, '0');
 }
 
+/** An event of a topic's log as a store holds it: its position and, if addressed, its audience. */
+export interface LoggedEvent extends StoredEvent {
+  seq: number;
+  sub: number;
+  audience?: BroadcastAudience;
+  /**
+   * On a broadcast to the whole topic: how many addressed events were stored at the place before
+   * it (absent: none). It tells whether a client at the last of them missed nothing when the log
+   * starts here.
+   */
+  addressedBefore?: number;
+}
+
 /**
  * Picks what a client coming back with `lastEventId` missed, given its topic's current history
- * (`null` when the topic holds none), the last place issued in it, and the events of it still
- * held, oldest first.
+ * (`null` when the topic holds none), the last position issued in it, and the events of it still
+ * held, oldest first. Only the addressed events `reader` is in the audience of are sent. When the
+ * event right after the client's position is no longer held, some event may be gone: `reset`,
+ * even if the gone ones were addressed to others, since their audience went with them.
  */
-export function missedSince(lastEventId: string, epoch: string | null, lastSeq: number, held: StoredEvent[]): Missed {
-  const position = parseReplayId(lastEventId);
+export function missedSince(
+  lastEventId: string,
+  epoch: string | null,
+  newest: Omit<ReplayPosition, 'epoch'>,
+  held: LoggedEvent[],
+  reader?: AudienceMember,
+): Missed {
   if (epoch === null) return { reset: true, events: [] };
-  if (!position || position.epoch !== epoch) return { reset: true, events: held };
-  // Past the last place issued: the store lost events the client saw (a failover to a replica that lagged).
-  if (position.seq > lastSeq) return { reset: true, events: [] };
-  const seqOf = (event: StoredEvent) => parseReplayId(event.id)!.seq;
-  const firstHeld = held.length > 0 ? seqOf(held[0]!) : lastSeq + 1;
-  return { reset: position.seq < firstHeld - 1, events: held.filter((event) => seqOf(event) > position.seq) };
+  const readable = (events: LoggedEvent[]) => readableBy(reader, events);
+  const position = parseReplayId(lastEventId);
+  if (!position || position.epoch !== epoch) return { reset: true, events: readable(held) };
+  // Past the last position issued: the store lost events the client saw (a failover to a replica that lagged).
+  if (comparePositions(position, newest) > 0) return { reset: true, events: [] };
+  const after = held.filter((event) => comparePositions(event, position) > 0);
+  return { reset: !heldFrom(position, held[0], newest), events: readable(after) };
+}
+
+/** The events `reader` may be replayed: those for the whole topic, and the addressed ones it is in the audience of (none without a reader). */
+export function readableBy(reader: AudienceMember | undefined, events: LoggedEvent[]): StoredEvent[] {
+  return events.filter((event) => !event.audience || (reader !== undefined && inAudience(reader, event.audience))).map(({ id, event, data }) => ({ id, event, data }));
+}
+
+/** True when every event after `position` is still held: the oldest held is at or before it, or right after it. */
+function heldFrom(position: ReplayPosition, oldest: LoggedEvent | undefined, newest: Omit<ReplayPosition, 'epoch'>): boolean {
+  if (!oldest) return comparePositions(position, newest) === 0;
+  if (comparePositions(oldest, position) <= 0) return true;
+  if (oldest.sub > 0) return oldest.seq === position.seq && oldest.sub === position.sub + 1;
+  return oldest.seq === position.seq + 1 && (oldest.addressedBefore ?? 0) === position.sub;
 }
 
 interface TopicLog {
   epoch: string;
+  /** The last position issued. */
   lastSeq: number;
+  lastSub: number;
   limits: ReplayLimits;
   /** Retained events, oldest first, with the time each was stored and its estimated size. */
-  events: Array<StoredEvent & { at: number; bytes: number }>;
+  events: Array<LoggedEvent & { at: number; bytes: number }>;
   /** Estimated bytes of the events plus the topic itself. */
   bytes: number;
 }
@@ -73,6 +122,7 @@ const EVENT_OVERHEAD_BYTES = 100;
  * old one gets `sse-reset`, then the new history's events.
  */
 export class MemoryReplayer implements Replayer {
+  readonly keepsAudience = true;
   /** Ordered by last append, least recent first. */
   private readonly logs = new Map<string, TopicLog>();
   private readonly now: () => number;
@@ -93,19 +143,29 @@ export class MemoryReplayer implements Replayer {
     return this.logs.size;
   }
 
-  append(key: ReplayKey, event: ReplayableEvent, limits: ReplayLimits): string {
+  append(key: ReplayKey, event: AppendedEvent, limits: ReplayLimits): string {
     const name = logName(key);
     let log = this.logs.get(name);
     if (log) this.logs.delete(name);
-    else log = { epoch: newEpoch(), lastSeq: 0, limits, events: [], bytes: TOPIC_OVERHEAD_BYTES + name.length };
+    else log = { epoch: newEpoch(), lastSeq: 0, lastSub: 0, limits, events: [], bytes: TOPIC_OVERHEAD_BYTES + name.length };
     this.logs.set(name, log);
     this.retainedBytes -= log.bytes;
     log.limits = limits;
-    const id = replayId(log.epoch, ++log.lastSeq);
     const at = this.now();
-    const bytes = EVENT_OVERHEAD_BYTES + id.length + (event.event?.length ?? 0) + event.data.length;
-    log.events.push({ id, event: event.event, data: event.data, at, bytes });
-    log.bytes += bytes;
+    const stored: LoggedEvent & { at: number; bytes: number } = { id: '', seq: log.lastSeq, sub: 0, event: event.event, data: event.data, at, bytes: 0 };
+    if (event.audience) {
+      stored.sub = ++log.lastSub;
+      stored.audience = event.audience;
+    } else {
+      stored.seq = ++log.lastSeq;
+      if (log.lastSub > 0) stored.addressedBefore = log.lastSub;
+      log.lastSub = 0;
+    }
+    const id = (stored.id = replayId(log.epoch, stored.seq, stored.sub));
+    // An audience is a few short strings; its JSON length is close enough.
+    stored.bytes = EVENT_OVERHEAD_BYTES + id.length + (event.event?.length ?? 0) + event.data.length + (event.audience ? JSON.stringify(event.audience).length : 0);
+    log.events.push(stored);
+    log.bytes += stored.bytes;
     evict(log, at);
     this.retainedBytes += log.bytes;
     this.sweeper ??= setInterval(() => this.sweep(), this.sweepMs).unref();
@@ -118,14 +178,13 @@ export class MemoryReplayer implements Replayer {
     return log ? { events: log.events.length, bytes: log.bytes } : { events: 0, bytes: 0 };
   }
 
-  since(key: ReplayKey, lastEventId: string): Missed {
+  since(key: ReplayKey, lastEventId: string, reader?: AudienceMember): Missed {
     const log = this.logs.get(logName(key));
-    if (!log) return missedSince(lastEventId, null, 0, []);
+    if (!log) return missedSince(lastEventId, null, { seq: 0, sub: 0 }, []);
     this.retainedBytes -= log.bytes;
     evict(log, this.now());
     this.retainedBytes += log.bytes;
-    const held = log.events.map(({ id, event, data }) => ({ id, event, data }));
-    return missedSince(lastEventId, log.epoch, log.lastSeq, held);
+    return missedSince(lastEventId, log.epoch, { seq: log.lastSeq, sub: log.lastSub }, log.events, reader);
   }
 
   /** Forgets every topic whose last event is older than its TTL. */

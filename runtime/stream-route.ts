@@ -1,6 +1,7 @@
 /**
- * Serves one stream operation: checks the request, opens the event stream, replays what a
- * reconnecting client missed, then runs the user's handler until it returns or the client leaves.
+ * Serves one stream operation: checks the request, opens the event stream, runs the user's
+ * handler until it returns or the client leaves, and first replays what a reconnecting client
+ * missed, ahead of everything the handler sends.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { openEventStream, SseConnection, type Params } from './connection.js';
@@ -105,9 +106,11 @@ export function streamRoute<C>(runtime: Runtime<C>, manager: OperationConnection
       logger.error(`stream handler of ${spec.operationId} failed`, { connectionId: connection.id, error });
       connection.fail();
     };
-    const replaying = manager.replayTo(connection);
-    if (replaying) replaying.then(() => runHandler(handler, connection, context, failed), failed);
-    else runHandler(handler, connection, context, failed);
+    // The handler starts before the replay is read, its events held until the replay is out, so
+    // that the metadata it sets before its first `await` decides which addressed events are replayed.
+    const replaying = manager.holdForReplay(connection);
+    runHandler(handler, connection, context, failed);
+    if (replaying && !connection.isClosed) manager.replayTo(connection).catch(failed);
   }
 
   return (req, res, next) => {

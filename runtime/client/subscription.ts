@@ -31,9 +31,10 @@ const DEFAULT_MAX_DELAY_MS = 30_000;
 const RESET_EVENT = 'sse-reset';
 /**
  * A sequential id: `<n>`, or `<epoch>-<n>` as replayable endpoints send (the epoch names the
- * topic's history; a new one restarts at 1, which is no gap).
+ * topic's history; a new one restarts at 1, which is no gap), or `<epoch>-<n>.<k>` for an event
+ * addressed to part of the topic's streams, which comes after place `n` and takes none itself.
  */
-const SEQUENTIAL = /^(?:([0-9a-z]{1,16})-)?(\d+)$/;
+const SEQUENTIAL = /^(?:([0-9a-z]{1,16})-)?(\d+)(\.\d+)?$/;
 
 /** Opens a typed, self-reconnecting subscription to one stream operation. */
 export function subscribe<E extends object>(
@@ -329,7 +330,9 @@ class StreamSubscription<E extends object> implements Subscription<E> {
     const before = previous === null ? null : SEQUENTIAL.exec(previous);
     const now = SEQUENTIAL.exec(id);
     if (this.checkGaps && before && now && before[1] === now[1]) {
-      const missed = BigInt(now[2]!) - BigInt(before[2]!) - 1n;
+      // Every stream of the topic is sent each place; addressed events may skip one another by design.
+      // One after place n follows place n itself, so it reveals places missed up to n.
+      const missed = BigInt(now[2]!) - BigInt(before[2]!) - (now[3] === undefined ? 1n : 0n);
       if (missed > 0n) this.gapListeners.emit({ lastEventId: previous!, id, missed: Number(missed) });
     }
     this.checkGaps = true;

@@ -161,7 +161,10 @@ export interface ResetInfo {
   lastEventId: string | null;
 }
 
-/** Sequential ids (`<n>`, or `<epoch>-<n>` within one epoch) jumped: `missed` events never arrived. */
+/**
+ * Sequential ids (`<n>`, or `<epoch>-<n>` within one epoch) jumped: `missed` events never arrived.
+ * Only places `n` count: an addressed event's id `<epoch>-<n>.<k>` is no gap for streams outside its audience.
+ */
 export interface GapInfo {
   lastEventId: string;
   id: string;

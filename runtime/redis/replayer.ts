@@ -1,7 +1,8 @@
 /**
  * Replay on Redis Streams: one stream per (operation, topic), trimmed to about `maxEvents`
  * (XADD MAXLEN ~) and expiring `ttlMs` after its last event, so an idle topic leaves no key.
- * Ids (`<epoch>-<n>`, see `replay.ts`) are assigned once, cluster-wide, by a script; the epoch
+ * Ids (`<epoch>-<n>` and `<epoch>-<n>.<k>`, see `replay.ts`) are assigned once, cluster-wide, by
+ * a script, and the entry of `<n>.<k>` is `<n>-<k>`, so the stream's own order is the log's. The epoch
  * lives in a key beside the stream and is made afresh whenever Redis no longer has it (the
  * topic expired, Redis restarted without persistence, a flush), so an id of a lost history
  * is never taken for one of the new.
@@ -13,17 +14,22 @@
  * sent what is held after its id, then `sse-reset`, then the new epoch's events.
  */
 import type { RedisClient } from './broadcaster.js';
-import type { Missed, ReplayableEvent, Replayer, ReplayKey, ReplayLimits, StoredEvent } from '../ports.js';
-import { missedSince, newEpoch } from '../replay.js';
+import type { AppendedEvent, AudienceMember, BroadcastAudience, Missed, Replayer, ReplayKey, ReplayLimits } from '../ports.js';
+import { comparePositions, missedSince, newEpoch, parseReplayId, readableBy, replayId, type LoggedEvent } from '../replay.js';
 import { redisKeys, type RedisKeys } from './keys.js';
 
 /**
  * KEYS: topic log, topic state, both of one slot. The state is a hash of `epoch`, its `writer`
- * (the run id of the Redis process that began it), the `previous` epoch and the place `from`
- * which the current one numbers when it continues another, and each sender's last applied
- * publish. ARGV: maxEvents, ttlMs, event ('' for data-only), data, channel ('' publishes
+ * (the run id of the Redis process that began it), the `previous` epoch and the entry `from`
+ * (`<n>-<k>`) the current one begins at when it continues another, and each sender's last
+ * applied publish. ARGV: maxEvents, ttlMs, event ('' for data-only), data, channel ('' publishes
  * nothing), message JSON to publish after `<id>\n`, sender ('' for none), its publish sequence,
- * the epoch to start if the topic has none, the publish command.
+ * the epoch to start if the topic has none, the publish command, the audience JSON ('' for a
+ * broadcast to the whole topic).
+ *
+ * An addressed event (field `a`, its audience) takes the next rank after the newest entry's; a
+ * broadcast to the whole topic takes the next place and notes (field `p`) how many addressed
+ * events the place before it holds.
  *
  * A sequence at or below the sender's last applied one is a command resent after a reconnect:
  * it was stored already.
@@ -43,20 +49,37 @@ if not epoch then
   redis.call('HDEL', KEYS[2], 'previous', 'from')
 end
 local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local seq = 1
-if #newest > 0 then seq = tonumber(string.match(newest[1][1], '^(%d+)')) + 1 end
+local seq, sub = 0, 0
+if #newest > 0 then
+  local place, rank = string.match(newest[1][1], '^(%d+)-(%d+)$')
+  seq, sub = tonumber(place), tonumber(rank)
+end
+local fields = {'e', ARGV[3], 'd', ARGV[4]}
+if ARGV[11] ~= '' then
+  sub = sub + 1
+  table.insert(fields, 'a')
+  table.insert(fields, ARGV[11])
+else
+  seq = seq + 1
+  if sub > 0 then
+    table.insert(fields, 'p')
+    table.insert(fields, string.format('%.0f', sub))
+  end
+  sub = 0
+end
+local entry = string.format('%.0f-%.0f', seq, sub)
 if not epoch then
   epoch = ARGV[9]
   redis.call('HSET', KEYS[2], 'epoch', epoch, 'writer', writer)
 elseif state[2] ~= writer then
-  redis.call('HSET', KEYS[2], 'previous', epoch, 'from', seq, 'epoch', ARGV[9], 'writer', writer)
+  redis.call('HSET', KEYS[2], 'previous', epoch, 'from', entry, 'epoch', ARGV[9], 'writer', writer)
   epoch = ARGV[9]
 end
-local text = string.format('%.0f', seq)
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], text .. '-0', 'e', ARGV[3], 'd', ARGV[4])
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], entry, unpack(fields))
+local id = epoch .. '-' .. string.format('%.0f', seq)
+if sub > 0 then id = id .. '.' .. string.format('%.0f', sub) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-local id = epoch .. '-' .. text
 if ARGV[5] ~= '' then redis.call(ARGV[10], ARGV[5], id .. '\\n' .. ARGV[6]) end
 return id
 `;
@@ -72,6 +95,7 @@ export interface PublishStep {
 }
 
 export class RedisReplayer implements Replayer {
+  readonly keepsAudience = true;
   readonly keys: RedisKeys;
   /**
    * Publishes go to sharded channels on Redis Cluster (Redis 7's SPUBLISH), which keep a message
@@ -87,12 +111,12 @@ export class RedisReplayer implements Replayer {
     this.sharded = client.isCluster;
   }
 
-  append(key: ReplayKey, event: ReplayableEvent, limits: ReplayLimits): Promise<string> {
+  append(key: ReplayKey, event: AppendedEvent, limits: ReplayLimits): Promise<string> {
     return this.store(key, event, limits, null);
   }
 
   /** Stores the event and, in the same script, publishes it: every instance gets a topic's events in id order. */
-  store(key: ReplayKey, event: ReplayableEvent, limits: ReplayLimits, publish: PublishStep | null): Promise<string> {
+  store(key: ReplayKey, event: AppendedEvent, limits: ReplayLimits, publish: PublishStep | null): Promise<string> {
     // EVAL, not EVALSHA: a script missing from a restarted server would be retried out of
     // order, and the sender's sequence relies on commands applying in the order they were sent.
     return this.client.eval(
@@ -110,18 +134,19 @@ export class RedisReplayer implements Replayer {
       publish ? publish.sequence : '',
       newEpoch(),
       this.sharded ? 'SPUBLISH' : 'PUBLISH',
+      event.audience ? JSON.stringify(event.audience) : '',
     ) as Promise<string>;
   }
 
-  async since(key: ReplayKey, lastEventId: string): Promise<Missed> {
+  async since(key: ReplayKey, lastEventId: string, reader?: AudienceMember): Promise<Missed> {
     const log = this.keys.log(key);
-    // Reads from the place after the client's id: a whole log is read only for a client of another history.
-    const seq = /-([1-9][0-9]{0,15})$/.exec(lastEventId)?.[1];
+    // Reads from the entry after the client's position: a whole log is read only for a client of another history.
+    const position = parseReplayId(lastEventId);
     const results = await this.client
       .multi()
       .hmget(this.keys.state(key), 'epoch', 'writer', 'previous', 'from')
       .info('server')
-      .xrange(log, seq ? `${seq}-1` : '-', '+')
+      .xrange(log, position ? `${position.seq}-${position.sub + 1}` : '-', '+')
       .xrange(log, '-', '+', 'COUNT', 1)
       .xrevrange(log, '+', '-', 'COUNT', 1)
       .exec();
@@ -130,33 +155,52 @@ export class RedisReplayer implements Replayer {
       return value;
     }) as [Array<string | null>, string, Entry[], Entry[], Entry[]];
     const [epoch, writer] = state;
-    if (!epoch) return missedSince(lastEventId, null, 0, []);
-    const lastSeq = newest.length > 0 ? entrySeq(newest[0]!) : 0;
-    // Another process writes the topic now, and its next event begins a new epoch from the place after the last.
+    if (!epoch) return missedSince(lastEventId, null, START, []);
+    const last = newest.length > 0 ? entryPosition(newest[0]![0]) : START;
+    // Another process writes the topic now, and its next event begins a new epoch right after the newest entry.
     const history = info.includes(`\nrun_id:${writer}\r\n`)
-      ? { epoch, from: Number(state[3] ?? 1), previous: state[2] }
-      : { epoch: null, from: lastSeq + 1, previous: epoch };
-    const inEpoch = (entry: Entry) => entrySeq(entry) >= history.from;
-    const eventsOf = (epoch: string | null, entries: Entry[]) => (epoch === null ? [] : entries.map((entry) => storedEvent(epoch, entry)));
+      ? { epoch, from: state[3] ? entryPosition(state[3]) : START, previous: state[2] }
+      : { epoch: null, from: { seq: last.seq, sub: last.sub + 1 }, previous: epoch };
+    const inEpoch = (entry: Entry) => comparePositions(entryPosition(entry[0]), history.from) >= 0;
+    const eventsOf = (epoch: string | null, entries: Entry[]) => (epoch === null ? [] : entries.map((entry) => loggedEvent(epoch, entry)));
     // Every event of the current epoch, for a client of another history.
     const wholeEpoch = async () =>
-      history.epoch === null ? [] : seq === undefined || Number(seq) < history.from ? after : ((await this.client.xrange(log, `${history.from}-0`, '+')) as Entry[]);
-    if (history.previous && lastEventId.startsWith(`${history.previous}-`)) {
+      history.epoch === null
+        ? []
+        : !position || comparePositions(position, history.from) < 0
+          ? after
+          : ((await this.client.xrange(log, `${history.from.seq}-${history.from.sub}`, '+')) as Entry[]);
+    if (history.previous && position?.epoch === history.previous) {
       const rest = after.filter((entry) => !inEpoch(entry));
-      return { before: eventsOf(history.previous, rest), reset: true, events: eventsOf(history.epoch, (await wholeEpoch()).filter(inEpoch)) };
+      const events = eventsOf(history.epoch, (await wholeEpoch()).filter(inEpoch));
+      return { before: readableBy(reader, eventsOf(history.previous, rest)), reset: true, events: readableBy(reader, events) };
     }
-    if (history.epoch === null) return missedSince(lastEventId, null, 0, []);
-    const held = lastEventId.startsWith(`${history.epoch}-`) ? [...oldest.filter((entry) => entrySeq(entry) <= Number(seq)), ...after] : await wholeEpoch();
-    return missedSince(lastEventId, history.epoch, lastSeq, eventsOf(history.epoch, held.filter(inEpoch)));
+    if (history.epoch === null) return missedSince(lastEventId, null, START, []);
+    const held =
+      position?.epoch === history.epoch ? [...oldest.filter((entry) => comparePositions(entryPosition(entry[0]), position) <= 0), ...after] : await wholeEpoch();
+    return missedSince(lastEventId, history.epoch, last, eventsOf(history.epoch, held.filter(inEpoch)), reader);
   }
 }
 
-function entrySeq(entry: Entry): number {
-  return Number(entry[0].slice(0, entry[0].indexOf('-')));
+/** Before every event: the position of a log that holds none. */
+const START = { seq: 0, sub: 0 };
+
+/** The position (n, k) of stream entry `<n>-<k>`. */
+function entryPosition(entryId: string): { seq: number; sub: number } {
+  const dash = entryId.indexOf('-');
+  return { seq: Number(entryId.slice(0, dash)), sub: Number(entryId.slice(dash + 1)) };
 }
 
-function storedEvent(epoch: string, entry: Entry): StoredEvent {
-  const fields = entry[1];
-  const event = fields[fields.indexOf('e') + 1] ?? '';
-  return { id: `${epoch}-${entrySeq(entry)}`, event: event === '' ? null : event, data: fields[fields.indexOf('d') + 1] ?? '' };
+/** A stream entry `<n>-<k>` as the event at position (n, k) of history `epoch`. */
+function loggedEvent(epoch: string, [entryId, fields]: Entry): LoggedEvent {
+  const { seq, sub } = entryPosition(entryId);
+  const logged: LoggedEvent = { id: replayId(epoch, seq, sub), seq, sub, event: null, data: '' };
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = fields[i + 1]!;
+    if (fields[i] === 'e') logged.event = value === '' ? null : value;
+    else if (fields[i] === 'd') logged.data = value;
+    else if (fields[i] === 'a') logged.audience = JSON.parse(value) as BroadcastAudience;
+    else if (fields[i] === 'p') logged.addressedBefore = Number(value);
+  }
+  return logged;
 }

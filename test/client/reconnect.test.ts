@@ -284,6 +284,23 @@ describe('delivery', () => {
     expect(gaps).toEqual([{ lastEventId: 'k3x9q2ab-8', id: 'k3x9q2ab-11', missed: 2 }]);
   });
 
+  it('counts only places `n` of `<epoch>-<n>.<k>` ids: addressed events skip one another freely, a skipped place is a gap', async () => {
+    server = await startServer([
+      (res) => {
+        openStream(res);
+        res.write(tick(1, 'k3x9q2ab-1') + tick(2, 'k3x9q2ab-1.2') + tick(3, 'k3x9q2ab-1.5') + tick(4, 'k3x9q2ab-2') + tick(5, 'k3x9q2ab-4.1') + tick(6, 'k3x9q2ab-5'));
+      },
+    ]);
+    const subscription = subscribe<Events>(operation, { baseUrl: server.url });
+    const gaps: GapInfo[] = [];
+    subscription.onGap((gap) => gaps.push(gap));
+    const seen = ticksOf(subscription);
+    await vi.waitFor(() => expect(seen).toHaveLength(6));
+    subscription.close();
+    // Place 3, and place 4 that `4.1` comes after, never arrived.
+    expect(gaps).toEqual([{ lastEventId: 'k3x9q2ab-2', id: 'k3x9q2ab-4.1', missed: 2 }]);
+  });
+
   it('sends events that fail the validator to onInvalid, not to the typed handler', async () => {
     const ajv = new Ajv();
     const validators = {

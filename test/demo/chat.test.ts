@@ -76,7 +76,7 @@ describe('chat rooms', () => {
     again.close();
   });
 
-  it('tells the others, not the typist, that someone is typing, without keeping it for replay', async () => {
+  it('tells the others, not the typist, that someone is typing, and replays it to a member who comes back', async () => {
     const u1 = await room('typing', AUTH.u1);
     const u2 = await room('typing', AUTH.u2);
     await u1.take(2);
@@ -84,13 +84,26 @@ describe('chat rooms', () => {
     expect((await say('typing', undefined, AUTH.u2, { typing: true })).status).toBe(202);
     await say('typing', 'after typing', AUTH.u2);
     const [notice, message] = await u1.take(2);
-    expect(notice).toMatchObject({ event: 'typing', id: undefined });
+    // Addressed to part of the room, it takes no place of the room's history: `<epoch>-<n>.<k>`.
+    expect(notice!.event).toBe('typing');
+    expect(notice!.id).toMatch(/^[0-9a-z]{8}-[0-9]+\.[1-9][0-9]*$/);
     expect(payload(notice!)).toEqual({ channel: 'typing', userId: 'u2' });
     expect(payload(message!).content).toBe('after typing');
     const [ownMessage] = await u2.take(1);
     expect(payload(ownMessage!).content).toBe('after typing');
     expect((await say('typing', undefined, AUTH.u2, { typing: false })).status).toBe(400);
+
     u1.close();
+    const [left] = await u2.take(1);
+    expect([left!.event, payload(left!).userId]).toEqual(['leave', 'u1']);
+    expect((await say('typing', undefined, AUTH.u2, { typing: true })).status).toBe(202);
+    const back = await room('typing', AUTH.u1, message!.id);
+    const replayed = await back.take(2);
+    expect(replayed.map((event) => [event.event, payload(event).userId])).toEqual([
+      ['leave', 'u1'],
+      ['typing', 'u2'],
+    ]);
+    back.close();
     u2.close();
   });
 

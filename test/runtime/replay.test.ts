@@ -156,6 +156,24 @@ describe('replay after reconnect', () => {
     current.close();
   });
 
+  it('sends what a handler writes, and its end of the stream, after the replay, even from a handler that returns at once', async () => {
+    const replayer = new MemoryReplayer();
+    const handler = (stream: SseStream<Message>) => {
+      stream.send('message', { n: 0 });
+      if (stream.lastEventId === null) return stream.closed;
+    };
+    const app = createSseApp<Connections>(spec, { channelStream: handler }, { replayer });
+    running = await listen(app);
+    const first = await RawClient.get(running.port, '/channels/general/stream');
+    await waitUntil(() => app.sse.connections.channelStream.count() === 1);
+    publish(app, 'general', 1, 2, 3);
+    await first.waitFor((c) => c.events().length === 4);
+    first.close();
+    const back = await RawClient.get(running.port, '/channels/general/stream', { 'Last-Event-ID': first.events()[1]!.id! });
+    await back.waitForEnd();
+    expect(received(back)).toEqual(['2:2', '3:3', 'undefined:0']);
+  });
+
   it('lets an EventSource resume where it left off after the server drops it', async () => {
     const app = await serve();
     const source = new EventSource(`${running!.url}/channels/general/stream`);
