@@ -202,11 +202,18 @@ export type ConnectionFilter<P, M extends object> = (connection: ConnectionInfo<
 export interface BroadcastOptions<P, M extends object> {
   /** Only connections whose path parameters equal these (a channel's topic), or that joined it. */
   topic?: Partial<P> | Record<string, string | number>;
-  /** Only the streams of this identity (`Identity.id`), on every instance. */
+  /**
+   * Only the streams of this identity (`Identity.id`), on every instance. Like `exceptIdentity`
+   * and `metadata`, on a replayable endpoint the event is stored with its audience and replayed
+   * to a returning stream of that audience only, under an id `<epoch>-<n>.<k>`.
+   */
   identity?: string;
   /** Leaves out the streams of this identity (the sender of a typing notice, say). */
   exceptIdentity?: string;
-  /** Only connections whose metadata has these values (compared with `===`). */
+  /**
+   * Only connections whose metadata has these values (compared with `===`); on replay, the
+   * metadata the handler set before its first `await` counts.
+   */
   metadata?: Partial<M>;
   /**
    * Only connections this predicate accepts, on this instance only: a predicate cannot travel,
