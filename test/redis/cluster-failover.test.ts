@@ -1,11 +1,9 @@
 import { afterEach, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { waitUntil } from '../runtime/helpers.js';
-import { MovingClient, openStreams as openStreamsOf, startInstance, stopAll, type Instance } from './instances.js';
+import { type Instance, MovingClient, openStreams as openStreamsOf, range, startInstance, stopAll } from './instances.js';
 import { startRedisCluster, type RedisClusterServer } from './redis-cluster.js';
 import { describeRedis } from './redis-server.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const range = (count: number) => Array.from({ length: count }, (_, n) => n);
 
 let cluster: RedisClusterServer | undefined;
 let instances: Instance[] = [];

@@ -1,10 +1,8 @@
 import { afterEach, expect, it } from 'vitest';
 import { waitUntil } from '../runtime/helpers.js';
-import { expectOnceInIdOrder, MovingClient, openStreams as openStreamsOf, startInstance, stopAll, type Instance } from './instances.js';
+import { expectOnceInIdOrder, type Instance, MovingClient, openStreams as openStreamsOf, range, startInstance, stopAll } from './instances.js';
 import { describeRedis, startRedisServer, type RedisServer } from './redis-server.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
-
-const range = (count: number) => Array.from({ length: count }, (_, n) => n);
 
 let redis: RedisServer | undefined;
 let replica: RedisServer | undefined;

@@ -14,6 +14,9 @@ export const spec = service(
   }),
 );
 
+/** 0, 1, …, count - 1. */
+export const range = (count: number) => Array.from({ length: count }, (_, n) => n);
+
 export interface Instance {
   app: SseApp<Connections>;
   running: Running;

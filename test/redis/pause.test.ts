@@ -1,10 +1,9 @@
 import { afterEach, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpProblem } from '../../runtime/index.js';
 import { waitUntil } from '../runtime/helpers.js';
 import { expectOnceInIdOrder, MovingClient, startInstance, stopAll, type Instance } from './instances.js';
 import { describeRedis, startRedisServer, type RedisServer } from './redis-server.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let redis: RedisServer | undefined;
 let instances: Instance[] = [];

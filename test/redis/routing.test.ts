@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createSseApp, redisServices, type RedisServices, type SseStream } from '../../runtime/index.js';
 import { listen, RawClient, waitUntil, type Running } from '../runtime/helpers.js';
 import { spec, type Connections, type Message } from './instances.js';
@@ -47,7 +48,6 @@ async function open(instance: RoutedInstance, channel: string, headers: Record<s
   return client;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const numbers = (client: RawClient) => client.events().filter((event) => event.event === 'message').map((event) => JSON.parse(event.data).n as number);
 const received = (instance: RoutedInstance) => instance.services.broadcaster.messagesReceived;
 

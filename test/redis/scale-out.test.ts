@@ -1,13 +1,11 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { afterEach, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpProblem } from '../../runtime/index.js';
 import { freePort } from '../demo/process.js';
 import { waitUntil } from '../runtime/helpers.js';
-import { expectOnceInIdOrder, MovingClient, openStreams as openStreamsOf, startInstance, stopAll, type Instance } from './instances.js';
+import { expectOnceInIdOrder, type Instance, MovingClient, openStreams as openStreamsOf, range, startInstance, stopAll } from './instances.js';
 import { describeRedis, startRedisServer, type RedisServer } from './redis-server.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const range = (count: number) => Array.from({ length: count }, (_, n) => n);
 
 let redis: RedisServer | undefined;
 let instances: Instance[] = [];
