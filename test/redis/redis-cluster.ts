@@ -36,12 +36,18 @@ export async function startRedisCluster(options: { replicas?: boolean } = {}): P
   const count = MASTERS * (options.replicas ? 2 : 1);
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-cluster-test-'));
   const ports: number[] = [];
-  for (let n = 0; n < count; n++) ports.push(await freePort());
+  const busPorts: number[] = [];
+  // Each node's bus port is picked too: the default, port + 10000, may be taken on a busy machine.
+  for (let n = 0; n < count; n++) {
+    ports.push(await freePort());
+    busPorts.push(await freePort());
+  }
   const servers = new Map<string, ChildProcess>();
   await Promise.all(
-    ports.map(async (port) => {
+    ports.map(async (port, n) => {
       // A node missing for 1 s is failed over, so the failover test does not wait the default 15 s.
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`];
+      args.push('--cluster-port', String(busPorts[n]));
       args.push('--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no', '--daemonize', 'no');
       // A replica that never synced cannot take over; Redis waits 5 s by default before its first sync.
       args.push('--repl-diskless-sync-delay', '0');
