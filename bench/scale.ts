@@ -32,7 +32,7 @@ export interface ScaleResult extends ScaleSpec {
   rssPerConnection: number;
   heapAfter: number;
   rssAfter: number;
-  idle: { cpuMsPerSec: number; heartbeatTicks: number; loopDelayMs: LoopDelay };
+  idle: { cpuMsPerSec: number; beatsPerStream: number; loopDelayMs: LoopDelay };
   /** Events counted in all; `expected` is connections × events. */
   deliveries: number;
   expected: number;
@@ -138,7 +138,7 @@ export async function runScale(spec: ScaleSpec, progress: (line: string) => void
       rssAfter: after.rss,
       idle: {
         cpuMsPerSec: idleCpuMs / (spec.idleMs / 1000),
-        heartbeatTicks: Math.floor(spec.idleMs / spec.heartbeatMs),
+        beatsPerStream: Math.floor(spec.idleMs / spec.heartbeatMs),
         loopDelayMs: idle.loopDelayMs,
       },
       deliveries,
@@ -176,7 +176,7 @@ function failedScale(spec: ScaleSpec, clients: number, error: string): ScaleResu
     rssPerConnection: none,
     heapAfter: none,
     rssAfter: none,
-    idle: { cpuMsPerSec: none, heartbeatTicks: 0, loopDelayMs: { p50: none, p99: none, max: none } },
+    idle: { cpuMsPerSec: none, beatsPerStream: 0, loopDelayMs: { p50: none, p99: none, max: none } },
     deliveries: 0,
     expected: spec.connections * spec.events,
     mismatched: none,
@@ -196,7 +196,7 @@ export function scaleTable(result: ScaleResult): string {
     ['RSS per connection', kb(result.rssPerConnection)],
     ['heap / RSS with every stream open', `${(result.heapAfter / 2 ** 20).toFixed(0)} MB / ${(result.rssAfter / 2 ** 20).toFixed(0)} MB`],
     [
-      `idle CPU (heartbeat every ${result.heartbeatMs / 1000} s, ${result.idle.heartbeatTicks} ticks in ${result.idleMs / 1000} s)`,
+      `idle CPU (heartbeat every ${result.heartbeatMs / 1000} s, each stream beats ${result.idle.beatsPerStream} times in ${result.idleMs / 1000} s)`,
       `${result.idle.cpuMsPerSec.toFixed(1)} ms per second`,
     ],
     ['event loop delay while idle, p99 / max', `${result.idle.loopDelayMs.p99.toFixed(1)} ms / ${result.idle.loopDelayMs.max.toFixed(0)} ms`],
