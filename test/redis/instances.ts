@@ -109,3 +109,30 @@ export function expectOnceInIdOrder(client: MovingClient, expected: number[]): v
   }
   expect(new Set(messages.map((event) => event.id)).size).toBe(messages.length);
 }
+
+/** Prefix of explicit ids in these tests: such broadcasts are sent live only, not stored for replay. */
+export const LIVE = 'live-';
+
+/**
+ * What a listener must see through a fault: within one history (ids `<epoch>-<n>`) every id
+ * one more than the one before and no payload twice; a new history only after `sse-reset`.
+ */
+export function expectOneHistoryAtATime(client: MovingClient): void {
+  let epoch: string | undefined;
+  let place = 0;
+  let resetSeen = false;
+  let payloads = new Set<string>();
+  for (const event of client.events()) {
+    if (event.event === 'sse-reset') resetSeen = true;
+    if (event.event !== 'message' || event.id!.startsWith(LIVE)) continue;
+    const [eventEpoch, eventPlace] = event.id!.split('-') as [string, string];
+    if (eventEpoch !== epoch) {
+      if (epoch !== undefined) expect(resetSeen, `history ${eventEpoch} follows ${epoch} without sse-reset`).toBe(true);
+      [epoch, payloads] = [eventEpoch, new Set()];
+    } else expect(Number(eventPlace), `id after ${epoch}-${place}`).toBe(place + 1);
+    expect(payloads.has(event.data), `${event.data} twice in history ${epoch}`).toBe(false);
+    payloads.add(event.data);
+    place = Number(eventPlace);
+    resetSeen = false;
+  }
+}

@@ -27,6 +27,11 @@ export interface RedisClusterServer {
   healthy(timeoutMs?: number): Promise<void>;
   /** Waits until a killed master's replica took over its slots and the cluster serves every slot again. */
   promoted(node: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Moves the slot of `key` to master `to` as `redis-cli --cluster reshard` does, one slot only:
+   * IMPORTING and MIGRATING, its keys sent over with MIGRATE, then the new owner told to every master.
+   */
+  moveSlot(key: string, to: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -89,6 +94,33 @@ export async function startRedisCluster(options: { replicas?: boolean } = {}): P
     await healthy(Math.max(deadline - Date.now(), 1000));
   }
 
+  const cli = async (node: string, ...args: string[]) => (await run('redis-cli', ['-u', `redis://${node}`, ...args])).stdout.trim();
+
+  async function moveSlot(key: string, to: string): Promise<void> {
+    const from = await masterOf(key);
+    const slot = await cli(from, 'cluster', 'keyslot', key);
+    const [fromId, toId] = await Promise.all([cli(from, 'cluster', 'myid'), cli(to, 'cluster', 'myid')]);
+    await cli(to, 'cluster', 'setslot', slot, 'importing', fromId);
+    await cli(from, 'cluster', 'setslot', slot, 'migrating', toId);
+    const [host, port] = to.split(':') as [string, string];
+    for (;;) {
+      const keys = (await cli(from, 'cluster', 'getkeysinslot', slot, '100')).split('\n').filter(Boolean);
+      if (keys.length === 0) break;
+      await cli(from, 'migrate', host, port, '', '0', '5000', 'keys', ...keys);
+    }
+    // The new owner first, so that no master sends a client back to the old one.
+    for (const node of [to, from, ...nodes.slice(0, MASTERS).filter((node) => node !== to && node !== from)]) {
+      await cli(node, 'cluster', 'setslot', slot, 'node', toId);
+    }
+  }
+
+  async function masterOf(key: string): Promise<string> {
+    const slot = Number(await client.call('CLUSTER', 'KEYSLOT', key));
+    const shards = (await client.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+    const [, , [host, port]] = shards.find(([from, to]) => slot >= from && slot <= to)!;
+    return `${host}:${port}`;
+  }
+
   await healthy();
   const client = new Cluster(nodes.slice(0, 1), { redisOptions: { maxRetriesPerRequest: null } });
   client.on('error', () => {});
@@ -97,12 +129,8 @@ export async function startRedisCluster(options: { replicas?: boolean } = {}): P
     client,
     healthy,
     promoted,
-    async masterOf(key) {
-      const slot = Number(await client.call('CLUSTER', 'KEYSLOT', key));
-      const shards = (await client.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
-      const [, , [host, port]] = shards.find(([from, to]) => slot >= from && slot <= to)!;
-      return `${host}:${port}`;
-    },
+    moveSlot,
+    masterOf,
     async kill(node) {
       await killProcess(servers.get(node)!);
     },
