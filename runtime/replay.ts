@@ -27,8 +27,14 @@ export function parseReplayId(id: string): ReplayPosition | null {
   return seq === 0 && sub === 0 ? null : { epoch: match[1]!, seq, sub };
 }
 
+/** A position within one history, its epoch known from elsewhere: place `seq` and addressed rank `sub`. */
+export type LogPosition = Omit<ReplayPosition, 'epoch'>;
+
+/** Before every event: the position of a log that holds none. */
+export const LOG_START: Readonly<LogPosition> = { seq: 0, sub: 0 };
+
 /** Orders two positions of one history: by place, then by addressed rank. */
-export function comparePositions(a: Omit<ReplayPosition, 'epoch'>, b: Omit<ReplayPosition, 'epoch'>): number {
+export function comparePositions(a: LogPosition, b: LogPosition): number {
   return a.seq - b.seq || a.sub - b.sub;
 }
 
@@ -60,7 +66,7 @@ export interface LoggedEvent extends StoredEvent {
 export function missedSince(
   lastEventId: string,
   epoch: string | null,
-  newest: Omit<ReplayPosition, 'epoch'>,
+  newest: LogPosition,
   held: LoggedEvent[],
   reader?: AudienceMember,
 ): Missed {
@@ -80,7 +86,7 @@ export function readableBy(reader: AudienceMember | undefined, events: LoggedEve
 }
 
 /** True when every event after `position` is still held: the oldest held is at or before it, or right after it. */
-function heldFrom(position: ReplayPosition, oldest: LoggedEvent | undefined, newest: Omit<ReplayPosition, 'epoch'>): boolean {
+function heldFrom(position: ReplayPosition, oldest: LoggedEvent | undefined, newest: LogPosition): boolean {
   if (!oldest) return comparePositions(position, newest) === 0;
   if (comparePositions(oldest, position) <= 0) return true;
   if (oldest.sub > 0) return oldest.seq === position.seq && oldest.sub === position.sub + 1;
@@ -180,7 +186,7 @@ export class MemoryReplayer implements Replayer {
 
   since(key: ReplayKey, lastEventId: string, reader?: AudienceMember): Missed {
     const log = this.logs.get(logName(key));
-    if (!log) return missedSince(lastEventId, null, { seq: 0, sub: 0 }, []);
+    if (!log) return missedSince(lastEventId, null, LOG_START, []);
     this.retainedBytes -= log.bytes;
     evict(log, this.now());
     this.retainedBytes += log.bytes;

@@ -15,7 +15,7 @@
  */
 import type { RedisClient } from './broadcaster.js';
 import type { AppendedEvent, AudienceMember, BroadcastAudience, Missed, Replayer, ReplayKey, ReplayLimits } from '../ports.js';
-import { comparePositions, missedSince, newEpoch, parseReplayId, readableBy, replayId, type LoggedEvent } from '../replay.js';
+import { comparePositions, LOG_START, missedSince, newEpoch, parseReplayId, readableBy, replayId, type LoggedEvent, type LogPosition } from '../replay.js';
 import { redisKeys, type RedisKeys } from './keys.js';
 
 /**
@@ -155,11 +155,11 @@ export class RedisReplayer implements Replayer {
       return value;
     }) as [Array<string | null>, string, Entry[], Entry[], Entry[]];
     const [epoch, writer] = state;
-    if (!epoch) return missedSince(lastEventId, null, START, []);
-    const last = newest.length > 0 ? entryPosition(newest[0]![0]) : START;
+    if (!epoch) return missedSince(lastEventId, null, LOG_START, []);
+    const last = newest.length > 0 ? entryPosition(newest[0]![0]) : LOG_START;
     // Another process writes the topic now, and its next event begins a new epoch right after the newest entry.
     const history = info.includes(`\nrun_id:${writer}\r\n`)
-      ? { epoch, from: state[3] ? entryPosition(state[3]) : START, previous: state[2] }
+      ? { epoch, from: state[3] ? entryPosition(state[3]) : LOG_START, previous: state[2] }
       : { epoch: null, from: { seq: last.seq, sub: last.sub + 1 }, previous: epoch };
     const inEpoch = (entry: Entry) => comparePositions(entryPosition(entry[0]), history.from) >= 0;
     const eventsOf = (epoch: string | null, entries: Entry[]) => (epoch === null ? [] : entries.map((entry) => loggedEvent(epoch, entry)));
@@ -175,18 +175,15 @@ export class RedisReplayer implements Replayer {
       const events = eventsOf(history.epoch, (await wholeEpoch()).filter(inEpoch));
       return { before: readableBy(reader, eventsOf(history.previous, rest)), reset: true, events: readableBy(reader, events) };
     }
-    if (history.epoch === null) return missedSince(lastEventId, null, START, []);
+    if (history.epoch === null) return missedSince(lastEventId, null, LOG_START, []);
     const held =
       position?.epoch === history.epoch ? [...oldest.filter((entry) => comparePositions(entryPosition(entry[0]), position) <= 0), ...after] : await wholeEpoch();
     return missedSince(lastEventId, history.epoch, last, eventsOf(history.epoch, held.filter(inEpoch)), reader);
   }
 }
 
-/** Before every event: the position of a log that holds none. */
-const START = { seq: 0, sub: 0 };
-
 /** The position (n, k) of stream entry `<n>-<k>`. */
-function entryPosition(entryId: string): { seq: number; sub: number } {
+function entryPosition(entryId: string): LogPosition {
   const dash = entryId.indexOf('-');
   return { seq: Number(entryId.slice(0, dash)), sub: Number(entryId.slice(dash + 1)) };
 }
