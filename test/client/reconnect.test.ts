@@ -252,51 +252,35 @@ describe('reconnection', () => {
 });
 
 describe('delivery', () => {
-  it('reports gaps between sequential ids, not between other ids', async () => {
+  /** The gaps a subscription reports on a stream that sends `frames`, once it has received them all. */
+  async function gapsReported(frames: string[]): Promise<GapInfo[]> {
     server = await startServer([
       (res) => {
         openStream(res);
-        res.write(tick(1) + tick(2) + tick(5) + tick(6, 'a') + tick(7, 9));
+        res.write(frames.join(''));
       },
     ]);
     const subscription = subscribe<Events>(operation, { baseUrl: server.url });
     const gaps: GapInfo[] = [];
     subscription.onGap((gap) => gaps.push(gap));
     const seen = ticksOf(subscription);
-    await vi.waitFor(() => expect(seen).toHaveLength(5));
+    await vi.waitFor(() => expect(seen).toHaveLength(frames.length));
     subscription.close();
+    return gaps;
+  }
+
+  it('reports gaps between sequential ids, not between other ids', async () => {
+    const gaps = await gapsReported([tick(1), tick(2), tick(5), tick(6, 'a'), tick(7, 9)]);
     expect(gaps).toEqual([{ lastEventId: '2', id: '5', missed: 2 }]);
   });
 
   it('reports gaps within one epoch of `<epoch>-<n>` ids, and none when a new epoch starts again at 1', async () => {
-    server = await startServer([
-      (res) => {
-        openStream(res);
-        res.write(tick(1, 'k3x9q2ab-7') + tick(2, 'k3x9q2ab-8') + tick(3, 'k3x9q2ab-11') + tick(4, '00zz11aa-1') + tick(5, '00zz11aa-2'));
-      },
-    ]);
-    const subscription = subscribe<Events>(operation, { baseUrl: server.url });
-    const gaps: GapInfo[] = [];
-    subscription.onGap((gap) => gaps.push(gap));
-    const seen = ticksOf(subscription);
-    await vi.waitFor(() => expect(seen).toHaveLength(5));
-    subscription.close();
+    const gaps = await gapsReported([tick(1, 'k3x9q2ab-7'), tick(2, 'k3x9q2ab-8'), tick(3, 'k3x9q2ab-11'), tick(4, '00zz11aa-1'), tick(5, '00zz11aa-2')]);
     expect(gaps).toEqual([{ lastEventId: 'k3x9q2ab-8', id: 'k3x9q2ab-11', missed: 2 }]);
   });
 
   it('counts only places `n` of `<epoch>-<n>.<k>` ids: addressed events skip one another freely, a skipped place is a gap', async () => {
-    server = await startServer([
-      (res) => {
-        openStream(res);
-        res.write(tick(1, 'k3x9q2ab-1') + tick(2, 'k3x9q2ab-1.2') + tick(3, 'k3x9q2ab-1.5') + tick(4, 'k3x9q2ab-2') + tick(5, 'k3x9q2ab-4.1') + tick(6, 'k3x9q2ab-5'));
-      },
-    ]);
-    const subscription = subscribe<Events>(operation, { baseUrl: server.url });
-    const gaps: GapInfo[] = [];
-    subscription.onGap((gap) => gaps.push(gap));
-    const seen = ticksOf(subscription);
-    await vi.waitFor(() => expect(seen).toHaveLength(6));
-    subscription.close();
+    const gaps = await gapsReported([tick(1, 'k3x9q2ab-1'), tick(2, 'k3x9q2ab-1.2'), tick(3, 'k3x9q2ab-1.5'), tick(4, 'k3x9q2ab-2'), tick(5, 'k3x9q2ab-4.1'), tick(6, 'k3x9q2ab-5')]);
     // Place 3, and place 4 that `4.1` comes after, never arrived.
     expect(gaps).toEqual([{ lastEventId: 'k3x9q2ab-2', id: 'k3x9q2ab-4.1', missed: 2 }]);
   });
